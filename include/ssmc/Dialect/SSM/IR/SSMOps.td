@@ -1,0 +1,333 @@
+// The operations of the ssm dialect (their math: SEMANTICS.md).
+#ifndef SSMC_DIALECT_SSM_IR_SSMOPS_TD
+#define SSMC_DIALECT_SSM_IR_SSMOPS_TD
+
+include "ssmc/Dialect/SSM/IR/SSMBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Primitive ops
+//===----------------------------------------------------------------------===//
+
+def SSM_SelectiveScanOp : SSM_Op<"selective_scan",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "Mamba-1 selective scan (S6)";
+  let description = [{
+    The selective scan of Mamba-1, per batch element and channel:
+
+        dt   = softplus(delta + delta_bias)      (bias and softplus optional)
+        h_t  = exp(dt_t * A) * h_{t-1} + dt_t * B_t * u_t
+        y_t  = sum_n C_t[n] * h_t[n] + D * u_t
+        out  = y * silu(z)                       (if z is given)
+
+    Shapes: `u`, `delta`, `z`: (b, d, l); `A`: (d, n); `B`, `C`: (b, g, n, l)
+    with g dividing d (channel c uses group c / (d/g)); `D`, `delta_bias`: (d);
+    `initial_state`: (b, d, n). The optional second result is the final state
+    (b, d, n) in f32. The state is accumulated in f32 whatever the input type.
+
+    Example:
+    ```mlir
+    %y, %h = ssm.selective_scan %u, %dt, %A, %B, %C D(%D) z(%z)
+        delta_bias(%db) delta_softplus
+        : (tensor<?x64x?xf32>, tensor<?x64x?xf32>, tensor<64x16xf32>,
+           tensor<?x1x16x?xf32>, tensor<?x1x16x?xf32>, tensor<64xf32>,
+           tensor<?x64x?xf32>, tensor<64xf32>)
+        -> (tensor<?x64x?xf32>, tensor<?x64x16xf32>)
+    ```
+  }];
+  let arguments = (ins SSM_FloatTensor:$u, SSM_FloatTensor:$delta,
+                   SSM_FloatTensor:$A, SSM_FloatTensor:$B, SSM_FloatTensor:$C,
+                   Optional<SSM_FloatTensor>:$D, Optional<SSM_FloatTensor>:$z,
+                   Optional<SSM_FloatTensor>:$delta_bias,
+                   Optional<SSM_FloatTensor>:$initial_state,
+                   UnitAttr:$delta_softplus);
+  let results = (outs SSM_FloatTensor:$out,
+                  Optional<SSM_FloatTensor>:$final_state);
+  let assemblyFormat = [{
+    $u `,` $delta `,` $A `,` $B `,` $C
+    (`D` `(` $D^ `)`)?
+    (`z` `(` $z^ `)`)?
+    (`delta_bias` `(` $delta_bias^ `)`)?
+    (`initial_state` `(` $initial_state^ `)`)?
+    (`delta_softplus` $delta_softplus^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Mamba-2 state space dual (SSD) block";
+  let description = [{
+    The SSD recurrence of Mamba-2, per batch element and head (state (p, n)):
+
+        dt_t = clamp(softplus(dt_t + dt_bias), lo, hi)   (each step optional)
+        H_t  = exp(dt_t * A) * H_{t-1} + dt_t * x_t (outer) B_t
+        y_t  = H_t C_t + D * x_t
+        out  = y * silu(z)                                (if z is given)
+
+    Shapes: `x`, `z`: (b, l, h, p); `dt`: (b, l, h); `A`: (h); `B`, `C`:
+    (b, l, g, n) with g dividing h; `D`: (h) or (h, p); `dt_bias`: (h);
+    `initial_states`: (b, h, p, n); `seq_idx`: (b, l), the state is reset
+    where its value changes along l. `chunk_size` (a power of two) is the
+    chunk length of the dual form that lowering may choose. The optional
+    second result is the final state (b, h, p, n) in f32.
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$dt,
+                   SSM_FloatTensor:$A, SSM_FloatTensor:$B, SSM_FloatTensor:$C,
+                   Optional<SSM_FloatTensor>:$D, Optional<SSM_FloatTensor>:$z,
+                   Optional<SSM_FloatTensor>:$dt_bias,
+                   Optional<SSM_FloatTensor>:$initial_states,
+                   Optional<SSM_IndexTensor>:$seq_idx,
+                   I64Attr:$chunk_size, UnitAttr:$dt_softplus,
+                   OptionalAttr<DenseF64ArrayAttr>:$dt_limit);
+  let results = (outs SSM_FloatTensor:$out,
+                  Optional<SSM_FloatTensor>:$final_states);
+  let assemblyFormat = [{
+    $x `,` $dt `,` $A `,` $B `,` $C
+    `chunk_size` `=` $chunk_size
+    (`D` `(` $D^ `)`)?
+    (`z` `(` $z^ `)`)?
+    (`dt_bias` `(` $dt_bias^ `)`)?
+    (`initial_states` `(` $initial_states^ `)`)?
+    (`seq_idx` `(` $seq_idx^ `)`)?
+    (`dt_softplus` $dt_softplus^)?
+    (`dt_limit` `=` $dt_limit^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_CausalConv1dOp : SSM_Op<"causal_conv1d",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "Causal depthwise 1-D convolution, optionally followed by silu";
+  let description = [{
+    `x` (b, c, l), `weight` (c, k), optional `bias` (c):
+    y[t] = bias + sum_{j<k} weight[k-1-j] * x[t-j], then silu if `silu` is set.
+    Inputs before t = 0 are zero, or come from `conv_state` (b, c, k-1), the
+    previous k-1 inputs, oldest first (the decode cache). The optional second
+    result is the new cache: the last k-1 inputs (b, c, k-1).
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$weight,
+                   Optional<SSM_FloatTensor>:$bias,
+                   Optional<SSM_FloatTensor>:$conv_state,
+                   UnitAttr:$silu);
+  let results = (outs SSM_FloatTensor:$y,
+                  Optional<SSM_FloatTensor>:$new_conv_state);
+  let assemblyFormat = [{
+    $x `,` $weight
+    (`bias` `(` $bias^ `)`)?
+    (`conv_state` `(` $conv_state^ `)`)?
+    (`silu` $silu^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_StateUpdateOp : SSM_Op<"state_update",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "One-token decode step of the selective scan or of SSD";
+  let description = [{
+    Applies one step of a recurrence to a cached state and returns the token's
+    output and the new state (bufferized in place of the old one).
+
+    Mamba-1 layout (state of rank 3): `state` (b, d, n), `x`, `dt`, `z`:
+    (b, d); `A` (d, n); `B`, `C`: (b, g, n); `D`, `dt_bias`: (d).
+
+    Mamba-2 layout (state of rank 4): `state` (b, h, p, n), `x`, `z`:
+    (b, h, p); `dt` (b, h); `A` (h); `B`, `C`: (b, g, n); `D`: (h) or (h, p);
+    `dt_bias`: (h); `dt_limit` is only allowed here.
+  }];
+  let arguments = (ins SSM_FloatTensor:$state, SSM_FloatTensor:$x,
+                   SSM_FloatTensor:$dt, SSM_FloatTensor:$A,
+                   SSM_FloatTensor:$B, SSM_FloatTensor:$C,
+                   Optional<SSM_FloatTensor>:$D, Optional<SSM_FloatTensor>:$z,
+                   Optional<SSM_FloatTensor>:$dt_bias,
+                   UnitAttr:$dt_softplus,
+                   OptionalAttr<DenseF64ArrayAttr>:$dt_limit);
+  let results = (outs SSM_FloatTensor:$y, SSM_FloatTensor:$new_state);
+  let assemblyFormat = [{
+    $state `,` $x `,` $dt `,` $A `,` $B `,` $C
+    (`D` `(` $D^ `)`)?
+    (`z` `(` $z^ `)`)?
+    (`dt_bias` `(` $dt_bias^ `)`)?
+    (`dt_softplus` $dt_softplus^)?
+    (`dt_limit` `=` $dt_limit^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_ScanOp : SSM_Op<"scan", [RecursiveMemoryEffects, InferTypeOpAdaptor]> {
+  let summary = "Generic inclusive associative scan along one dimension";
+  let description = [{
+    Scans tensors of one shape along `dimension` with the associative
+    combiner in the region: out[0] = in[0], out[t] = combine(out[t-1], in[t])
+    (walking from the end when `reverse` is set). The region takes the
+    accumulated elements followed by the next elements (2N scalars for N
+    inputs) and yields N scalars. Associativity is the author's promise; it
+    lets lowering pick a chunked or tree-shaped schedule.
+
+    The first-order linear recurrence h_t = a_t h_{t-1} + b_t:
+    ```mlir
+    %a_out, %h = ssm.scan %a, %b dimension = 1
+        : tensor<?x?xf32>, tensor<?x?xf32> {
+    ^bb0(%a0: f32, %b0: f32, %a1: f32, %b1: f32):
+      %aa = arith.mulf %a0, %a1 : f32
+      %ab = arith.mulf %a1, %b0 : f32
+      %bb = arith.addf %ab, %b1 : f32
+      ssm.yield %aa, %bb : f32, f32
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs,
+                   I64Attr:$dimension, UnitAttr:$reverse);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$combiner);
+  let assemblyFormat = [{
+    $inputs `dimension` `=` $dimension (`reverse` $reverse^)?
+    attr-dict `:` type($inputs) $combiner
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+def SSM_YieldOp : SSM_Op<"yield", [Pure, Terminator, ReturnLike,
+                                   HasParent<"ScanOp">]> {
+  let summary = "Yields the combined elements of an ssm.scan combiner";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def SSM_RMSNormOp : SSM_Op<"rms_norm", [Pure]> {
+  let summary = "RMS normalisation over the last dimension";
+  let description = [{
+    y = x / sqrt(mean(x^2) + eps) * weight, the mean over the last dimension
+    d of `x` (..., d); `weight` is (d).
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$weight,
+                   F64Attr:$eps);
+  let results = (outs SSM_FloatTensor:$y);
+  let assemblyFormat = [{
+    $x `,` $weight `eps` `=` $eps attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_GatedRMSNormOp : SSM_Op<"gated_rms_norm", [Pure]> {
+  let summary = "Mamba-2's gated RMS normalisation, per group of channels";
+  let description = [{
+    y = rmsnorm(x * silu(z)) * weight, the gate applied before the norm, the
+    mean of squares taken over each contiguous group of `group_size` channels
+    of the last dimension d (group_size divides d; group_size = d is the
+    whole-width norm of HF transformers). `x`, `z`: (..., d); `weight`: (d).
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$z,
+                   SSM_FloatTensor:$weight, I64Attr:$group_size,
+                   F64Attr:$eps);
+  let results = (outs SSM_FloatTensor:$y);
+  let assemblyFormat = [{
+    $x `,` $z `,` $weight `group_size` `=` $group_size `eps` `=` $eps
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Model-level mixers
+//===----------------------------------------------------------------------===//
+
+def SSM_MambaMixerOp : SSM_Op<"mamba_mixer", [Pure, AttrSizedOperandSegments]> {
+  let summary = "The Mamba-1 mixer, with its weights as operands";
+  let description = [{
+    hidden (b, l, d_model) -> (b, l, d_model):
+
+        [x, z] = in_proj(hidden)                         (2d outputs)
+        x      = silu(causal_conv1d(x, conv1d))          (over l, per channel)
+        [dt_low, B, C] = x_proj(x)                       (r + 2n outputs)
+        y      = selective_scan(x, dt_proj(dt_low), -exp(A_log), B, C, D, z,
+                                delta_bias = dt_proj.bias, delta_softplus)
+        out    = out_proj(y)
+
+    Weights in the checkpoint layout (out, in) for projections: in_proj
+    (2d, d_model) and bias (2d); conv1d (d, k) and bias (d); x_proj
+    (r + 2n, d); dt_proj (d, r) and bias (d); A_log (d, n); D (d); out_proj
+    (d_model, d) and bias (d_model). `ssm-decompose-mixers` rewrites it into
+    the primitive ops.
+  }];
+  let arguments = (ins SSM_FloatTensor:$hidden,
+                   SSM_FloatTensor:$in_proj_weight,
+                   Optional<SSM_FloatTensor>:$in_proj_bias,
+                   SSM_FloatTensor:$conv_weight,
+                   Optional<SSM_FloatTensor>:$conv_bias,
+                   SSM_FloatTensor:$x_proj_weight,
+                   SSM_FloatTensor:$dt_proj_weight,
+                   SSM_FloatTensor:$dt_proj_bias,
+                   SSM_FloatTensor:$A_log, SSM_FloatTensor:$D,
+                   SSM_FloatTensor:$out_proj_weight,
+                   Optional<SSM_FloatTensor>:$out_proj_bias);
+  let results = (outs SSM_FloatTensor:$out);
+  let assemblyFormat = [{
+    $hidden
+    `in_proj` `(` $in_proj_weight (`,` $in_proj_bias^)? `)`
+    `conv1d` `(` $conv_weight (`,` $conv_bias^)? `)`
+    `x_proj` `(` $x_proj_weight `)`
+    `dt_proj` `(` $dt_proj_weight `,` $dt_proj_bias `)`
+    `A_log` `(` $A_log `)`
+    `D` `(` $D `)`
+    `out_proj` `(` $out_proj_weight (`,` $out_proj_bias^)? `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_Mamba2MixerOp : SSM_Op<"mamba2_mixer",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "The Mamba-2 mixer, with its weights as operands";
+  let description = [{
+    hidden (b, l, d_model) -> (b, l, d_model), with h heads of p = head_dim
+    channels (d = h p), g = n_groups groups of B/C and state size n:
+
+        [z, xBC, dt] = in_proj(hidden)                   (d, d + 2gn, h)
+        xBC    = silu(causal_conv1d(xBC, conv1d))
+        [x, B, C] = xBC                                  (d, gn, gn)
+        y      = ssd(x, dt, -exp(A_log), B, C, D, dt_bias, dt_softplus,
+                     dt_limit, chunk_size)
+        y      = gated_rms_norm(y, z, norm, group_size = d / g, eps)
+        out    = out_proj(y)
+
+    Weights: in_proj (2d + 2gn + h, d_model) and bias; conv1d (d + 2gn, k) and
+    bias (d + 2gn); dt_bias, A_log, D: (h); norm (d); out_proj (d_model, d)
+    and bias (d_model).
+  }];
+  let arguments = (ins SSM_FloatTensor:$hidden,
+                   SSM_FloatTensor:$in_proj_weight,
+                   Optional<SSM_FloatTensor>:$in_proj_bias,
+                   SSM_FloatTensor:$conv_weight,
+                   Optional<SSM_FloatTensor>:$conv_bias,
+                   SSM_FloatTensor:$dt_bias, SSM_FloatTensor:$A_log,
+                   SSM_FloatTensor:$D, SSM_FloatTensor:$norm_weight,
+                   SSM_FloatTensor:$out_proj_weight,
+                   Optional<SSM_FloatTensor>:$out_proj_bias,
+                   I64Attr:$n_groups, I64Attr:$head_dim, I64Attr:$chunk_size,
+                   F64Attr:$eps, OptionalAttr<DenseF64ArrayAttr>:$dt_limit);
+  let results = (outs SSM_FloatTensor:$out);
+  let assemblyFormat = [{
+    $hidden
+    `in_proj` `(` $in_proj_weight (`,` $in_proj_bias^)? `)`
+    `conv1d` `(` $conv_weight (`,` $conv_bias^)? `)`
+    `dt_bias` `(` $dt_bias `)`
+    `A_log` `(` $A_log `)`
+    `D` `(` $D `)`
+    `norm` `(` $norm_weight `)`
+    `out_proj` `(` $out_proj_weight (`,` $out_proj_bias^)? `)`
+    `n_groups` `=` $n_groups `head_dim` `=` $head_dim
+    `chunk_size` `=` $chunk_size `eps` `=` $eps
+    (`dt_limit` `=` $dt_limit^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // SSMC_DIALECT_SSM_IR_SSMOPS_TD
