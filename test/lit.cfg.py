@@ -20,4 +20,5 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.ssmc_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    [ToolSubst("ssmc-opt", unresolved="fatal")], [config.ssmc_tools_dir])
+    [ToolSubst("ssmc-opt", unresolved="fatal"),
+     ToolSubst("ssmc", unresolved="ignore")], [config.ssmc_tools_dir])
