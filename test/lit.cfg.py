@@ -21,4 +21,4 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.ssmc_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     [ToolSubst("ssmc-opt", unresolved="fatal"),
-     ToolSubst("ssmc", unresolved="ignore")], [config.ssmc_tools_dir])
+     ToolSubst("ssmc", unresolved="fatal")], [config.ssmc_tools_dir])

@@ -8,7 +8,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 "$root/tools/install-deps.sh"
-"$root/tools/build.sh" ssmc ssmc-opt
+"$root/tools/build.sh" --target ssmc ssmc-opt
 
 echo "== ssmc-opt --ssm-decompose-mixers (the Mamba-1 block) =="
 "$build/bin/ssmc-opt" --ssm-decompose-mixers --canonicalize --cse "$example" \

@@ -61,12 +61,18 @@ LogicalResult checkOpt(ShapeChecker &c, StringRef what, Value v,
 }
 
 /// D of SSD-style ops is per head (h) or per head and channel (h, p).
-LogicalResult checkHeadD(ShapeChecker &c, Value d) {
+LogicalResult checkHeadD(Operation *op, ShapeChecker &c, Value d) {
   if (!d)
     return success();
-  if (cast<ShapedType>(d.getType()).getRank() == 1)
+  int64_t rank = cast<ShapedType>(d.getType()).getRank();
+  if (rank == 1)
     return c.check("operand 'D'", d.getType(), {"h"});
-  return c.check("operand 'D'", d.getType(), {"h", "p"});
+  if (rank == 2)
+    return c.check("operand 'D'", d.getType(), {"h", "p"});
+  // Either rank is fine, so a message naming only one of them would mislead.
+  return op->emitOpError() << "operand 'D' must be a rank-1 tensor (h) or a "
+                              "rank-2 tensor (h, p), got "
+                           << d.getType();
 }
 
 /// `outer` (named `outerName`) must be a multiple of the group count g.
@@ -160,7 +166,7 @@ LogicalResult SSDOp::verify() {
       failed(c.check("operand 'A'", getA().getType(), {"h"})) ||
       failed(c.check("operand 'B'", getB().getType(), {"b", "l", "g", "n"})) ||
       failed(c.check("operand 'C'", getC().getType(), {"b", "l", "g", "n"})) ||
-      failed(checkHeadD(c, getD())) ||
+      failed(checkHeadD(*this, c, getD())) ||
       failed(checkOpt(c, "operand 'z'", getZ(), {"b", "l", "h", "p"})) ||
       failed(checkOpt(c, "operand 'dt_bias'", getDtBias(), {"h"})) ||
       failed(checkOpt(c, "operand 'initial_states'", getInitialStates(),
@@ -245,7 +251,7 @@ LogicalResult StateUpdateOp::verify() {
         failed(c.check("operand 'A'", getA().getType(), {"h"})) ||
         failed(c.check("operand 'B'", getB().getType(), {"b", "g", "n"})) ||
         failed(c.check("operand 'C'", getC().getType(), {"b", "g", "n"})) ||
-        failed(checkHeadD(c, getD())) ||
+        failed(checkHeadD(*this, c, getD())) ||
         failed(checkOpt(c, "operand 'z'", getZ(), {"b", "h", "p"})) ||
         failed(checkOpt(c, "operand 'dt_bias'", getDtBias(), {"h"})) ||
         failed(c.check("result 'y'", getY().getType(), {"b", "h", "p"})) ||
@@ -395,6 +401,16 @@ requireStaticWeights(ShapeChecker &c,
   return success();
 }
 
+/// The conv1d weight (channels, k) of a mixer needs k >= 1, as the
+/// ssm.causal_conv1d it decomposes into does.
+static LogicalResult checkMixerConvWidth(Operation *op, ShapeChecker &c) {
+  int64_t k = *c.get("k");
+  if (k < 1)
+    return op->emitOpError()
+           << "operand 'conv_weight' must have a width k >= 1, got " << k;
+  return success();
+}
+
 LogicalResult MambaMixerOp::verify() {
   ShapeChecker c(*this);
   if (failed(requireStaticWeights(
@@ -419,6 +435,17 @@ LogicalResult MambaMixerOp::verify() {
                      {"d", "r"})))
     return failure();
   int64_t d = *c.get("d"), n = *c.get("n"), r = *c.get("r");
+  // Empty channel or state dimensions would decompose into empty slices at
+  // out-of-range offsets.
+  if (d < 1)
+    return emitOpError() << "the channel count d of operand 'conv_weight' "
+                            "must be positive, got "
+                         << d;
+  if (n < 1)
+    return emitOpError()
+           << "the state size n of operand 'A_log' must be positive, got " << n;
+  if (failed(checkMixerConvWidth(*this, c)))
+    return failure();
   c.bind("2*d", 2 * d, "operand 'conv_weight' (d = " + std::to_string(d) + ")");
   c.bind("r+2*n", r + 2 * n,
          "operands 'dt_proj_weight' (r = " + std::to_string(r) +
@@ -478,6 +505,12 @@ LogicalResult Mamba2MixerOp::verify() {
                      {"conv_dim", "k"})))
     return failure();
   int64_t d = *c.get("d"), h = *c.get("h"), convDim = *c.get("conv_dim");
+  // With h >= 1 the check below also makes d = h * p positive.
+  if (h < 1)
+    return emitOpError()
+           << "the head count h of operand 'A_log' must be positive, got " << h;
+  if (failed(checkMixerConvWidth(*this, c)))
+    return failure();
   if (h * p != d)
     return emitOpError() << "'head_dim' = " << p << " times the head count h = "
                          << h << " of operand 'A_log' must equal d = " << d

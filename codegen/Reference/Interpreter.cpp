@@ -1,0 +1,886 @@
+//===- Interpreter.cpp - float64 interpreter of ssm-dialect functions -----===//
+//
+// Values live in one map from SSA value to runtime value; regions (linalg
+// bodies, scan combiners) are run per point in the same map, which is sound
+// because SSA names are unique and a body's values die with its point. Every
+// shape read from the IR at run time is checked before it indexes anything,
+// so inconsistent dynamic sizes give an error, not a crash.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Reference/Interpreter.h"
+
+#include "ssmc/Dialect/SSM/IR/SSMOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+
+using namespace mlir;
+using ssmc::InterpreterOptions;
+using ssmc::reference::Tensor;
+namespace ref = ssmc::reference;
+
+namespace {
+
+/// A runtime value: a tensor (any element type, stored as doubles), a float
+/// scalar or an integer/index/i1 scalar, as the SSA value's type says.
+struct RtValue {
+  std::shared_ptr<const Tensor> tensor;
+  double f = 0.0;
+  int64_t i = 0;
+};
+
+std::string locString(Location loc) {
+  if (auto fl = loc->findInstanceOf<FileLineColLoc>())
+    return (fl.getFilename().getValue() + ":" + Twine(fl.getLine()) + ":" +
+            Twine(fl.getColumn()))
+        .str();
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << loc;
+  return s;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// Row-major strides of \p shape.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Calls \p fn(index, linear) for every index of \p shape in row-major order.
+template <typename Fn> void forEachIndex(ArrayRef<int64_t> shape, Fn fn) {
+  int64_t total = 1;
+  for (int64_t s : shape)
+    total *= s;
+  SmallVector<int64_t> idx(shape.size(), 0);
+  for (int64_t lin = 0; lin < total; ++lin) {
+    fn(ArrayRef<int64_t>(idx), lin);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
+Tensor reshaped(Tensor t, std::vector<int64_t> shape) {
+  t.shape = std::move(shape);
+  return t;
+}
+
+/// (b, x, y) -> (b, y, x).
+Tensor transpose12(const Tensor &t) {
+  Tensor r({t.dim(0), t.dim(2), t.dim(1)});
+  forEachIndex(t.shape, [&](ArrayRef<int64_t> i, int64_t lin) {
+    r.data[(i[0] * t.dim(2) + i[2]) * t.dim(1) + i[1]] = t.data[lin];
+  });
+  return r;
+}
+
+/// Elements [start, end) of the last dimension.
+Tensor sliceLast(const Tensor &t, int64_t start, int64_t end) {
+  std::vector<int64_t> shape = t.shape;
+  int64_t width = shape.back();
+  shape.back() = end - start;
+  Tensor r(shape);
+  forEachIndex(shape, [&](ArrayRef<int64_t> i, int64_t lin) {
+    r.data[lin] = t.data[lin / (end - start) * width + start + i.back()];
+  });
+  return r;
+}
+
+class Interpreter {
+public:
+  explicit Interpreter(const InterpreterOptions &options) : options(options) {}
+
+  std::string run(func::FuncOp func, const std::vector<Tensor> &args,
+                  std::vector<Tensor> &results);
+
+private:
+  //===--- Values ---------------------------------------------------------===//
+
+  const Tensor &tensor(Value v) { return *values[v].tensor; }
+  std::optional<Tensor> optTensor(Value v) {
+    return v ? std::optional<Tensor>(tensor(v)) : std::nullopt;
+  }
+  double scalarF(Value v) { return values[v].f; }
+  int64_t scalarI(Value v) { return values[v].i; }
+
+  double round(Type type, double v) {
+    return options.exact ? v : ssmc::roundToType(type, v);
+  }
+
+  /// Binds \p v to the scalar \p x, converted to \p v's type.
+  void defineScalar(Value v, double x) {
+    RtValue &r = values[v];
+    if (isa<FloatType>(v.getType()))
+      r.f = round(v.getType(), x);
+    else
+      r.i = static_cast<int64_t>(x);
+  }
+
+  double scalarAsDouble(Value v) {
+    return isa<FloatType>(v.getType()) ? scalarF(v)
+                                       : static_cast<double>(scalarI(v));
+  }
+
+  /// Binds \p v to \p t after checking it against \p v's type and rounding it
+  /// to the element type.
+  std::string define(Value v, Tensor t) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type)
+      return "unsupported";
+    bool ok = t.rank() == type.getRank() &&
+              static_cast<int64_t>(t.data.size()) == t.numel();
+    for (int64_t d = 0; ok && d < t.rank(); ++d)
+      ok = type.isDynamicDim(d) || type.getDimSize(d) == t.shape[d];
+    if (!ok)
+      return "value of shape " + shapeString(t.shape) + " does not fit type " +
+             typeString(type);
+    Type elem = type.getElementType();
+    if (isa<FloatType>(elem) && !elem.isF64() && !options.exact)
+      for (double &x : t.data)
+        x = ssmc::roundToType(elem, x);
+    values[v].tensor = std::make_shared<const Tensor>(std::move(t));
+    return "";
+  }
+
+  int64_t resolve(OpFoldResult ofr) {
+    if (auto attr = dyn_cast<Attribute>(ofr))
+      return cast<IntegerAttr>(attr).getInt();
+    return scalarI(cast<Value>(ofr));
+  }
+  SmallVector<int64_t> resolve(ArrayRef<OpFoldResult> ofrs) {
+    SmallVector<int64_t> out;
+    for (OpFoldResult ofr : ofrs)
+      out.push_back(resolve(ofr));
+    return out;
+  }
+
+  //===--- Ops ------------------------------------------------------------===//
+
+  /// Runs the ops of \p block; its terminator's operands go to \p yielded.
+  std::string runBlock(Block &block, SmallVectorImpl<Value> &yielded) {
+    for (Operation &op : block.without_terminator())
+      if (std::string err = evalOp(&op); !err.empty()) {
+        nestedError = true;
+        return err;
+      }
+    yielded.assign(block.getTerminator()->operand_begin(),
+                   block.getTerminator()->operand_end());
+    return "";
+  }
+
+  std::string evalOp(Operation *op);
+  std::string evalConstant(arith::ConstantOp op);
+  std::string evalFloatMap(Operation *op,
+                           llvm::function_ref<double(ArrayRef<double>)> fn);
+  std::string evalSlice(Operation *op, bool insert);
+  std::string evalLinalg(linalg::LinalgOp op);
+  std::string evalScan(ssmc::ssm::ScanOp op);
+  std::string evalSsm(Operation *op);
+  std::string evalMamba2(ssmc::ssm::Mamba2MixerOp op, Tensor &out);
+
+  const InterpreterOptions &options;
+  llvm::DenseMap<Value, RtValue> values;
+  /// The loop index of the linalg op whose body is running (linalg.index).
+  ArrayRef<int64_t> loopIndex;
+  /// Set once an op inside a region failed: its message is located already.
+  bool nestedError = false;
+};
+
+} // namespace
+
+double ssmc::roundToType(Type type, double value) {
+  auto ft = dyn_cast<FloatType>(type);
+  if (!ft || ft.isF64())
+    return value;
+  if (ft.isF32())
+    return static_cast<double>(static_cast<float>(value));
+  llvm::APFloat a(value);
+  bool losesInfo;
+  a.convert(ft.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
+            &losesInfo);
+  return a.convertToDouble();
+}
+
+std::string Interpreter::run(func::FuncOp func, const std::vector<Tensor> &args,
+                             std::vector<Tensor> &results) {
+  std::string where = locString(func.getLoc());
+  if (func.isExternal() || !func.getBody().hasOneBlock())
+    return where + ": @" + func.getName().str() +
+           " must have a body of one block";
+  Block &entry = func.getBody().front();
+  if (args.size() != entry.getNumArguments())
+    return where + ": @" + func.getName().str() + " takes " +
+           std::to_string(entry.getNumArguments()) + " arguments, got " +
+           std::to_string(args.size());
+  for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
+    std::string err;
+    if (isa<RankedTensorType>(arg.getType()))
+      err = define(arg, args[i]);
+    else if (arg.getType().isIntOrIndexOrFloat() && args[i].rank() == 0 &&
+             args[i].data.size() == 1)
+      defineScalar(arg, args[i].data[0]);
+    else
+      err = "cannot pass a value of shape " + shapeString(args[i].shape) +
+            " as " + typeString(arg.getType());
+    if (!err.empty())
+      return where + ": argument " + std::to_string(i) + ": " + err;
+  }
+  SmallVector<Value> returned;
+  if (std::string err = runBlock(entry, returned); !err.empty())
+    return err;
+  std::vector<Tensor> out;
+  for (Value v : returned) {
+    if (isa<RankedTensorType>(v.getType()))
+      out.push_back(tensor(v));
+    else
+      out.push_back(Tensor({}, scalarAsDouble(v)));
+  }
+  results = std::move(out);
+  return "";
+}
+
+std::string Interpreter::evalOp(Operation *op) {
+  auto unary = [&](double (*fn)(double)) {
+    return evalFloatMap(op, [fn](ArrayRef<double> x) { return fn(x[0]); });
+  };
+  auto binary = [&](double (*fn)(double, double)) {
+    return evalFloatMap(op,
+                        [fn](ArrayRef<double> x) { return fn(x[0], x[1]); });
+  };
+  auto identity = [](double x) { return x; };
+  std::string err =
+      llvm::TypeSwitch<Operation *, std::string>(op)
+          .Case([&](arith::ConstantOp c) { return evalConstant(c); })
+          .Case([&](arith::AddFOp) {
+            return binary([](double a, double b) { return a + b; });
+          })
+          .Case([&](arith::SubFOp) {
+            return binary([](double a, double b) { return a - b; });
+          })
+          .Case([&](arith::MulFOp) {
+            return binary([](double a, double b) { return a * b; });
+          })
+          .Case([&](arith::DivFOp) {
+            return binary([](double a, double b) { return a / b; });
+          })
+          .Case([&](arith::MaximumFOp) {
+            return binary([](double a, double b) {
+              return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+            });
+          })
+          .Case([&](arith::MinimumFOp) {
+            return binary([](double a, double b) {
+              return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+            });
+          })
+          .Case([&](arith::MaxNumFOp) {
+            return binary([](double a, double b) { return std::fmax(a, b); });
+          })
+          .Case([&](arith::MinNumFOp) {
+            return binary([](double a, double b) { return std::fmin(a, b); });
+          })
+          .Case(
+              [&](arith::NegFOp) { return unary([](double x) { return -x; }); })
+          // The conversions round through the result type in define().
+          .Case<arith::ExtFOp, arith::TruncFOp>(
+              [&](Operation *) { return unary(identity); })
+          .Case([&](math::ExpOp) {
+            return unary([](double x) { return std::exp(x); });
+          })
+          .Case([&](math::Exp2Op) {
+            return unary([](double x) { return std::exp2(x); });
+          })
+          .Case([&](math::LogOp) {
+            return unary([](double x) { return std::log(x); });
+          })
+          .Case([&](math::Log1pOp) {
+            return unary([](double x) { return std::log1p(x); });
+          })
+          .Case([&](math::SqrtOp) {
+            return unary([](double x) { return std::sqrt(x); });
+          })
+          .Case([&](math::RsqrtOp) {
+            return unary([](double x) { return 1.0 / std::sqrt(x); });
+          })
+          .Case([&](math::TanhOp) {
+            return unary([](double x) { return std::tanh(x); });
+          })
+          .Case([&](math::AbsFOp) {
+            return unary([](double x) { return std::fabs(x); });
+          })
+          .Case([&](arith::CmpFOp c) -> std::string {
+            if (!isa<FloatType>(c.getLhs().getType()))
+              return "unsupported";
+            double a = scalarF(c.getLhs()), b = scalarF(c.getRhs());
+            // The outcomes (bit 0 equal, 1 greater, 2 less, 3 unordered)
+            // that each predicate accepts, in CmpFPredicate order.
+            static const uint8_t accepts[16] = {0x0, 0x1, 0x2, 0x3, 0x4, 0x5,
+                                                0x6, 0x7, 0x9, 0xa, 0xb, 0xc,
+                                                0xd, 0xe, 0x8, 0xf};
+            int outcome = std::isnan(a) || std::isnan(b) ? 3
+                          : a > b                        ? 1
+                          : a < b                        ? 2
+                                                         : 0;
+            auto predicate = static_cast<unsigned>(c.getPredicate());
+            values[c.getResult()].i = (accepts[predicate & 15] >> outcome) & 1;
+            return "";
+          })
+          .Case([&](arith::SelectOp s) -> std::string {
+            if (isa<ShapedType>(s.getCondition().getType()))
+              return "unsupported";
+            // Copied first: inserting the result may move the map's entries.
+            RtValue chosen =
+                values[scalarI(s.getCondition()) ? s.getTrueValue()
+                                                 : s.getFalseValue()];
+            values[s.getResult()] = std::move(chosen);
+            return "";
+          })
+          .Case<arith::AddIOp, arith::SubIOp, arith::MulIOp>(
+              [&](Operation *o) -> std::string {
+                if (!o->getResult(0).getType().isIntOrIndex())
+                  return "unsupported";
+                int64_t a = scalarI(o->getOperand(0)),
+                        b = scalarI(o->getOperand(1));
+                values[o->getResult(0)].i = isa<arith::AddIOp>(o)   ? a + b
+                                            : isa<arith::SubIOp>(o) ? a - b
+                                                                    : a * b;
+                return "";
+              })
+          .Case<arith::IndexCastOp, arith::SIToFPOp>(
+              [&](Operation *o) -> std::string {
+                if (!o->getResult(0).getType().isIntOrIndexOrFloat())
+                  return "unsupported";
+                defineScalar(o->getResult(0),
+                             static_cast<double>(scalarI(o->getOperand(0))));
+                return "";
+              })
+          .Case([&](tensor::DimOp d) -> std::string {
+            const Tensor &t = tensor(d.getSource());
+            int64_t i = scalarI(d.getIndex());
+            if (i < 0 || i >= t.rank())
+              return "dimension " + std::to_string(i) + " out of range";
+            values[d.getResult()].i = t.dim(i);
+            return "";
+          })
+          .Case([&](tensor::EmptyOp e) -> std::string {
+            SmallVector<int64_t> sizes = resolve(e.getMixedSizes());
+            for (int64_t s : sizes)
+              if (s < 0)
+                return "negative size " + std::to_string(s);
+            return define(e.getResult(), Tensor({sizes.begin(), sizes.end()}));
+          })
+          .Case([&](tensor::CastOp c) {
+            return define(c.getResult(), tensor(c.getSource()));
+          })
+          .Case<tensor::ExtractSliceOp, tensor::InsertSliceOp>(
+              [&](Operation *o) {
+                return evalSlice(o, isa<tensor::InsertSliceOp>(o));
+              })
+          .Case([&](tensor::ExpandShapeOp e) -> std::string {
+            SmallVector<int64_t> shape = resolve(e.getMixedOutputShape());
+            Tensor t = tensor(e.getSrc());
+            int64_t numel = 1;
+            for (int64_t s : shape)
+              numel = s < 0 ? -1 : numel * s;
+            if (numel != t.numel())
+              return "cannot expand " + shapeString(t.shape) + " into " +
+                     shapeString(shape);
+            return define(e.getResult(),
+                          reshaped(std::move(t), {shape.begin(), shape.end()}));
+          })
+          .Case([&](tensor::CollapseShapeOp c) {
+            Tensor t = tensor(c.getSrc());
+            std::vector<int64_t> shape;
+            for (const ReassociationIndices &group :
+                 c.getReassociationIndices()) {
+              shape.push_back(1);
+              for (int64_t d : group)
+                shape.back() *= t.dim(d);
+            }
+            return define(c.getResult(), reshaped(std::move(t), shape));
+          })
+          .Case([&](tensor::ExtractOp e) -> std::string {
+            const Tensor &t = tensor(e.getTensor());
+            int64_t off = 0;
+            for (auto [d, index] : llvm::enumerate(e.getIndices())) {
+              int64_t i = scalarI(index);
+              if (i < 0 || i >= t.dim(d))
+                return "index " + std::to_string(i) + " out of range for " +
+                       shapeString(t.shape);
+              off = off * t.dim(d) + i;
+            }
+            defineScalar(e.getResult(), t.data[off]);
+            return "";
+          })
+          .Case([&](linalg::IndexOp i) {
+            values[i.getResult()].i = loopIndex[i.getDim()];
+            return "";
+          })
+          .Case([&](linalg::LinalgOp l) -> std::string {
+            if (!l.hasPureTensorSemantics())
+              return "unsupported";
+            return evalLinalg(l);
+          })
+          .Case([&](ssmc::ssm::ScanOp s) { return evalScan(s); })
+          .Case<ssmc::ssm::SelectiveScanOp, ssmc::ssm::SSDOp,
+                ssmc::ssm::CausalConv1dOp, ssmc::ssm::StateUpdateOp,
+                ssmc::ssm::RMSNormOp, ssmc::ssm::GatedRMSNormOp,
+                ssmc::ssm::MambaMixerOp, ssmc::ssm::Mamba2MixerOp>(
+              [&](Operation *o) { return evalSsm(o); })
+          .Default([](Operation *) { return "unsupported"; });
+  if (err.empty() || nestedError)
+    return err;
+  std::string name = op->getName().getStringRef().str();
+  if (err == "unsupported")
+    return "unsupported op '" + name + "' at " + locString(op->getLoc());
+  // The reference's messages name the op already.
+  if (!isa<ssmc::ssm::SSMDialect>(op->getDialect()))
+    err = name + ": " + err;
+  return locString(op->getLoc()) + ": " + err;
+}
+
+std::string Interpreter::evalConstant(arith::ConstantOp op) {
+  Attribute attr = op.getValue();
+  Value result = op.getResult();
+  auto intValue = [](const APInt &v) {
+    return v.getBitWidth() == 1 ? static_cast<int64_t>(v.getZExtValue())
+                                : v.getSExtValue();
+  };
+  if (auto f = dyn_cast<FloatAttr>(attr)) {
+    defineScalar(result, f.getValueAsDouble());
+    return "";
+  }
+  if (auto i = dyn_cast<IntegerAttr>(attr)) {
+    values[result].i = intValue(i.getValue());
+    return "";
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  auto type = dyn_cast<RankedTensorType>(result.getType());
+  if (!dense || !type || !type.getElementType().isIntOrIndexOrFloat())
+    return "unsupported";
+  Tensor t({type.getShape().begin(), type.getShape().end()});
+  size_t k = 0;
+  if (isa<FloatType>(type.getElementType())) {
+    for (const APFloat &v : dense.getValues<APFloat>())
+      t.data[k++] = v.convertToDouble();
+  } else {
+    for (const APInt &v : dense.getValues<APInt>())
+      t.data[k++] = static_cast<double>(intValue(v));
+  }
+  return define(result, std::move(t));
+}
+
+std::string
+Interpreter::evalFloatMap(Operation *op,
+                          llvm::function_ref<double(ArrayRef<double>)> fn) {
+  Value result = op->getResult(0);
+  SmallVector<double, 3> x(op->getNumOperands());
+  if (x.empty())
+    return "unsupported";
+  if (auto type = dyn_cast<RankedTensorType>(result.getType())) {
+    SmallVector<const Tensor *, 3> ins;
+    for (Value v : op->getOperands())
+      if (!isa<RankedTensorType>(v.getType()) ||
+          !isa<FloatType>(type.getElementType()))
+        return "unsupported";
+    Tensor t(tensor(op->getOperand(0)).shape);
+    for (Value v : op->getOperands()) {
+      ins.push_back(&tensor(v));
+      if (ins.back()->shape != t.shape)
+        return "operands of shapes " + shapeString(t.shape) + " and " +
+               shapeString(ins.back()->shape);
+    }
+    for (size_t k = 0; k < t.data.size(); ++k) {
+      for (size_t j = 0; j < ins.size(); ++j)
+        x[j] = ins[j]->data[k];
+      t.data[k] = fn(x);
+    }
+    return define(result, std::move(t));
+  }
+  if (!isa<FloatType>(result.getType()))
+    return "unsupported";
+  for (auto [j, v] : llvm::enumerate(op->getOperands()))
+    x[j] = scalarF(v);
+  values[result].f = round(result.getType(), fn(x));
+  return "";
+}
+
+std::string Interpreter::evalSlice(Operation *op, bool insert) {
+  auto iface = cast<OffsetSizeAndStrideOpInterface>(op);
+  SmallVector<int64_t> offsets = resolve(iface.getMixedOffsets()),
+                       sizes = resolve(iface.getMixedSizes()),
+                       strides = resolve(iface.getMixedStrides());
+  const Tensor &big = tensor(op->getOperand(insert ? 1 : 0));
+  bool ok = static_cast<int64_t>(offsets.size()) == big.rank();
+  for (size_t d = 0; ok && d < offsets.size(); ++d)
+    ok = sizes[d] >= 0 && strides[d] >= 1 && offsets[d] >= 0 &&
+         (sizes[d] == 0 ||
+          offsets[d] + (sizes[d] - 1) * strides[d] < big.dim(d));
+  if (!ok)
+    return "offsets " + shapeString(offsets) + ", sizes " + shapeString(sizes) +
+           " and strides " + shapeString(strides) +
+           " are out of bounds for shape " + shapeString(big.shape);
+  SmallVector<int64_t> bigStrides = stridesOf(big.shape);
+  auto offsetOf = [&](ArrayRef<int64_t> idx) {
+    int64_t off = 0;
+    for (size_t d = 0; d < idx.size(); ++d)
+      off += (offsets[d] + idx[d] * strides[d]) * bigStrides[d];
+    return off;
+  };
+  if (!insert) {
+    Tensor r({sizes.begin(), sizes.end()});
+    forEachIndex(sizes, [&](ArrayRef<int64_t> idx, int64_t lin) {
+      r.data[lin] = big.data[offsetOf(idx)];
+    });
+    // A rank-reducing slice drops unit dimensions: the data stays as it is.
+    llvm::SmallBitVector dropped =
+        cast<tensor::ExtractSliceOp>(op).getDroppedDims();
+    r.shape.clear();
+    for (size_t d = 0; d < sizes.size(); ++d)
+      if (!dropped.test(d))
+        r.shape.push_back(sizes[d]);
+    return define(op->getResult(0), std::move(r));
+  }
+  const Tensor &src = tensor(op->getOperand(0));
+  Tensor r = big;
+  if (src.numel() != Tensor({sizes.begin(), sizes.end()}).numel())
+    return "source of shape " + shapeString(src.shape) +
+           " does not fill sizes " + shapeString(sizes);
+  forEachIndex(sizes, [&](ArrayRef<int64_t> idx, int64_t lin) {
+    r.data[offsetOf(idx)] = src.data[lin];
+  });
+  return define(op->getResult(0), std::move(r));
+}
+
+std::string Interpreter::evalLinalg(linalg::LinalgOp op) {
+  unsigned numLoops = op.getNumLoops();
+  int64_t numIns = op.getNumDpsInputs();
+  /// Where operand k's element at loop index i is: base + sum i[p] step[p].
+  struct Access {
+    const Tensor *tensor = nullptr; // null for a scalar operand
+    int64_t base = 0;
+    SmallVector<int64_t> step;
+  };
+  SmallVector<Access> access;
+  SmallVector<int64_t> bounds(numLoops, -1);
+  std::vector<Tensor> outs;
+  for (OpOperand &operand : op->getOpOperands()) {
+    int64_t k = operand.getOperandNumber();
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    Access a;
+    a.step.assign(numLoops, 0);
+    ArrayRef<int64_t> shape;
+    if (isa<RankedTensorType>(operand.get().getType())) {
+      a.tensor = &tensor(operand.get());
+      shape = a.tensor->shape;
+    }
+    if (map.getNumResults() != shape.size() || map.getNumDims() != numLoops)
+      return "indexing map " + std::to_string(k) + " does not fit operand " +
+             std::to_string(k);
+    SmallVector<int64_t> strides = stridesOf(shape);
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+        int64_t &bound = bounds[dim.getPosition()];
+        if (bound >= 0 && bound != shape[r])
+          return "operand " + std::to_string(k) + " of shape " +
+                 shapeString(shape) + " disagrees with loop " +
+                 std::to_string(dim.getPosition()) + " of size " +
+                 std::to_string(bound);
+        bound = shape[r];
+        a.step[dim.getPosition()] += strides[r];
+      } else if (auto c = dyn_cast<AffineConstantExpr>(expr);
+                 c && c.getValue() >= 0 && c.getValue() < shape[r]) {
+        a.base += c.getValue() * strides[r];
+      } else {
+        return "indexing map " + std::to_string(k) +
+               " is not a projected permutation within bounds";
+      }
+    }
+    if (k >= numIns)
+      outs.push_back(*a.tensor);
+    access.push_back(std::move(a));
+  }
+  for (int64_t bound : bounds)
+    if (bound < 0)
+      return "a loop has no operand dimension to take its size from";
+
+  Block &body = *op.getBlock();
+  if (body.getNumArguments() != access.size())
+    return "unsupported";
+  SmallVector<int64_t> idx(numLoops, 0), outOffsets(outs.size());
+  SmallVector<Value> yielded;
+  int64_t total = 1;
+  for (int64_t bound : bounds)
+    total *= bound;
+  ArrayRef<int64_t> outerIndex = loopIndex;
+  loopIndex = idx;
+  for (int64_t point = 0; point < total; ++point) {
+    for (auto [k, a] : llvm::enumerate(access)) {
+      if (!a.tensor) {
+        RtValue scalar = values[op->getOperand(k)];
+        values[body.getArgument(k)] = std::move(scalar);
+        continue;
+      }
+      int64_t off = a.base;
+      for (unsigned p = 0; p < numLoops; ++p)
+        off += idx[p] * a.step[p];
+      int64_t o = static_cast<int64_t>(k) - numIns;
+      if (o >= 0)
+        outOffsets[o] = off;
+      defineScalar(body.getArgument(k),
+                   o >= 0 ? outs[o].data[off] : a.tensor->data[off]);
+    }
+    if (std::string err = runBlock(body, yielded); !err.empty())
+      return err;
+    for (auto [o, v] : llvm::enumerate(yielded))
+      outs[o].data[outOffsets[o]] = scalarAsDouble(v);
+    for (int64_t p = static_cast<int64_t>(numLoops) - 1; p >= 0; --p) {
+      if (++idx[p] < bounds[p])
+        break;
+      idx[p] = 0;
+    }
+  }
+  loopIndex = outerIndex;
+  for (auto [o, result] : llvm::enumerate(op->getResults()))
+    if (std::string err = define(result, std::move(outs[o])); !err.empty())
+      return err;
+  return "";
+}
+
+std::string Interpreter::evalScan(ssmc::ssm::ScanOp op) {
+  size_t n = op.getInputs().size();
+  std::vector<Tensor> ins, outs;
+  for (Value v : op.getInputs())
+    ins.push_back(tensor(v));
+  Block &body = op.getCombiner().front();
+  std::string bodyErr;
+  ref::Combiner combine = [&](const std::vector<double> &acc,
+                              const std::vector<double> &next) {
+    std::vector<double> out(n, 0.0);
+    if (!bodyErr.empty())
+      return out;
+    for (size_t i = 0; i < n; ++i) {
+      defineScalar(body.getArgument(i), acc[i]);
+      defineScalar(body.getArgument(n + i), next[i]);
+    }
+    SmallVector<Value> yielded;
+    bodyErr = runBlock(body, yielded);
+    for (size_t i = 0; bodyErr.empty() && i < n && i < yielded.size(); ++i)
+      out[i] = scalarAsDouble(yielded[i]);
+    return out;
+  };
+  std::string err = ref::scan(ins, static_cast<int64_t>(op.getDimension()),
+                              op.getReverse(), combine, outs);
+  if (!bodyErr.empty())
+    return bodyErr;
+  if (!err.empty())
+    return err;
+  for (size_t i = 0; i < n; ++i)
+    if (std::string e = define(op.getResult(i), std::move(outs[i])); !e.empty())
+      return e;
+  return "";
+}
+
+std::string Interpreter::evalSsm(Operation *op) {
+  using namespace ssmc::ssm;
+  auto limit = [](std::optional<ArrayRef<double>> l) {
+    return l && l->size() == 2
+               ? std::optional<ref::DtLimit>(ref::DtLimit{(*l)[0], (*l)[1]})
+               : std::nullopt;
+  };
+  std::vector<Tensor> results(2);
+  std::string err =
+      llvm::TypeSwitch<Operation *, std::string>(op)
+          .Case([&](SelectiveScanOp s) {
+            ref::SelectiveScanInputs in{tensor(s.getU()),
+                                        tensor(s.getDelta()),
+                                        tensor(s.getA()),
+                                        tensor(s.getB()),
+                                        tensor(s.getC()),
+                                        optTensor(s.getD()),
+                                        optTensor(s.getZ()),
+                                        optTensor(s.getDeltaBias()),
+                                        optTensor(s.getInitialState()),
+                                        s.getDeltaSoftplus()};
+            ref::SelectiveScanOutputs out;
+            std::string e = ref::selectiveScan(in, out);
+            results = {std::move(out.out), std::move(out.finalState)};
+            return e;
+          })
+          .Case([&](SSDOp s) {
+            ref::SsdInputs in{tensor(s.getX()),
+                              tensor(s.getDt()),
+                              tensor(s.getA()),
+                              tensor(s.getB()),
+                              tensor(s.getC()),
+                              optTensor(s.getD()),
+                              optTensor(s.getZ()),
+                              optTensor(s.getDtBias()),
+                              optTensor(s.getInitialStates()),
+                              optTensor(s.getSeqIdx()),
+                              s.getDtSoftplus(),
+                              limit(s.getDtLimit())};
+            ref::SsdOutputs out;
+            // The chunked form, as compiled code computes it.
+            std::string e = ref::ssdChunked(
+                in, static_cast<int64_t>(s.getChunkSize()), out);
+            results = {std::move(out.out), std::move(out.finalStates)};
+            return e;
+          })
+          .Case([&](CausalConv1dOp c) {
+            ref::CausalConv1dInputs in{
+                tensor(c.getX()), tensor(c.getWeight()), optTensor(c.getBias()),
+                optTensor(c.getConvState()), c.getSilu()};
+            ref::CausalConv1dOutputs out;
+            std::string e = ref::causalConv1d(in, out);
+            results = {std::move(out.y), std::move(out.newConvState)};
+            return e;
+          })
+          .Case([&](StateUpdateOp s) {
+            ref::StateUpdateInputs in{
+                tensor(s.getState()),     tensor(s.getX()),
+                tensor(s.getDt()),        tensor(s.getA()),
+                tensor(s.getB()),         tensor(s.getC()),
+                optTensor(s.getD()),      optTensor(s.getZ()),
+                optTensor(s.getDtBias()), s.getDtSoftplus(),
+                limit(s.getDtLimit())};
+            ref::StateUpdateOutputs out;
+            std::string e = ref::stateUpdate(in, out);
+            results = {std::move(out.y), std::move(out.newState)};
+            return e;
+          })
+          .Case([&](RMSNormOp r) {
+            return ref::rmsNorm(tensor(r.getX()), tensor(r.getWeight()),
+                                r.getEps().convertToDouble(), results[0]);
+          })
+          .Case([&](GatedRMSNormOp r) {
+            return ref::gatedRmsNorm(
+                tensor(r.getX()), tensor(r.getZ()), tensor(r.getWeight()),
+                r.getEps().convertToDouble(),
+                static_cast<int64_t>(r.getGroupSize()), results[0]);
+          })
+          .Case([&](MambaMixerOp m) {
+            ref::MambaMixerWeights w{tensor(m.getInProjWeight()),
+                                     tensor(m.getConvWeight()),
+                                     tensor(m.getXProjWeight()),
+                                     tensor(m.getDtProjWeight()),
+                                     tensor(m.getDtProjBias()),
+                                     tensor(m.getALog()),
+                                     tensor(m.getD()),
+                                     tensor(m.getOutProjWeight()),
+                                     optTensor(m.getInProjBias()),
+                                     optTensor(m.getConvBias()),
+                                     optTensor(m.getOutProjBias())};
+            return ref::mambaMixer(w, tensor(m.getHidden()), results[0]);
+          })
+          .Case([&](Mamba2MixerOp m) { return evalMamba2(m, results[0]); })
+          .Default([](Operation *) { return "unsupported"; });
+  if (!err.empty())
+    return err;
+  for (auto [i, result] : llvm::enumerate(op->getResults()))
+    if (std::string e = define(result, std::move(results[i])); !e.empty())
+      return e;
+  return "";
+}
+
+std::string Interpreter::evalMamba2(ssmc::ssm::Mamba2MixerOp op, Tensor &out) {
+  const Tensor &hidden = tensor(op.getHidden()),
+               &convW = tensor(op.getConvWeight());
+  ref::Mamba2MixerConfig cfg{static_cast<int64_t>(op.getNGroups()),
+                             static_cast<int64_t>(op.getHeadDim()),
+                             static_cast<int64_t>(op.getChunkSize()),
+                             op.getEps().convertToDouble(), std::nullopt};
+  if (std::optional<ArrayRef<double>> l = op.getDtLimit(); l && l->size() == 2)
+    cfg.dtLimit = ref::DtLimit{(*l)[0], (*l)[1]};
+  // The reference mixer has no projection biases (and a zero conv bias is
+  // none): use it when it computes the op, else compose the same steps.
+  if (!op.getInProjBias() && !op.getOutProjBias()) {
+    ref::Mamba2MixerWeights w{tensor(op.getInProjWeight()),
+                              convW,
+                              op.getConvBias() ? tensor(op.getConvBias())
+                                               : Tensor({convW.dim(0)}),
+                              tensor(op.getDtBias()),
+                              tensor(op.getALog()),
+                              tensor(op.getD()),
+                              tensor(op.getNormWeight()),
+                              tensor(op.getOutProjWeight())};
+    return ref::mamba2Mixer(w, cfg, hidden, out);
+  }
+  // Shapes are the verifier's: static weights that agree with each other.
+  int64_t b = hidden.dim(0), l = hidden.dim(1);
+  int64_t d = tensor(op.getNormWeight()).dim(0),
+          h = tensor(op.getALog()).dim(0);
+  int64_t conv = convW.dim(0), g = cfg.nGroups, gn = (conv - d) / 2;
+  auto fail = [](const std::string &e) { return "mamba2_mixer: " + e; };
+  Tensor zxbcdt;
+  if (std::string e = ref::linear(hidden, tensor(op.getInProjWeight()),
+                                  optTensor(op.getInProjBias()), zxbcdt);
+      !e.empty())
+    return fail(e);
+  ref::CausalConv1dInputs convIn{transpose12(sliceLast(zxbcdt, d, d + conv)),
+                                 convW, optTensor(op.getConvBias()),
+                                 std::nullopt, /*silu=*/true};
+  ref::CausalConv1dOutputs convOut;
+  if (std::string e = ref::causalConv1d(convIn, convOut); !e.empty())
+    return fail(e);
+  Tensor xbc = transpose12(convOut.y);
+  ref::SsdInputs s;
+  s.x = reshaped(sliceLast(xbc, 0, d), {b, l, h, cfg.headDim});
+  s.dt = sliceLast(zxbcdt, d + conv, d + conv + h);
+  s.A = tensor(op.getALog());
+  for (double &v : s.A.data)
+    v = -std::exp(v);
+  s.B = reshaped(sliceLast(xbc, d, d + gn), {b, l, g, gn / g});
+  s.C = reshaped(sliceLast(xbc, d + gn, conv), {b, l, g, gn / g});
+  s.D = tensor(op.getD());
+  s.dtBias = tensor(op.getDtBias());
+  s.dtSoftplus = true;
+  s.dtLimit = cfg.dtLimit;
+  ref::SsdOutputs ssdOut;
+  Tensor normed;
+  std::string e = ref::ssdChunked(s, cfg.chunkSize, ssdOut);
+  if (e.empty())
+    e = ref::gatedRmsNorm(reshaped(ssdOut.out, {b, l, d}),
+                          sliceLast(zxbcdt, 0, d), tensor(op.getNormWeight()),
+                          cfg.eps, d / g, normed);
+  if (e.empty())
+    e = ref::linear(normed, tensor(op.getOutProjWeight()),
+                    optTensor(op.getOutProjBias()), out);
+  return e.empty() ? "" : fail(e);
+}
+
+std::string ssmc::interpretFunction(func::FuncOp func,
+                                    const std::vector<Tensor> &args,
+                                    const InterpreterOptions &options,
+                                    std::vector<Tensor> &results) {
+  return Interpreter(options).run(func, args, results);
+}
