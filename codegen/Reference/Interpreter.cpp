@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Reference/Interpreter.h"
+#include "ssmc/Codegen/Reference/Interpreter.h"
 
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 

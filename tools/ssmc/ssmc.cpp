@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Reference/Interpreter.h"
+#include "ssmc/Codegen/Reference/Interpreter.h"
 #include "ssmc/Dialect/SSM/Transforms/Passes.h"
 #include "ssmc/InitAll.h"
 #include "ssmc/runtime/Npy.h"
