@@ -94,27 +94,6 @@ Tensor reshaped(Tensor t, std::vector<int64_t> shape) {
   return t;
 }
 
-/// (b, x, y) -> (b, y, x).
-Tensor transpose12(const Tensor &t) {
-  Tensor r({t.dim(0), t.dim(2), t.dim(1)});
-  forEachIndex(t.shape, [&](ArrayRef<int64_t> i, int64_t lin) {
-    r.data[(i[0] * t.dim(2) + i[2]) * t.dim(1) + i[1]] = t.data[lin];
-  });
-  return r;
-}
-
-/// Elements [start, end) of the last dimension.
-Tensor sliceLast(const Tensor &t, int64_t start, int64_t end) {
-  std::vector<int64_t> shape = t.shape;
-  int64_t width = shape.back();
-  shape.back() = end - start;
-  Tensor r(shape);
-  forEachIndex(shape, [&](ArrayRef<int64_t> i, int64_t lin) {
-    r.data[lin] = t.data[lin / (end - start) * width + start + i.back()];
-  });
-  return r;
-}
-
 class Interpreter {
 public:
   explicit Interpreter(const InterpreterOptions &options) : options(options) {}
@@ -821,61 +800,17 @@ std::string Interpreter::evalMamba2(ssmc::ssm::Mamba2MixerOp op, Tensor &out) {
                              op.getEps().convertToDouble(), std::nullopt};
   if (std::optional<ArrayRef<double>> l = op.getDtLimit(); l && l->size() == 2)
     cfg.dtLimit = ref::DtLimit{(*l)[0], (*l)[1]};
-  // The reference mixer has no projection biases (and a zero conv bias is
-  // none): use it when it computes the op, else compose the same steps.
-  if (!op.getInProjBias() && !op.getOutProjBias()) {
-    ref::Mamba2MixerWeights w{tensor(op.getInProjWeight()),
-                              convW,
-                              op.getConvBias() ? tensor(op.getConvBias())
-                                               : Tensor({convW.dim(0)}),
-                              tensor(op.getDtBias()),
-                              tensor(op.getALog()),
-                              tensor(op.getD()),
-                              tensor(op.getNormWeight()),
-                              tensor(op.getOutProjWeight())};
-    return ref::mamba2Mixer(w, cfg, hidden, out);
-  }
-  // Shapes are the verifier's: static weights that agree with each other.
-  int64_t b = hidden.dim(0), l = hidden.dim(1);
-  int64_t d = tensor(op.getNormWeight()).dim(0),
-          h = tensor(op.getALog()).dim(0);
-  int64_t conv = convW.dim(0), g = cfg.nGroups, gn = (conv - d) / 2;
-  auto fail = [](const std::string &e) { return "mamba2_mixer: " + e; };
-  Tensor zxbcdt;
-  if (std::string e = ref::linear(hidden, tensor(op.getInProjWeight()),
-                                  optTensor(op.getInProjBias()), zxbcdt);
-      !e.empty())
-    return fail(e);
-  ref::CausalConv1dInputs convIn{transpose12(sliceLast(zxbcdt, d, d + conv)),
-                                 convW, optTensor(op.getConvBias()),
-                                 std::nullopt, /*silu=*/true};
-  ref::CausalConv1dOutputs convOut;
-  if (std::string e = ref::causalConv1d(convIn, convOut); !e.empty())
-    return fail(e);
-  Tensor xbc = transpose12(convOut.y);
-  ref::SsdInputs s;
-  s.x = reshaped(sliceLast(xbc, 0, d), {b, l, h, cfg.headDim});
-  s.dt = sliceLast(zxbcdt, d + conv, d + conv + h);
-  s.A = tensor(op.getALog());
-  for (double &v : s.A.data)
-    v = -std::exp(v);
-  s.B = reshaped(sliceLast(xbc, d, d + gn), {b, l, g, gn / g});
-  s.C = reshaped(sliceLast(xbc, d + gn, conv), {b, l, g, gn / g});
-  s.D = tensor(op.getD());
-  s.dtBias = tensor(op.getDtBias());
-  s.dtSoftplus = true;
-  s.dtLimit = cfg.dtLimit;
-  ref::SsdOutputs ssdOut;
-  Tensor normed;
-  std::string e = ref::ssdChunked(s, cfg.chunkSize, ssdOut);
-  if (e.empty())
-    e = ref::gatedRmsNorm(reshaped(ssdOut.out, {b, l, d}),
-                          sliceLast(zxbcdt, 0, d), tensor(op.getNormWeight()),
-                          cfg.eps, d / g, normed);
-  if (e.empty())
-    e = ref::linear(normed, tensor(op.getOutProjWeight()),
-                    optTensor(op.getOutProjBias()), out);
-  return e.empty() ? "" : fail(e);
+  ref::Mamba2MixerWeights w{tensor(op.getInProjWeight()),
+                            convW,
+                            optTensor(op.getConvBias()),
+                            tensor(op.getDtBias()),
+                            tensor(op.getALog()),
+                            tensor(op.getD()),
+                            tensor(op.getNormWeight()),
+                            tensor(op.getOutProjWeight()),
+                            optTensor(op.getInProjBias()),
+                            optTensor(op.getOutProjBias())};
+  return ref::mamba2Mixer(w, cfg, hidden, out);
 }
 
 std::string ssmc::interpretFunction(func::FuncOp func,

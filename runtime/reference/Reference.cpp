@@ -194,29 +194,6 @@ void checkGroups(Checker &check, int64_t g, int64_t total, const char *what) {
                                               std::to_string(total));
 }
 
-/// (b,x,y) -> (b,y,x).
-Tensor transpose12(const Tensor &t) {
-  Tensor r({t.dim(0), t.dim(2), t.dim(1)});
-  for (int64_t i = 0; i < t.dim(0); ++i)
-    for (int64_t j = 0; j < t.dim(1); ++j)
-      for (int64_t k = 0; k < t.dim(2); ++k)
-        r.at({i, k, j}) = t.at({i, j, k});
-  return r;
-}
-
-/// Elements [start, end) of the last dimension.
-Tensor sliceLast(const Tensor &t, int64_t start, int64_t end) {
-  std::vector<int64_t> shape = t.shape;
-  int64_t width = shape.back();
-  shape.back() = end - start;
-  Tensor r(shape);
-  int64_t rows = width == 0 ? 0 : t.numel() / width;
-  for (int64_t row = 0; row < rows; ++row)
-    for (int64_t c = start; c < end; ++c)
-      r.data[static_cast<size_t>(row * (end - start) + c - start)] =
-          t.data[static_cast<size_t>(row * width + c)];
-  return r;
-}
 
 Tensor reshaped(Tensor t, std::vector<int64_t> shape) {
   t.shape = std::move(shape);
@@ -923,6 +900,8 @@ std::string ssmc::reference::mamba2Mixer(const Mamba2MixerWeights &w,
   check.rank("D", w.D, 1, "(h)");
   check.rank("normW", w.normW, 1, "(d)");
   check.rank("outProj", w.outProj, 2, "(dm,d)");
+  check.rank("inProjBias", w.inProjBias, 1, "(2d+2gn+h)");
+  check.rank("outProjBias", w.outProjBias, 1, "(dm)");
   if (check.failed())
     return check.message();
   int64_t b = hidden.dim(0), l = hidden.dim(1), dm = hidden.dim(2);
@@ -958,12 +937,15 @@ std::string ssmc::reference::mamba2Mixer(const Mamba2MixerWeights &w,
   check.shape("D", w.D, {h}, "(h from 'ALog')");
   check.shape("outProj", w.outProj, {dm, d},
               "(dm from 'hidden', d from 'normW')");
+  check.shape("inProjBias", w.inProjBias, {2 * d + 2 * g * n + h},
+              "(rows of 'inProj')");
+  check.shape("outProjBias", w.outProjBias, {dm}, "(dm from 'hidden')");
   checkDtLimit(check, cfg.dtLimit);
   if (check.failed())
     return check.message();
 
   Tensor zxbcdt, result;
-  std::string err = linear(hidden, w.inProj, std::nullopt, zxbcdt);
+  std::string err = linear(hidden, w.inProj, w.inProjBias, zxbcdt);
   CausalConv1dInputs convIn{transpose12(sliceLast(zxbcdt, d, d + conv)),
                             w.convW, w.convB, std::nullopt, /*silu=*/true};
   CausalConv1dOutputs convOut;
@@ -992,11 +974,35 @@ std::string ssmc::reference::mamba2Mixer(const Mamba2MixerWeights &w,
     err = gatedRmsNorm(reshaped(ssdOut.out, {b, l, d}), sliceLast(zxbcdt, 0, d),
                        w.normW, cfg.eps, d / g, normed);
   if (err.empty())
-    err = linear(normed, w.outProj, std::nullopt, result);
+    err = linear(normed, w.outProj, w.outProjBias, result);
   if (!err.empty())
     return "mamba2_mixer: " + err;
   out = std::move(result);
   return "";
+}
+
+/// (b,x,y) -> (b,y,x).
+Tensor ssmc::reference::transpose12(const Tensor &t) {
+  Tensor r({t.dim(0), t.dim(2), t.dim(1)});
+  for (int64_t i = 0; i < t.dim(0); ++i)
+    for (int64_t j = 0; j < t.dim(1); ++j)
+      for (int64_t k = 0; k < t.dim(2); ++k)
+        r.at({i, k, j}) = t.at({i, j, k});
+  return r;
+}
+
+/// Elements [start, end) of the last dimension.
+Tensor ssmc::reference::sliceLast(const Tensor &t, int64_t start, int64_t end) {
+  std::vector<int64_t> shape = t.shape;
+  int64_t width = shape.back();
+  shape.back() = end - start;
+  Tensor r(shape);
+  int64_t rows = width == 0 ? 0 : t.numel() / width;
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t c = start; c < end; ++c)
+      r.data[static_cast<size_t>(row * (end - start) + c - start)] =
+          t.data[static_cast<size_t>(row * width + c)];
+  return r;
 }
 
 //===----------------------------------------------------------------------===//

@@ -48,15 +48,6 @@ Tensor select(const Tensor &t, int64_t dim, int64_t idx) {
   return r;
 }
 
-/// (b,x,y) -> (b,y,x).
-Tensor transpose12(const Tensor &t) {
-  Tensor r({t.dim(0), t.dim(2), t.dim(1)});
-  for (int64_t i = 0; i < t.dim(0); ++i)
-    for (int64_t j = 0; j < t.dim(1); ++j)
-      for (int64_t k = 0; k < t.dim(2); ++k)
-        r.at({i, k, j}) = t.at({i, j, k});
-  return r;
-}
 
 Tensor reshaped(Tensor t, std::vector<int64_t> shape) {
   t.shape = std::move(shape);

@@ -230,12 +230,14 @@ std::string mambaMixer(const MambaMixerWeights &w, const Tensor &hidden,
 struct Mamba2MixerWeights {
   Tensor inProj;  ///< (2d+2gn+h,dm)
   Tensor convW;   ///< (d+2gn,k)
-  Tensor convB;   ///< (d+2gn)
+  std::optional<Tensor> convB; ///< (d+2gn)
   Tensor dtBias;  ///< (h)
   Tensor ALog;    ///< (h)
   Tensor D;       ///< (h)
   Tensor normW;   ///< (d)
   Tensor outProj; ///< (dm,d)
+  std::optional<Tensor> inProjBias;  ///< (2d+2gn+h)
+  std::optional<Tensor> outProjBias; ///< (dm)
 };
 
 struct Mamba2MixerConfig {
@@ -251,6 +253,16 @@ struct Mamba2MixerConfig {
 std::string mamba2Mixer(const Mamba2MixerWeights &w,
                         const Mamba2MixerConfig &cfg, const Tensor &hidden,
                         Tensor &out);
+
+//===----------------------------------------------------------------------===//
+// Layout helpers shared by the mixers, the interpreter and the tests
+//===----------------------------------------------------------------------===//
+
+/// (b,x,y) -> (b,y,x).
+Tensor transpose12(const Tensor &t);
+
+/// Elements [start, end) of the last dimension.
+Tensor sliceLast(const Tensor &t, int64_t start, int64_t end);
 
 //===----------------------------------------------------------------------===//
 // Test helpers
