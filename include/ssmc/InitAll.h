@@ -2,6 +2,8 @@
 #ifndef SSMC_INITALL_H
 #define SSMC_INITALL_H
 
+#include "ssmc/Codegen/CPU/Pipeline.h"
+#include "ssmc/Conversion/Passes.h"
 #include "ssmc/Dialect/SSM/IR/SSMDialect.h"
 #include "ssmc/Dialect/SSM/Transforms/Passes.h"
 
@@ -15,7 +17,10 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 /// Registers ssmc's own passes with the global pass registry.
-inline void registerAllPasses() { ssm::registerSSMPasses(); }
+inline void registerAllPasses() {
+  ssm::registerSSMPasses();
+  registerSSMConversionPasses();
+}
 
 } // namespace ssmc
 

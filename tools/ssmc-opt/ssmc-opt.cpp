@@ -15,6 +15,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   ssmc::registerAllPasses();
+  ssmc::registerCPUPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

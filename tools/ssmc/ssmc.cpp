@@ -1,19 +1,31 @@
 //===- ssmc.cpp - the ssmc driver -----------------------------------------===//
 //
 // `ssmc <subcommand> ...`. Subcommands:
-//   eval  run a function of an ssm-dialect file on .npy (or random) inputs
-//         through a target (for now the float64 reference interpreter) and
-//         write its results as .npy files.
+//   compile  lower a file to native code for the host CPU and write a
+//            .ssmpkg package (or stop earlier with --emit).
+//   eval     run a function of an ssm-dialect file on .npy (or random) inputs
+//            through a target (the float64 reference interpreter, or the CPU
+//            target compiled in-process or from a prebuilt package) and write
+//            its results as .npy files.
 //
 // Every check of the command line and of the inputs happens before anything
 // is evaluated or written, so a failed run leaves no output behind.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ssmc/Codegen/Package/PackageWriter.h"
 #include "ssmc/Codegen/Reference/Interpreter.h"
+#include "ssmc/Codegen/Target/HostObject.h"
 #include "ssmc/Dialect/SSM/Transforms/Passes.h"
 #include "ssmc/InitAll.h"
+#include "ssmc/runtime/CPURuntime.h"
 #include "ssmc/runtime/Npy.h"
+#ifdef SSMC_HAVE_CPU_PIPELINE
+#include "ssmc/Codegen/CPU/Pipeline.h"
+#else
+// Test scaffolding until codegen/CPU is in the build.
+#include "DevCPUPipeline.h"
+#endif
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,17 +34,23 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 
 using namespace mlir;
@@ -41,14 +59,19 @@ namespace npy = ssmc::npy;
 using ssmc::reference::Tensor;
 
 //===----------------------------------------------------------------------===//
-// ssmc eval
+// Options
 //===----------------------------------------------------------------------===//
 
 static cl::OptionCategory evalCategory("ssmc eval options");
+static cl::OptionCategory compileCategory("ssmc compile options");
+static cl::OptionCategory cpuCategory("CPU target options (compile, eval)");
 static cl::SubCommand
     evalCmd("eval",
-            "Run a function through the float64 reference interpreter and "
-            "write its results as .npy files");
+            "Run a function through the float64 reference interpreter (or "
+            "the CPU target) and write its results as .npy files");
+static cl::SubCommand
+    compileCmd("compile", "Compile a file to a .ssmpkg package of native "
+                          "code for the host CPU");
 
 static cl::opt<std::string> evalFile(cl::Positional, cl::desc("<file.mlir>"),
                                      cl::sub(evalCmd), cl::cat(evalCategory));
@@ -77,14 +100,25 @@ static cl::opt<bool> compareUndecomposed(
     cl::desc("With --decompose, also evaluate the function without the "
              "decomposition and report the relative L2 difference"),
     cl::sub(evalCmd), cl::cat(evalCategory));
+static cl::opt<bool> compareReference(
+    "compare-reference",
+    cl::desc("With --target cpu, also run the reference interpreter on the "
+             "same inputs and report the relative L2 difference"),
+    cl::sub(evalCmd), cl::cat(evalCategory));
 static cl::opt<double> tolerance(
     "tolerance",
-    cl::desc("Largest relative L2 difference --compare-undecomposed accepts "
-             "(default 1e-10 with --exact, 1e-5 otherwise)"),
+    cl::desc("Largest relative L2 difference --compare-undecomposed and "
+             "--compare-reference accept (default 1e-10 with --exact, 1e-5 "
+             "otherwise)"),
     cl::sub(evalCmd), cl::cat(evalCategory));
-static cl::opt<std::string>
-    targetName("target", cl::desc("Where to run: reference (the default)"),
-               cl::init("reference"), cl::sub(evalCmd), cl::cat(evalCategory));
+static cl::opt<std::string> targetName(
+    "target", cl::desc("Where to run: reference (the default) or cpu"),
+    cl::init("reference"), cl::sub(evalCmd), cl::cat(evalCategory));
+static cl::opt<std::string> packageFile(
+    "package",
+    cl::desc("With --target cpu, run this prebuilt package instead of "
+             "compiling the file (which may then be omitted)"),
+    cl::value_desc("file.ssmpkg"), cl::sub(evalCmd), cl::cat(evalCategory));
 static cl::opt<bool>
     exact("exact",
           cl::desc("Keep every value in float64 instead of rounding to the "
@@ -95,11 +129,53 @@ static cl::opt<std::string>
                  cl::value_desc("prefix"), cl::sub(evalCmd),
                  cl::cat(evalCategory));
 
+static cl::opt<std::string> compileFile(cl::Positional,
+                                        cl::desc("<file.mlir>"),
+                                        cl::sub(compileCmd),
+                                        cl::cat(compileCategory));
+static cl::opt<std::string>
+    compileOutput("o", cl::desc("Output file ('-' for stdout, text only)"),
+                  cl::value_desc("file"), cl::sub(compileCmd),
+                  cl::cat(compileCategory));
+static cl::opt<std::string>
+    compileTarget("target", cl::desc("Target to compile for: cpu"),
+                  cl::init("cpu"), cl::sub(compileCmd),
+                  cl::cat(compileCategory));
+
+/// Where `ssmc compile` stops.
+enum class Emit { MLIR, LLVMDialect, LLVM, Obj, Package };
+static cl::opt<Emit> emitKind(
+    "emit", cl::desc("What to write"), cl::init(Emit::Package),
+    cl::values(clEnumValN(Emit::MLIR, "mlir", "the parsed input"),
+               clEnumValN(Emit::LLVMDialect, "llvm-dialect",
+                          "the module lowered to the LLVM dialect"),
+               clEnumValN(Emit::LLVM, "llvm", "LLVM IR optimized for the CPU"),
+               clEnumValN(Emit::Obj, "obj", "the object file"),
+               clEnumValN(Emit::Package, "package",
+                          "the .ssmpkg package (the default)")),
+    cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<std::string> cpuName(
+    "cpu", cl::desc("LLVM CPU to compile for (default: the host's)"),
+    cl::value_desc("name"), cl::sub(compileCmd), cl::sub(evalCmd),
+    cl::cat(cpuCategory));
+static cl::opt<std::string> cpuFeatures(
+    "cpu-features",
+    cl::desc("LLVM feature string, e.g. +avx2,-avx512f (default: the host's "
+             "features, or those --cpu implies)"),
+    cl::value_desc("features"), cl::sub(compileCmd), cl::sub(evalCmd),
+    cl::cat(cpuCategory));
+
 namespace {
 
 /// Prints "ssmc eval: <msg>" and returns the exit code of a failed run.
 int fail(const llvm::Twine &msg) {
   llvm::errs() << "ssmc eval: " << msg << "\n";
+  return 1;
+}
+
+/// Prints "ssmc compile: <msg>" and returns the exit code of a failed run.
+int failCompile(const llvm::Twine &msg) {
+  llvm::errs() << "ssmc compile: " << msg << "\n";
   return 1;
 }
 
@@ -109,6 +185,13 @@ std::string typeString(Type type) {
   os << type;
   return s;
 }
+
+/// The name and types of the function to run, from its func.func or from a
+/// package's manifest.
+struct Signature {
+  std::string name;
+  SmallVector<Type> arguments, results;
+};
 
 /// The shape (dynamic sizes as ShapedType::kDynamic) and the element type of
 /// an argument or result; scalars are rank 0.
@@ -151,15 +234,15 @@ std::optional<npy::DType> dtypeFor(Type elem) {
 }
 
 /// Reads the --input of argument \p i into \p out.
-std::string readInput(func::FuncOp func, unsigned i, Tensor &out) {
+std::string readInput(const Signature &sig, unsigned i, Tensor &out) {
   const std::string &path = inputFiles[i];
   npy::Array array;
   if (std::string err = npy::readNpy(path, array); !err.empty())
     return err;
-  Type argType = func.getArgumentTypes()[i], elem;
+  Type argType = sig.arguments[i], elem;
   std::vector<int64_t> shape;
-  std::string arg = "argument " + std::to_string(i) + " of @" +
-                    func.getName().str() + " has type " + typeString(argType);
+  std::string arg = "argument " + std::to_string(i) + " of @" + sig.name +
+                    " has type " + typeString(argType);
   std::string in = "input " + std::to_string(i) + " (" + path + ")";
   std::optional<npy::DType> want;
   if (shapeAndElement(argType, shape, elem))
@@ -206,17 +289,17 @@ std::string parseInputShapes(std::map<unsigned, std::vector<int64_t>> &shapes,
   return "";
 }
 
-/// Fills \p args with random values for every argument of \p func.
-std::string randomInputs(func::FuncOp func, std::vector<Tensor> &args) {
+/// Fills \p args with random values for every argument of \p sig.
+std::string randomInputs(const Signature &sig, std::vector<Tensor> &args) {
   std::map<unsigned, std::vector<int64_t>> shapes;
-  if (std::string err = parseInputShapes(shapes, func.getNumArguments());
+  if (std::string err = parseInputShapes(shapes, sig.arguments.size());
       !err.empty())
     return err;
-  for (auto [i, argType] : llvm::enumerate(func.getArgumentTypes())) {
+  for (auto [i, argType] : llvm::enumerate(sig.arguments)) {
     std::vector<int64_t> shape;
     Type elem;
-    std::string arg = "argument " + std::to_string(i) + " of @" +
-                      func.getName().str() + " has type " + typeString(argType);
+    std::string arg = "argument " + std::to_string(i) + " of @" + sig.name +
+                      " has type " + typeString(argType);
     if (!shapeAndElement(argType, shape, elem))
       return arg + ", which cannot be filled with random values";
     auto given = shapes.find(i);
@@ -244,13 +327,308 @@ std::string randomInputs(func::FuncOp func, std::vector<Tensor> &args) {
   return "";
 }
 
+//===----------------------------------------------------------------------===//
+// Compilation for the CPU
+//===----------------------------------------------------------------------===//
+
+/// Every dialect, interface and pass the CPU pipeline may need.
+void registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  ssmc::registerAllDialects(registry);
+}
+
+/// Parses \p path into \p context; diagnostics go through \p sourceMgr.
+OwningOpRef<ModuleOp> parseFile(const std::string &path,
+                                llvm::SourceMgr &sourceMgr,
+                                MLIRContext &context, std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (std::error_code ec = buffer.getError()) {
+    error = "cannot open '" + path + "': " + ec.message();
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+/// The product of compileModule: text (mlir, llvm-dialect, llvm) or bytes
+/// (obj, package).
+struct CompileOutput {
+  std::string text;
+  bool binary = false;
+};
+
+ssmc::HostTargetOptions hostOptions() {
+  ssmc::HostTargetOptions options;
+  options.cpu = cpuName;
+  options.features = cpuFeatures;
+  return options;
+}
+
+/// Lowers \p module (in place) as far as \p stopAt. Errors are printed
+/// (diagnostics, or "ssmc <tool>: ..." through \p failFn) and yield failure.
+LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
+                            int (*failFn)(const llvm::Twine &)) {
+  llvm::raw_string_ostream os(out.text);
+  if (stopAt == Emit::MLIR) {
+    module.print(os);
+    return success();
+  }
+  ssmc::package::Manifest manifest;
+  if (failed(ssmc::collectEntries(module, manifest.entries)))
+    return failure();
+
+  PassManager pm(module.getContext());
+#ifdef SSMC_HAVE_CPU_PIPELINE
+  ssmc::buildCPULoweringPipeline(pm);
+#else
+  ssmc::dev::buildDevCPUPipeline(pm);
+#endif
+  if (failed(pm.run(module)))
+    return failure();
+  if (stopAt == Emit::LLVMDialect) {
+    module.print(os);
+    return success();
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      ssmc::translateToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return failure();
+  auto machine = ssmc::createHostTargetMachine(hostOptions());
+  if (!machine) {
+    failFn(llvm::toString(machine.takeError()));
+    return failure();
+  }
+  if (llvm::Error err =
+          ssmc::optimizeModule(*llvmModule, **machine, /*optLevel=*/3)) {
+    failFn(llvm::toString(std::move(err)));
+    return failure();
+  }
+  if (stopAt == Emit::LLVM) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::Expected<std::string> object = ssmc::emitObject(*llvmModule, **machine);
+  if (!object) {
+    failFn(llvm::toString(object.takeError()));
+    return failure();
+  }
+  out.binary = true;
+  if (stopAt == Emit::Obj) {
+    out.text = std::move(*object);
+    return success();
+  }
+  llvm::Expected<std::string> so = ssmc::linkSharedObject(*object);
+  if (!so) {
+    failFn(llvm::toString(so.takeError()));
+    return failure();
+  }
+  manifest.arch = ssmc::package::hostArch();
+  manifest.cpu = (*machine)->getTargetCPU().str();
+  manifest.cpuFeatures = ssmc::enabledFeatures(**machine);
+  out.text = ssmc::package::serialize(manifest, *so);
+  return success();
+}
+
+int runCompile() {
+  if (compileTarget != "cpu")
+    return failCompile("unknown --target '" + compileTarget +
+                       "'; allowed targets: cpu");
+  if (compileFile.empty())
+    return failCompile("no input file; usage: ssmc compile FILE.mlir -o "
+                       "FILE.ssmpkg");
+  bool binary = emitKind == Emit::Obj || emitKind == Emit::Package;
+  if (compileOutput.empty() && binary)
+    return failCompile("-o FILE is required for --emit=obj and "
+                       "--emit=package");
+  if (compileOutput.empty())
+    compileOutput = "-";
+  if (compileOutput == "-" && binary)
+    return failCompile("will not write binary output to stdout; give -o FILE");
+
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  std::string error;
+  OwningOpRef<ModuleOp> module =
+      parseFile(compileFile, sourceMgr, context, error);
+  if (!error.empty())
+    return failCompile(error);
+  if (!module)
+    return 1;
+
+  CompileOutput out;
+  if (failed(compileModule(*module, emitKind, out, failCompile)))
+    return 1;
+  // Written through a temporary that is renamed into place on success.
+  std::error_code ec;
+  auto file = std::make_unique<llvm::ToolOutputFile>(
+      compileOutput, ec,
+      out.binary ? llvm::sys::fs::OF_None : llvm::sys::fs::OF_Text);
+  if (ec)
+    return failCompile("cannot write '" + compileOutput + "': " +
+                       ec.message());
+  file->os() << out.text;
+  file->os().flush();
+  if (file->os().has_error())
+    return failCompile("cannot write '" + compileOutput + "'");
+  file->keep();
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Host tensors of the CPU runtime
+//===----------------------------------------------------------------------===//
+
+using ssmc::package::DType;
+using ssmc::runtime::HostTensor;
+
+/// The MLIR type of a manifest tensor.
+Type typeOf(MLIRContext &ctx, const ssmc::package::TensorSpec &spec) {
+  Builder b(&ctx);
+  Type elem;
+  switch (spec.dtype) {
+  case DType::F32:
+    elem = b.getF32Type();
+    break;
+  case DType::F16:
+    elem = b.getF16Type();
+    break;
+  case DType::BF16:
+    elem = b.getBF16Type();
+    break;
+  case DType::F64:
+    elem = b.getF64Type();
+    break;
+  case DType::I32:
+    elem = b.getI32Type();
+    break;
+  case DType::I64:
+    elem = b.getI64Type();
+    break;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t s : spec.shape)
+    shape.push_back(s < 0 ? ShapedType::kDynamic : s);
+  return RankedTensorType::get(shape, elem);
+}
+
+/// \p t (values already rounded to the element type) in \p dtype.
+HostTensor toHost(const Tensor &t, DType dtype) {
+  HostTensor h(dtype, t.shape);
+  for (size_t k = 0; k < t.data.size(); ++k) {
+    double v = t.data[k];
+    uint8_t *at = h.data.data() + k * ssmc::package::dtypeSize(dtype);
+    switch (dtype) {
+    case DType::F32: {
+      float f = static_cast<float>(v);
+      std::memcpy(at, &f, 4);
+      break;
+    }
+    case DType::F16: {
+      uint16_t bits = npy::encodeF16(v);
+      std::memcpy(at, &bits, 2);
+      break;
+    }
+    case DType::BF16: {
+      // Exact: the value was rounded to bf16 on input.
+      float f = static_cast<float>(v);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      uint16_t hi = static_cast<uint16_t>(bits >> 16);
+      std::memcpy(at, &hi, 2);
+      break;
+    }
+    case DType::F64:
+      std::memcpy(at, &v, 8);
+      break;
+    case DType::I32: {
+      int32_t i = static_cast<int32_t>(v);
+      std::memcpy(at, &i, 4);
+      break;
+    }
+    case DType::I64: {
+      int64_t i = static_cast<int64_t>(v);
+      std::memcpy(at, &i, 8);
+      break;
+    }
+    }
+  }
+  return h;
+}
+
+Tensor fromHost(const HostTensor &h) {
+  Tensor t(h.shape);
+  int64_t size = ssmc::package::dtypeSize(h.dtype);
+  for (size_t k = 0; k < t.data.size(); ++k) {
+    const uint8_t *at = h.data.data() + k * size;
+    double &v = t.data[k];
+    switch (h.dtype) {
+    case DType::F32: {
+      float f;
+      std::memcpy(&f, at, 4);
+      v = f;
+      break;
+    }
+    case DType::F16: {
+      uint16_t bits;
+      std::memcpy(&bits, at, 2);
+      v = npy::decodeF16(bits);
+      break;
+    }
+    case DType::BF16: {
+      uint16_t hi;
+      std::memcpy(&hi, at, 2);
+      uint32_t bits = static_cast<uint32_t>(hi) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      v = f;
+      break;
+    }
+    case DType::F64:
+      std::memcpy(&v, at, 8);
+      break;
+    case DType::I32: {
+      int32_t i;
+      std::memcpy(&i, at, 4);
+      v = i;
+      break;
+    }
+    case DType::I64: {
+      int64_t i;
+      std::memcpy(&i, at, 8);
+      v = static_cast<double>(i);
+      break;
+    }
+    }
+  }
+  return t;
+}
+
+//===----------------------------------------------------------------------===//
+// ssmc eval
+//===----------------------------------------------------------------------===//
+
 int runEval() {
-  if (targetName != "reference")
+  bool cpu = targetName == "cpu";
+  if (targetName != "reference" && !cpu)
     return fail("unknown --target '" + targetName +
-                "'; allowed targets: reference");
-  if (evalFile.empty())
+                "'; allowed targets: reference, cpu");
+  bool usePackage = !packageFile.empty();
+  if (usePackage && !cpu)
+    return fail("--package needs --target cpu");
+  if (compareReference && !cpu)
+    return fail("--compare-reference needs --target cpu");
+  if (evalFile.empty() && !usePackage)
     return fail("no input file; usage: ssmc eval FILE.mlir --entry NAME "
                 "--output PREFIX ...");
+  if (evalFile.empty() && compareReference)
+    return fail("--compare-reference needs the FILE.mlir to interpret");
   if (entryName.empty())
     return fail("--entry NAME is required");
   if (outputPrefix.empty())
@@ -264,52 +642,95 @@ int runEval() {
     return fail("--input-shape is only used with --random-inputs");
   if (compareUndecomposed && !decompose)
     return fail("--compare-undecomposed needs --decompose");
+  if (cpu && (decompose || exact))
+    return fail("--decompose and --exact only apply to --target reference");
 
   DialectRegistry registry;
-  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, tensor::TensorDialect>();
-  ssmc::registerAllDialects(registry);
+  if (cpu) {
+    registerCompilerDialects(registry);
+  } else {
+    registry.insert<arith::ArithDialect, func::FuncDialect,
+                    linalg::LinalgDialect, math::MathDialect,
+                    tensor::TensorDialect>();
+    ssmc::registerAllDialects(registry);
+  }
   MLIRContext context(registry);
   context.disableMultithreading();
   context.printOpOnDiagnostic(false);
 
-  auto buffer = llvm::MemoryBuffer::getFile(evalFile);
-  if (std::error_code ec = buffer.getError())
-    return fail("cannot open '" + evalFile + "': " + ec.message());
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return 1; // The handler has printed the parse or verifier errors.
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp func;
+  if (!evalFile.empty()) {
+    std::string error;
+    module = parseFile(evalFile, sourceMgr, context, error);
+    if (!error.empty())
+      return fail(error);
+    if (!module)
+      return 1; // The handler has printed the parse or verifier errors.
+    func = module->lookupSymbol<func::FuncOp>(entryName);
+    if (!func) {
+      std::string names;
+      for (auto f : module->getOps<func::FuncOp>())
+        names += (names.empty() ? "@" : ", @") + f.getName().str();
+      return fail(
+          "no function @" + entryName + " in " + evalFile +
+          "; the functions there are: " + (names.empty() ? "(none)" : names));
+    }
+  }
 
-  auto func = module->lookupSymbol<func::FuncOp>(entryName);
-  if (!func) {
-    std::string names;
-    for (auto f : module->getOps<func::FuncOp>())
-      names += (names.empty() ? "@" : ", @") + f.getName().str();
-    return fail(
-        "no function @" + entryName + " in " + evalFile +
-        "; the functions there are: " + (names.empty() ? "(none)" : names));
+  // A prebuilt package is loaded (and checked against the host) first.
+  std::unique_ptr<ssmc::runtime::Package> package;
+  const ssmc::package::EntrySpec *entry = nullptr;
+  Signature sig;
+  sig.name = entryName;
+  if (usePackage) {
+    std::string error;
+    package = ssmc::runtime::Package::load(packageFile, error);
+    if (!package)
+      return fail(error);
+    entry = package->findEntry(entryName);
+    if (!entry) {
+      std::string names;
+      for (const auto &e : package->entries())
+        names += (names.empty() ? "@" : ", @") + e.name;
+      return fail("no entry @" + entryName + " in package " + packageFile +
+                  "; its entries are: " + (names.empty() ? "(none)" : names));
+    }
+    for (const auto &spec : entry->arguments)
+      sig.arguments.push_back(typeOf(context, spec));
+    for (const auto &spec : entry->results)
+      sig.results.push_back(typeOf(context, spec));
+  } else {
+    sig.arguments.assign(func.getArgumentTypes().begin(),
+                         func.getArgumentTypes().end());
+    sig.results.assign(func.getResultTypes().begin(),
+                       func.getResultTypes().end());
+    if (cpu) {
+      FailureOr<ssmc::package::EntrySpec> spec = ssmc::entrySpecFor(func);
+      if (failed(spec))
+        return 1;
+    }
   }
 
   // Inputs, all checked before anything runs.
   std::vector<Tensor> args;
   if (random) {
-    if (std::string err = randomInputs(func, args); !err.empty())
+    if (std::string err = randomInputs(sig, args); !err.empty())
       return fail(err);
   } else {
-    if (inputFiles.size() != func.getNumArguments())
+    if (inputFiles.size() != sig.arguments.size())
       return fail("@" + entryName + " takes " +
-                  std::to_string(func.getNumArguments()) + " arguments but " +
+                  std::to_string(sig.arguments.size()) + " arguments but " +
                   std::to_string(inputFiles.size()) + " --input " +
                   (inputFiles.size() == 1 ? "was" : "were") + " given");
     args.resize(inputFiles.size());
     for (unsigned i = 0; i < inputFiles.size(); ++i)
-      if (std::string err = readInput(func, i, args[i]); !err.empty())
+      if (std::string err = readInput(sig, i, args[i]); !err.empty())
         return fail(err);
   }
-  for (Type type : func.getResultTypes()) {
+  for (Type type : sig.results) {
     std::vector<int64_t> shape;
     Type elem;
     if (!shapeAndElement(type, shape, elem) || !dtypeFor(elem))
@@ -318,9 +739,9 @@ int runEval() {
   }
 
   OwningOpRef<ModuleOp> original;
+  if ((decompose && compareUndecomposed) || compareReference)
+    original = module->clone();
   if (decompose) {
-    if (compareUndecomposed)
-      original = module->clone();
     PassManager pm(&context);
     pm.addPass(ssmc::ssm::createSSMDecomposeMixers());
     if (failed(pm.run(*module)))
@@ -330,18 +751,70 @@ int runEval() {
   ssmc::InterpreterOptions options;
   options.exact = exact;
   std::vector<Tensor> results, reference;
-  if (std::string err = ssmc::interpretFunction(func, args, options, results);
-      !err.empty())
-    return fail(err);
-  if (original) {
-    auto undecomposed = original->lookupSymbol<func::FuncOp>(entryName);
-    if (std::string err =
-            ssmc::interpretFunction(undecomposed, args, options, reference);
+  if (cpu) {
+    llvm::SmallString<128> tmpPath;
+    std::optional<llvm::FileRemover> remover;
+    if (!usePackage) {
+      // Compile in-process into a temporary package and load that, so that
+      // eval runs exactly what `ssmc compile` writes.
+      CompileOutput out;
+      if (failed(compileModule(*module, Emit::Package, out, fail)))
+        return 1;
+      int fd;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+              "ssmc-eval", "ssmpkg", fd, tmpPath))
+        return fail("cannot create a temporary package: " + ec.message());
+      remover.emplace(tmpPath);
+      llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+      os << out.text;
+      os.close();
+      if (os.has_error())
+        return fail("cannot write the temporary package '" + tmpPath + "'");
+      std::string error;
+      package = ssmc::runtime::Package::load(tmpPath.str().str(), error);
+      if (!package)
+        return fail(error);
+      entry = package->findEntry(entryName);
+      if (!entry)
+        return fail("@" + entryName +
+                    " is not an entry of the compiled package: entries are "
+                    "public functions whose arguments and results are all "
+                    "ranked tensors");
+    }
+    std::vector<HostTensor> inputs, outputs;
+    for (size_t i = 0; i < args.size(); ++i)
+      inputs.push_back(toHost(args[i], entry->arguments[i].dtype));
+    if (std::string err = package->run(entryName, inputs, outputs);
         !err.empty())
-      return fail("undecomposed: " + err);
+      return fail(err);
+    for (const HostTensor &h : outputs)
+      results.push_back(fromHost(h));
+    if (compareReference) {
+      auto refFunc = original->lookupSymbol<func::FuncOp>(entryName);
+      if (std::string err =
+              ssmc::interpretFunction(refFunc, args, options, reference);
+          !err.empty())
+        return fail("reference: " + err);
+      if (reference.size() != results.size())
+        return fail("the package's entry has " +
+                    std::to_string(results.size()) +
+                    " results but the function has " +
+                    std::to_string(reference.size()));
+    }
+  } else {
+    if (std::string err = ssmc::interpretFunction(func, args, options, results);
+        !err.empty())
+      return fail(err);
+    if (original) {
+      auto undecomposed = original->lookupSymbol<func::FuncOp>(entryName);
+      if (std::string err =
+              ssmc::interpretFunction(undecomposed, args, options, reference);
+          !err.empty())
+        return fail("undecomposed: " + err);
+    }
   }
 
-  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+  for (auto [i, type] : llvm::enumerate(sig.results)) {
     std::vector<int64_t> shape;
     Type elem;
     shapeAndElement(type, shape, elem);
@@ -357,20 +830,23 @@ int runEval() {
 
   if (!original)
     return 0;
+  const char *against = cpu ? "reference" : "undecomposed";
+  const char *against2 =
+      cpu ? "the reference interpreter" : "the undecomposed function";
   double tol = tolerance.getNumOccurrences() ? tolerance.getValue()
                : exact                       ? 1e-10
                                              : 1e-5;
   bool ok = true;
   for (size_t i = 0; i < results.size(); ++i) {
-    double rel = ssmc::reference::relativeL2(results[i], reference[i]);
-    llvm::outs() << "output " << i
-                 << ": rel. L2 vs undecomposed = " << llvm::format("%.1e", rel)
-                 << "\n";
+    double rel = results[i].shape == reference[i].shape
+                     ? ssmc::reference::relativeL2(results[i], reference[i])
+                     : INFINITY;
+    llvm::outs() << "output " << i << ": rel. L2 vs " << against << " = "
+                 << llvm::format("%.1e", rel) << "\n";
     if (!(rel <= tol)) {
-      llvm::errs() << "ssmc eval: output " << i
-                   << " differs from the undecomposed function by "
-                   << llvm::format("%.1e", rel) << " > tolerance "
-                   << llvm::format("%.1e", tol) << "\n";
+      llvm::errs() << "ssmc eval: output " << i << " differs from "
+                   << against2 << " by " << llvm::format("%.1e", rel)
+                   << " > tolerance " << llvm::format("%.1e", tol) << "\n";
       ok = false;
     }
   }
@@ -383,11 +859,14 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   // libLLVM registers hundreds of options: show only ssmc's.
   cl::HideUnrelatedOptions(llvm::ArrayRef<const cl::OptionCategory *>());
-  cl::HideUnrelatedOptions(evalCategory, evalCmd);
+  cl::HideUnrelatedOptions({&evalCategory, &cpuCategory}, evalCmd);
+  cl::HideUnrelatedOptions({&compileCategory, &cpuCategory}, compileCmd);
   cl::ParseCommandLineOptions(argc, argv,
                               "ssmc: a compiler for state space models\n");
   if (evalCmd)
     return runEval();
+  if (compileCmd)
+    return runCompile();
   llvm::errs() << "ssmc: no subcommand given; see 'ssmc --help'\n";
   return 1;
 }

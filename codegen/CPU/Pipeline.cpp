@@ -1,0 +1,101 @@
+//===- Pipeline.cpp - the CPU lowering pipeline ---------------------------===//
+//
+// Functions on tensors -> ssm ops as loops -> one-shot bufferization with
+// ownership-based deallocation -> scf/cf -> the LLVM dialect, with the
+// exported entry wrappers of Codegen/CPU/Pipeline.h.
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Codegen/CPU/Pipeline.h"
+#include "ssmc/Codegen/CPU/Passes.h"
+#include "ssmc/Conversion/Passes.h"
+#include "ssmc/Dialect/SSM/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  // On tensors: primitives only, fresh results, ssm ops as loops.
+  if (options.decomposeMixers)
+    pm.addPass(ssm::createSSMDecomposeMixers());
+  pm.addPass(createSSMMarkCPUEntryPoints());
+  pm.addNestedPass<func::FuncOp>(createSSMFreshResults());
+  pm.addPass(createConvertSSMToLoops());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+
+  // Tensors to buffers; results keep the identity layout the ABI describes.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  // No copy may end as a call of MLIR's memrefCopy runtime helper.
+  pm.addPass(createSSMLowerStridedCopies());
+
+  // Loops and control flow.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // bf16 <-> f32 as integer bit operations: LLVM would otherwise call
+  // __truncsfbf2, which older libgcc lacks.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+
+  // To the LLVM dialect: exp/exp2 to LLVM intrinsics, log1p to libm (the
+  // log(1 + x) approximation loses precision for small x).
+  ConvertMathToLLVMPassOptions math;
+  math.approximateLog1p = false;
+  pm.addPass(createConvertMathToLLVMPass(math));
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createSSMEmitCPUEntryPoints());
+}
+
+namespace {
+/// The pipeline's options on the command line.
+struct CPUPipelineCLOptions : public PassPipelineOptions<CPUPipelineCLOptions> {
+  Option<bool> decomposeMixers{*this, "decompose-mixers",
+                               llvm::cl::desc("Run ssm-decompose-mixers first"),
+                               llvm::cl::init(true)};
+};
+} // namespace
+
+void ssmc::registerCPUPipelines() {
+  // The pipeline's own passes too, so that each can be tested alone.
+  registerSSMCPUPasses();
+  PassPipelineRegistration<CPUPipelineCLOptions>(
+      "ssm-lower-to-llvm-cpu",
+      "Lower functions on tensors (ssm, linalg, tensor, arith, math) to the "
+      "LLVM dialect with ssmc_entry_NAME wrappers",
+      [](OpPassManager &pm, const CPUPipelineCLOptions &cl) {
+        CPUPipelineOptions options;
+        options.decomposeMixers = cl.decomposeMixers;
+        buildCPULoweringPipeline(pm, options);
+      });
+}

@@ -1,0 +1,29 @@
+//===- Passes.h - conversion passes out of the ssm dialect ------*- C++ -*-===//
+#ifndef SSMC_CONVERSION_PASSES_H
+#define SSMC_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
+
+namespace ssmc {
+
+#define GEN_PASS_DECL
+#include "ssmc/Conversion/Passes.h.inc"
+
+/// Adds the patterns that lower the primitive ssm ops to scf loops on
+/// memrefs; a static state size up to `maxUnrolledState` is kept in
+/// iter_args.
+void populateSSMToLoopsPatterns(mlir::RewritePatternSet &patterns,
+                                int64_t maxUnrolledState = 256);
+
+#define GEN_PASS_REGISTRATION
+#include "ssmc/Conversion/Passes.h.inc"
+
+} // namespace ssmc
+
+#endif // SSMC_CONVERSION_PASSES_H

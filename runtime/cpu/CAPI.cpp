@@ -1,0 +1,128 @@
+//===- CAPI.cpp - the C API of the CPU runtime over the C++ one -----------===//
+
+#include "ssmc/runtime/ssmc_runtime.h"
+#include "ssmc/runtime/CPURuntime.h"
+
+#include <cstdlib>
+#include <algorithm>
+#include <cstring>
+
+using namespace ssmc::runtime;
+
+struct ssmc_package {
+  std::unique_ptr<Package> impl;
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+int setError(std::string msg) {
+  lastError = std::move(msg);
+  return 1;
+}
+
+DType toDType(ssmc_dtype d) { return static_cast<DType>(d); }
+ssmc_dtype fromDType(DType d) { return static_cast<ssmc_dtype>(d); }
+
+} // namespace
+
+// The enum values are the ABI: keep the two in step.
+static_assert(static_cast<int>(DType::F32) == SSMC_DTYPE_F32 &&
+                  static_cast<int>(DType::F16) == SSMC_DTYPE_F16 &&
+                  static_cast<int>(DType::BF16) == SSMC_DTYPE_BF16 &&
+                  static_cast<int>(DType::F64) == SSMC_DTYPE_F64 &&
+                  static_cast<int>(DType::I32) == SSMC_DTYPE_I32 &&
+                  static_cast<int>(DType::I64) == SSMC_DTYPE_I64,
+              "ssmc_dtype and DType disagree");
+
+extern "C" {
+
+ssmc_package *ssmc_package_load(const char *path) {
+  if (!path) {
+    setError("ssmc_package_load: path is NULL");
+    return nullptr;
+  }
+  std::string error;
+  std::unique_ptr<Package> impl = Package::load(path, error);
+  if (!impl) {
+    setError(error);
+    return nullptr;
+  }
+  lastError.clear();
+  return new ssmc_package{std::move(impl)};
+}
+
+void ssmc_package_free(ssmc_package *package) { delete package; }
+
+size_t ssmc_package_num_entries(const ssmc_package *package) {
+  return package ? package->impl->entries().size() : 0;
+}
+
+const char *ssmc_package_entry_name(const ssmc_package *package, size_t i) {
+  if (!package || i >= package->impl->entries().size())
+    return nullptr;
+  return package->impl->entries()[i].name.c_str();
+}
+
+int ssmc_package_run(const ssmc_package *package, const char *entry,
+                     const ssmc_tensor *inputs, size_t num_inputs,
+                     ssmc_tensor *outputs, size_t num_outputs) {
+  if (!package || !entry || (num_inputs && !inputs) ||
+      (num_outputs && !outputs))
+    return setError("ssmc_package_run: NULL argument");
+  const auto *spec = package->impl->findEntry(entry);
+  if (spec && spec->results.size() != num_outputs)
+    return setError("entry '" + std::string(entry) + "': expected " +
+                    std::to_string(spec->results.size()) +
+                    " outputs, got " + std::to_string(num_outputs));
+  std::vector<HostTensor> in;
+  for (size_t i = 0; i < num_inputs; ++i) {
+    const ssmc_tensor &t = inputs[i];
+    if (t.rank < 0 || t.rank > SSMC_MAX_RANK ||
+        static_cast<unsigned>(t.dtype) > SSMC_DTYPE_I64)
+      return setError("input " + std::to_string(i) +
+                      ": bad rank or dtype");
+    for (int32_t d = 0; d < t.rank; ++d)
+      if (t.shape[d] < 0)
+        return setError("input " + std::to_string(i) +
+                        ": negative size in its shape");
+    HostTensor h(toDType(t.dtype),
+                 std::vector<int64_t>(t.shape, t.shape + t.rank));
+    if (!h.data.empty()) {
+      if (!t.data)
+        return setError("input " + std::to_string(i) + ": data is NULL");
+      std::memcpy(h.data.data(), t.data, h.data.size());
+    }
+    in.push_back(std::move(h));
+  }
+  std::vector<HostTensor> out;
+  if (std::string err = package->impl->run(entry, in, out); !err.empty())
+    return setError(err);
+  for (const HostTensor &h : out)
+    if (h.shape.size() > SSMC_MAX_RANK)
+      return setError("entry '" + std::string(entry) +
+                      "': a result has rank above SSMC_MAX_RANK");
+  for (size_t i = 0; i < out.size(); ++i) {
+    ssmc_tensor &t = outputs[i];
+    t.dtype = fromDType(out[i].dtype);
+    t.rank = static_cast<int32_t>(out[i].shape.size());
+    std::memset(t.shape, 0, sizeof(t.shape));
+    std::copy(out[i].shape.begin(), out[i].shape.end(), t.shape);
+    t.data = std::malloc(std::max<size_t>(out[i].data.size(), 1));
+    std::memcpy(t.data, out[i].data.data(), out[i].data.size());
+  }
+  lastError.clear();
+  return 0;
+}
+
+void ssmc_tensor_release(ssmc_tensor *tensor) {
+  if (!tensor)
+    return;
+  std::free(tensor->data);
+  tensor->data = nullptr;
+}
+
+const char *ssmc_last_error(void) { return lastError.c_str(); }
+
+} // extern "C"

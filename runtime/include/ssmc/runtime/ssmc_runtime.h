@@ -1,0 +1,71 @@
+/*===- ssmc_runtime.h - the C API of the ssmc CPU runtime ----------*- C -*-===
+ *
+ * Load a .ssmpkg package and run its entries on dense row-major tensors.
+ * Every function that can fail returns NULL or a nonzero status and leaves a
+ * message for ssmc_last_error() (per thread). Nothing here exits the process.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef SSMC_RUNTIME_SSMC_RUNTIME_H
+#define SSMC_RUNTIME_SSMC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Element types; the values are part of the ABI. */
+typedef enum ssmc_dtype {
+  SSMC_DTYPE_F32 = 0,
+  SSMC_DTYPE_F16 = 1,
+  SSMC_DTYPE_BF16 = 2,
+  SSMC_DTYPE_F64 = 3,
+  SSMC_DTYPE_I32 = 4,
+  SSMC_DTYPE_I64 = 5
+} ssmc_dtype;
+
+/** The largest rank a tensor may have. */
+#define SSMC_MAX_RANK 8
+
+/** A dense row-major tensor. For inputs the caller owns `data`; for outputs
+ * the runtime allocates it and ssmc_tensor_release() frees it. */
+typedef struct ssmc_tensor {
+  ssmc_dtype dtype;
+  int32_t rank;
+  int64_t shape[SSMC_MAX_RANK];
+  void *data;
+} ssmc_tensor;
+
+typedef struct ssmc_package ssmc_package;
+
+/** Loads and checks the package at `path`; NULL on failure. */
+ssmc_package *ssmc_package_load(const char *path);
+
+/** Unloads a package (NULL is allowed). */
+void ssmc_package_free(ssmc_package *package);
+
+/** The number of entries of a package, and the name of entry `i` (valid
+ * while the package is loaded). */
+size_t ssmc_package_num_entries(const ssmc_package *package);
+const char *ssmc_package_entry_name(const ssmc_package *package, size_t i);
+
+/** Runs entry `entry` on `num_inputs` inputs and fills the `num_outputs`
+ * outputs, which must match the entry's result count. Returns 0 on success;
+ * otherwise nonzero and the outputs are left unset. */
+int ssmc_package_run(const ssmc_package *package, const char *entry,
+                     const ssmc_tensor *inputs, size_t num_inputs,
+                     ssmc_tensor *outputs, size_t num_outputs);
+
+/** Frees the data of an output tensor and sets it to NULL. */
+void ssmc_tensor_release(ssmc_tensor *tensor);
+
+/** The message of the last failure on this thread ("" when none). */
+const char *ssmc_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSMC_RUNTIME_SSMC_RUNTIME_H */

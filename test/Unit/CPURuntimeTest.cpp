@@ -1,0 +1,227 @@
+//===- CPURuntimeTest.cpp - tests of running CPU packages -----------------===//
+//
+// Runs the runtime on a package whose shared object is written by hand in C
+// (compiled with the system `cc` at test time), so that descriptors, strided
+// results, input checks and the C API are tested without the compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/Package.h"
+#include "ssmc/runtime/ssmc_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+
+using namespace ssmc;
+using runtime::HostTensor;
+
+namespace {
+
+/// `transpose_scale(x: f32[?, 3], s: f32[]) -> (f32[3, ?] as a strided view of
+/// a fresh buffer, i64[2] = shape of x)`: the result of entry 0 has
+/// non-contiguous strides and an offset, which the runtime must honour.
+const char *source = R"(
+#include <stdint.h>
+#include <stdlib.h>
+typedef struct {
+  float *alloc, *aligned;
+  int64_t offset, sizes[2], strides[2];
+} D2;
+typedef struct { float *alloc, *aligned; int64_t offset; } D0;
+typedef struct {
+  int64_t *alloc, *aligned;
+  int64_t offset, sizes[1], strides[1];
+} D1;
+void ssmc_entry_transpose_scale(void **argv) {
+  D2 *x = (D2 *)argv[1];
+  D0 *s = (D0 *)argv[2];
+  struct { D2 y; D1 shape; } *res = argv[0];
+  int64_t n = x->sizes[0];
+  /* y[j][i] = s * x[i][j], stored as y^T (n x 3, row-major) after 1 pad. */
+  float *buf = malloc(sizeof(float) * (1 + 3 * n));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      buf[1 + i * 3 + j] = s->aligned[s->offset] *
+          x->aligned[x->offset + i * x->strides[0] + j * x->strides[1]];
+  res->y.alloc = buf; res->y.aligned = buf; res->y.offset = 1;
+  res->y.sizes[0] = 3; res->y.sizes[1] = n;
+  res->y.strides[0] = 1; res->y.strides[1] = 3;
+  int64_t *shape = malloc(2 * sizeof(int64_t));
+  shape[0] = x->sizes[0]; shape[1] = x->sizes[1];
+  res->shape.alloc = shape; res->shape.aligned = shape; res->shape.offset = 0;
+  res->shape.sizes[0] = 2; res->shape.strides[0] = 1;
+}
+)";
+
+package::Manifest manifest() {
+  package::Manifest m;
+  m.arch = package::hostArch();
+  m.cpu = "generic";
+  package::EntrySpec e;
+  e.name = "transpose_scale";
+  e.symbol = "ssmc_entry_transpose_scale";
+  e.arguments = {{package::DType::F32, {-1, 3}}, {package::DType::F32, {}}};
+  e.results = {{package::DType::F32, {3, -1}}, {package::DType::I64, {2}}};
+  m.entries.push_back(e);
+  return m;
+}
+
+/// Builds the package once per test into a temporary file.
+class CPURuntimeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    char dir[] = "/tmp/ssmc-runtime-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    tmp = dir;
+    std::ofstream(tmp + "/e.c") << source;
+    std::string cmd = "cc -shared -fPIC -o " + tmp + "/e.so " + tmp + "/e.c";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "needs a C compiler 'cc'";
+    std::ifstream so(tmp + "/e.so", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(so)),
+                      std::istreambuf_iterator<char>());
+    path = tmp + "/e.ssmpkg";
+    std::ofstream(path, std::ios::binary)
+        << package::serialize(manifest(), bytes);
+  }
+  void TearDown() override {
+    for (const char *f : {"/e.c", "/e.so", "/e.ssmpkg", "/missing.ssmpkg"})
+      std::remove((tmp + f).c_str());
+    rmdir(tmp.c_str());
+  }
+  std::string tmp, path;
+};
+
+HostTensor f32(std::vector<int64_t> shape, std::vector<float> values) {
+  HostTensor t(package::DType::F32, std::move(shape));
+  std::memcpy(t.data.data(), values.data(), t.data.size());
+  return t;
+}
+
+std::vector<float> floats(const HostTensor &t) {
+  std::vector<float> v(t.data.size() / 4);
+  std::memcpy(v.data(), t.data.data(), t.data.size());
+  return v;
+}
+
+TEST_F(CPURuntimeTest, RunsAndHonoursResultStrides) {
+  std::string error;
+  auto pkg = runtime::Package::load(path, error);
+  ASSERT_NE(pkg, nullptr) << error;
+  ASSERT_EQ(pkg->entries().size(), 1u);
+  std::vector<HostTensor> out;
+  ASSERT_EQ(pkg->run("transpose_scale",
+                     {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({}, {10})}, out),
+            "");
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(floats(out[0]), (std::vector<float>{10, 40, 20, 50, 30, 60}));
+  EXPECT_EQ(out[1].dtype, package::DType::I64);
+  int64_t shape[2];
+  std::memcpy(shape, out[1].data.data(), sizeof(shape));
+  EXPECT_EQ(shape[0], 2);
+  EXPECT_EQ(shape[1], 3);
+  // Zero rows are a valid dynamic size.
+  ASSERT_EQ(pkg->run("transpose_scale", {f32({0, 3}, {}), f32({}, {1})}, out),
+            "");
+  EXPECT_EQ(out[0].shape, (std::vector<int64_t>{3, 0}));
+}
+
+TEST_F(CPURuntimeTest, ChecksInputsAgainstTheManifest) {
+  std::string error;
+  auto pkg = runtime::Package::load(path, error);
+  ASSERT_NE(pkg, nullptr) << error;
+  std::vector<HostTensor> out;
+  HostTensor s = f32({}, {1});
+  EXPECT_EQ(pkg->run("nope", {}, out),
+            "no entry 'nope' in the package; its entries are: "
+            "transpose_scale");
+  EXPECT_EQ(pkg->run("transpose_scale", {s}, out),
+            "entry 'transpose_scale': expected 2 inputs, got 1");
+  EXPECT_EQ(pkg->run("transpose_scale", {f32({2, 4}, std::vector<float>(8)), s},
+                     out),
+            "entry 'transpose_scale': input 0: expected shape (?, 3), got "
+            "(2, 4)");
+  EXPECT_EQ(pkg->run("transpose_scale", {f32({6}, std::vector<float>(6)), s},
+                     out),
+            "entry 'transpose_scale': input 0: expected rank 2 (shape (?, 3)), "
+            "got rank 1 (shape (6,))");
+  HostTensor wrong(package::DType::F64, {2, 3});
+  EXPECT_EQ(pkg->run("transpose_scale", {wrong, s}, out),
+            "entry 'transpose_scale': input 0: expected dtype f32, got f64");
+  HostTensor short_ = f32({2, 3}, std::vector<float>(6));
+  short_.data.resize(5);
+  EXPECT_NE(pkg->run("transpose_scale", {short_, s}, out)
+                .find("input 0: holds 5 bytes but shape (2, 3) of f32 needs "
+                      "24"),
+            std::string::npos);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(CPURuntimeTest, ResolvesEverySymbol) {
+  package::Manifest m = manifest();
+  m.entries[0].symbol = "ssmc_entry_missing";
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  package::Manifest old;
+  std::string payload;
+  ASSERT_EQ(package::deserialize(bytes, path, old, payload), "");
+  std::string other = tmp + "/missing.ssmpkg";
+  std::ofstream(other, std::ios::binary) << package::serialize(m, payload);
+  std::string error;
+  EXPECT_EQ(runtime::Package::load(other, error), nullptr);
+  EXPECT_NE(error.find("entry 'transpose_scale': symbol 'ssmc_entry_missing' "
+                       "is missing from the shared object"),
+            std::string::npos)
+      << error;
+}
+
+TEST_F(CPURuntimeTest, CAPI) {
+  EXPECT_EQ(ssmc_package_load("/nonexistent.ssmpkg"), nullptr);
+  EXPECT_NE(std::strstr(ssmc_last_error(), "cannot open package"), nullptr);
+
+  ssmc_package *pkg = ssmc_package_load(path.c_str());
+  ASSERT_NE(pkg, nullptr) << ssmc_last_error();
+  ASSERT_EQ(ssmc_package_num_entries(pkg), 1u);
+  EXPECT_STREQ(ssmc_package_entry_name(pkg, 0), "transpose_scale");
+  float x[6] = {1, 2, 3, 4, 5, 6}, s = 2;
+  ssmc_tensor in[2] = {};
+  in[0].dtype = SSMC_DTYPE_F32;
+  in[0].rank = 2;
+  in[0].shape[0] = 2;
+  in[0].shape[1] = 3;
+  in[0].data = x;
+  in[1].dtype = SSMC_DTYPE_F32;
+  in[1].rank = 0;
+  in[1].data = &s;
+  ssmc_tensor out[2] = {};
+  EXPECT_NE(ssmc_package_run(pkg, "transpose_scale", in, 2, out, 1), 0);
+  EXPECT_STREQ(ssmc_last_error(),
+               "entry 'transpose_scale': expected 2 outputs, got 1");
+  EXPECT_NE(ssmc_package_run(pkg, "transpose_scale", in, 1, out, 2), 0);
+  EXPECT_STREQ(ssmc_last_error(),
+               "entry 'transpose_scale': expected 2 inputs, got 1");
+  ASSERT_EQ(ssmc_package_run(pkg, "transpose_scale", in, 2, out, 2), 0)
+      << ssmc_last_error();
+  EXPECT_EQ(out[0].rank, 2);
+  EXPECT_EQ(out[0].shape[0], 3);
+  EXPECT_EQ(out[0].shape[1], 2);
+  const float *y = static_cast<const float *>(out[0].data);
+  EXPECT_EQ(y[0], 2);
+  EXPECT_EQ(y[1], 8);
+  EXPECT_EQ(y[5], 12);
+  EXPECT_EQ(out[1].dtype, SSMC_DTYPE_I64);
+  ssmc_tensor_release(&out[0]);
+  ssmc_tensor_release(&out[1]);
+  EXPECT_EQ(out[0].data, nullptr);
+  ssmc_package_free(pkg);
+}
+
+} // namespace
