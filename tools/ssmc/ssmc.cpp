@@ -20,12 +20,7 @@
 #include "ssmc/InitAll.h"
 #include "ssmc/runtime/CPURuntime.h"
 #include "ssmc/runtime/Npy.h"
-#ifdef SSMC_HAVE_CPU_PIPELINE
 #include "ssmc/Codegen/CPU/Pipeline.h"
-#else
-// Test scaffolding until codegen/CPU is in the build.
-#include "DevCPUPipeline.h"
-#endif
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -379,11 +374,7 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
     return failure();
 
   PassManager pm(module.getContext());
-#ifdef SSMC_HAVE_CPU_PIPELINE
   ssmc::buildCPULoweringPipeline(pm);
-#else
-  ssmc::dev::buildDevCPUPipeline(pm);
-#endif
   if (failed(pm.run(module)))
     return failure();
   if (stopAt == Emit::LLVMDialect) {
