@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# README's main job: decompose the example Mamba and Mamba-2 blocks and evaluate them.
+# README's main job: compile the example Mamba and Mamba-2 blocks to native code and run them on this CPU,
+# checked against the float64 reference; also show the decomposition and its reference evaluation.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SSMC_BUILD_DIR:-$root/build}
@@ -19,4 +20,15 @@ for entry in mamba_block mamba2_block; do
   "$build/bin/ssmc" eval "$example" --entry "$entry" --random-inputs 7 \
     --input-shape 0=2x9x16 --decompose --compare-undecomposed --exact \
     --output "$out/$entry-"
+done
+
+echo "== ssmc compile: both blocks to one package of native code for this CPU =="
+"$build/bin/ssmc" compile "$example" -o "$out/mamba_block.ssmpkg"
+ls -l "$out/mamba_block.ssmpkg"
+
+for entry in mamba_block mamba2_block; do
+  echo "== run @$entry from the package on the CPU: batch 3, length 37, vs the float64 reference =="
+  "$build/bin/ssmc" eval "$example" --package "$out/mamba_block.ssmpkg" --entry "$entry" \
+    --random-inputs 11 --input-shape 0=3x37x16 --target cpu --compare-reference \
+    --output "$out/$entry-cpu-"
 done
