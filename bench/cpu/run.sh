@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the CPU baselines (scalar loops, Halide) and prints one table; extra args go to both.
 # Usage: bench/cpu/run.sh [--runs N] [--quick]   (BUILD_DIR, default build-bench; NO_INSTALL=1 skips apt)
+# Then ssmc's compiled scan (bench/ssmc_bench.cpp) when the main build (SSMC_BUILD_DIR, default build)
+# has it: `ninja -C build ssmc-bench`.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -35,6 +37,12 @@ if [ -x "$build/halide-baseline" ]; then
   "$build/halide-baseline" --json "$out/halide.json" "$@"
   HL_NUM_THREADS=1 "$build/halide-baseline" --json "$out/halide-1t.json" "$@"
 fi
+ssmc_bench="${SSMC_BUILD_DIR:-$root/build}/bin/ssmc-bench"
+if [ -x "$ssmc_bench" ]; then
+  "$ssmc_bench" --baselines "$out" --json "$out/ssmc.json" "$@"
+else
+  echo "run.sh: no $ssmc_bench (ninja -C build ssmc-bench); ssmc not measured"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$out"/*.json <<'PY'
@@ -43,7 +51,7 @@ rows = [r for f in sys.argv[1:] for r in json.load(open(f))["results"]]
 scalar = {r["op"]: r["best_ms"] for r in rows if r["impl"] == "scalar"}
 print()
 print(f'{"op":<15} {"impl":<9} {"shape":<32} {"best ms":>9} {"median ms":>10} {"updates/s":>10} {"vs scalar":>9}')
-order = {"scalar": 0, "halide-1t": 1, "halide": 2}
+order = {"scalar": 0, "halide-1t": 1, "halide": 2, "ssmc-1t": 3, "ssmc": 4}
 for r in sorted(rows, key=lambda r: (r["op"], order.get(r["impl"], 3))):
     speedup = scalar.get(r["op"], float("nan")) / r["best_ms"]
     print(f'{r["op"]:<15} {r["impl"]:<9} {r["shape"]:<32} {r["best_ms"]:>9.2f} '

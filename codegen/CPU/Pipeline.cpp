@@ -29,6 +29,11 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
     pm.addPass(ssm::createSSMDecomposeMixers());
   pm.addPass(createSSMMarkCPUEntryPoints());
   pm.addNestedPass<func::FuncOp>(createSSMFreshResults());
+  // The selective scan as vector code over channel tiles, where it can be.
+  SSMCPUChooseScanTilesOptions tiles;
+  tiles.lanes = options.scanLanes;
+  pm.addPass(createSSMCPUChooseScanTiles(tiles));
+  pm.addPass(createSSMCPUVectorizeSelectiveScan());
   pm.addPass(createConvertSSMToLoops());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -46,6 +51,8 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   // No copy may end as a call of MLIR's memrefCopy runtime helper.
   pm.addPass(createSSMLowerStridedCopies());
+  // Outermost scf.parallel loops run through the runtime's thread pool.
+  pm.addPass(createSSMOutlineParallelLoops());
 
   // Loops and control flow.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -66,6 +73,7 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   math.approximateLog1p = false;
   pm.addPass(createConvertMathToLLVMPass(math));
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -83,6 +91,11 @@ struct CPUPipelineCLOptions : public PassPipelineOptions<CPUPipelineCLOptions> {
   Option<bool> decomposeMixers{*this, "decompose-mixers",
                                llvm::cl::desc("Run ssm-decompose-mixers first"),
                                llvm::cl::init(true)};
+  Option<int64_t> scanLanes{
+      *this, "scan-lanes",
+      llvm::cl::desc("Channels per vector of the selective scan (0: chosen "
+                     "from the host's vector width, 1: scalar loops)"),
+      llvm::cl::init(0)};
 };
 } // namespace
 
@@ -96,6 +109,7 @@ void ssmc::registerCPUPipelines() {
       [](OpPassManager &pm, const CPUPipelineCLOptions &cl) {
         CPUPipelineOptions options;
         options.decomposeMixers = cl.decomposeMixers;
+        options.scanLanes = cl.scanLanes;
         buildCPULoweringPipeline(pm, options);
       });
 }

@@ -1,6 +1,7 @@
 //===- CPURuntime.cpp - loading and running CPU packages ------------------===//
 
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -139,6 +140,10 @@ const EntrySpec *Package::findEntry(const std::string &name) const {
   return nullptr;
 }
 
+void *Package::symbol(const std::string &symbol) const {
+  return handle ? dlsym(handle, symbol.c_str()) : nullptr;
+}
+
 std::unique_ptr<Package> Package::load(const std::string &path,
                                        std::string &error,
                                        const LoadOptions &options) {
@@ -222,6 +227,11 @@ std::unique_ptr<Package> Package::load(const std::string &path,
     }
     pkg->functions.push_back(reinterpret_cast<EntryFn>(sym));
   }
+  // Packages with parallel loops run them on the runtime's pool; the rest
+  // have no such hook.
+  using SetParallelFor = void (*)(void (*)(ParallelBody, void *, int64_t));
+  if (void *hook = dlsym(pkg->handle, "ssmc_set_parallel_for"))
+    reinterpret_cast<SetParallelFor>(hook)(&parallelFor);
   return pkg;
 }
 
@@ -350,7 +360,20 @@ std::string Package::run(const std::string &name,
     int64_t elem = package::dtypeSize(spec.dtype);
     if (n > 0 && !aligned)
       return prefix + "result " + std::to_string(i) + " has no data";
-    // Walk the elements in row-major order, following the strides.
+    // Row-major contiguous results (every fresh buffer) in one copy; others
+    // element by element, following the strides.
+    bool contiguous = true;
+    for (int64_t d = static_cast<int64_t>(rank) - 1, want = 1; d >= 0; --d) {
+      if (shape[d] != 1 && strides[d] != want)
+        contiguous = false;
+      want *= shape[d];
+    }
+    if (contiguous && n > 0) {
+      std::memcpy(out.data.data(), aligned + offset * elem,
+                  static_cast<size_t>(n * elem));
+      results.push_back(std::move(out));
+      continue;
+    }
     std::vector<int64_t> index(rank, 0);
     for (int64_t k = 0; k < n; ++k) {
       int64_t at = offset;

@@ -23,7 +23,11 @@ def ConvertSSMToLoops : Pass<"convert-ssm-to-loops"> {
     log2(e) is folded into A once per row and the decay uses `math.exp2`;
     delta bias, softplus, clamping, D and the silu(z) gate are applied in the
     same loop over time, so no (b, d, l, n) buffer is ever materialised. The
-    SSD uses the sequential recurrence per (batch, head, head channel).
+    SSD uses the chunked dual form, one scf.parallel task per (batch, head)
+    with per-chunk scratch on the stack; its chunk length is the op's
+    chunk_size capped for CPU caches and written as `ssm.cpu_chunk_size`
+    (an existing attribute is kept; 0 selects the sequential recurrence per
+    (batch, head, head channel), which `ssd-sequential` forces on all).
     Mixers must be decomposed first (`ssm-decompose-mixers`).
   }];
   let dependentDialects = [
@@ -36,7 +40,10 @@ def ConvertSSMToLoops : Pass<"convert-ssm-to-loops"> {
   let options = [
     Option<"maxUnrolledState", "max-unrolled-state", "int64_t",
            /*default=*/"256",
-           "Largest static state size n carried as scalar iter_args">
+           "Largest static state size n carried as scalar iter_args">,
+    Option<"ssdSequential", "ssd-sequential", "bool", /*default=*/"false",
+           "Lower ssm.ssd as the sequential recurrence instead of the "
+           "chunked dual form">
   ];
   let statistics = [
     Statistic<"numLowered", "num-lowered", "Number of ssm ops lowered to loops">

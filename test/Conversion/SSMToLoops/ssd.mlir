@@ -1,6 +1,6 @@
-// RUN: ssmc-opt --convert-ssm-to-loops %s | FileCheck %s
+// RUN: ssmc-opt --convert-ssm-to-loops="ssd-sequential=1" %s | FileCheck %s
 
-// The SSD as a sequential recurrence per (batch, head, head channel): the n
+// With ssd-sequential, the SSD as a sequential recurrence per (batch, head, head channel): the n
 // state elements of one row of the (p, n) state are iter_args of the loop
 // over time; dt_bias, softplus and the dt_limit clamp, the decay exp2(dt A
 // log2(e)) (one per step and head), the seq_idx reset, D (h, p) and silu(z)

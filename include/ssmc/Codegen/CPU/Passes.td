@@ -59,4 +59,81 @@ def SSMEmitCPUEntryPoints : Pass<"ssm-emit-cpu-entry-points",
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def SSMCPUChooseScanTiles : Pass<"ssm-cpu-choose-scan-tiles",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Choose the channel tile of each ssm.selective_scan for the CPU";
+  let description = [{
+    Writes `ssm.cpu_lanes` (the number of channels one vector holds) on every
+    `ssm.selective_scan` with f32 operands and a static state size. The
+    heuristic, `chooseScanLanes`, fills one vector register of the target:
+    the target's vector width (`vector-bits`, 0 for the host's: 512 with
+    AVX-512, 256 with AVX, else 128) divided by 32 bits. `lanes` overrides it.
+    `ssm-cpu-vectorize-selective-scan` reads the attribute.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "0",
+           "Channels per vector (0: chosen from the vector width)">,
+    Option<"vectorBits", "vector-bits", "int64_t", "0",
+           "The target's vector width in bits (0: the host's)">
+  ];
+}
+
+def SSMCPUVectorizeSelectiveScan : Pass<"ssm-cpu-vectorize-selective-scan",
+                                        "::mlir::ModuleOp"> {
+  let summary = "Lower ssm.selective_scan to vector code over channel tiles";
+  let description = [{
+    Lowers every `ssm.selective_scan` that carries `ssm.cpu_lanes` = L to an
+    `scf.parallel` over (batch, tile of L channels). The state of a tile is n
+    vectors of L lanes carried through the loop over time, A * log2(e) is
+    loaded once per tile, exp2 is a Cody-Waite reduction and a degree-6
+    polynomial in arith, and u, delta and z are staged per chunk of time
+    (`time-chunk` steps) into [chunk x L] scratch buffers, zero-padded past
+    the last channel, so that every vector access is in bounds (full tiles
+    with unit stride along time in L x L blocks transposed in registers by
+    vector.shuffle, the rest element by element); B and C of
+    a time step are one scalar each per state element, broadcast to the
+    lanes. Tiles that would straddle two groups of B/C (g > 1 with d / g not
+    a multiple of L) take the scalar lowering of convert-ssm-to-loops at
+    run time. Ops without the attribute are left alone.
+  }];
+  let options = [
+    Option<"timeChunk", "time-chunk", "int64_t", "256",
+           "Time steps staged per chunk">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+  let statistics = [
+    Statistic<"numVectorized", "num-vectorized", "Number of scans vectorized">
+  ];
+}
+
+def SSMOutlineParallelLoops : Pass<"ssm-outline-parallel-loops",
+                                   "::mlir::ModuleOp"> {
+  let summary = "Run top-level scf.parallel loops through the runtime's thread pool";
+  let description = [{
+    On memrefs. Moves the body of each outermost `scf.parallel` (without
+    reductions) into `func.func private @F_parallelK(%ctx: !llvm.ptr,
+    %begin: i64, %end: i64)`, which runs the linearised iterations
+    [begin, end); the values the body uses from above are packed into an
+    `!llvm.struct` on the caller's stack (memrefs as their LLVM descriptors).
+    The loop becomes an indirect call through the module's function pointer
+    `@ssmc_parallel_for(body, ctx, iterations)`, initialised to a serial
+    loop; the exported `ssmc_set_parallel_for(ptr)` lets the runtime install
+    its thread pool. Constant-size `memref.alloca`s at the top of the body
+    are hoisted to the entry of the outlined function, so that scratch
+    buffers are per thread and the stack does not grow per iteration.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numOutlined", "num-outlined", "Number of loops outlined">
+  ];
+}
+
 #endif // SSMC_CODEGEN_CPU_PASSES_TD

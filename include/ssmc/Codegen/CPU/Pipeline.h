@@ -16,6 +16,9 @@ namespace ssmc {
 struct CPUPipelineOptions {
   /// Run ssm-decompose-mixers first.
   bool decomposeMixers = true;
+  /// Channels per vector of the selective scan: 0 to choose from the host's
+  /// vector width (ssm-cpu-choose-scan-tiles), 1 for the scalar loops.
+  int64_t scanLanes = 0;
 };
 
 /// Appends to `pm` (anchored on builtin.module) every pass from functions on

@@ -69,6 +69,11 @@ public:
   /// The entry called \p name, or null.
   const package::EntrySpec *findEntry(const std::string &name) const;
 
+  /// The address of `symbol` in the package's shared object, or null; e.g.
+  /// an entry's `void ssmc_entry_NAME(void **argv)` for callers that build
+  /// the descriptors themselves (bench/ssmc_bench.cpp).
+  void *symbol(const std::string &symbol) const;
+
   /// Runs entry \p name on \p inputs (checked against the manifest) and sets
   /// \p outputs to its results. Returns "" on success, otherwise a message
   /// naming the entry and what is wrong; \p outputs is then untouched.

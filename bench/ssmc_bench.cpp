@@ -1,0 +1,231 @@
+//===- ssmc_bench.cpp - times ssmc's compiled CPU selective scan ----------===//
+//
+// Compiles bench/cpu/selective_scan.mlir with `ssmc compile` (the same
+// library calls as any package), loads the package with the CPU runtime and
+// times the exported entry on the inputs of the baselines (bench/cpu,
+// BenchCommon.h) with 1 thread and with all of the pool's threads. The entry
+// is called through the ABI directly (Codegen/CPU/Pipeline.h), so the time is
+// the compiled function's, fresh result buffers included, not the runtime's
+// copy of them. Checks the result against the scalar loops of
+// bench/cpu/ScalarKernels.h, prints the ratio to the scalar and Halide
+// numbers of build-bench/results/*.json when present, and writes JSON.
+//
+//===----------------------------------------------------------------------===//
+#include "cpu/BenchCommon.h"
+#include "cpu/ScalarKernels.h"
+
+#include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/ThreadPool.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+using namespace bench;
+
+namespace {
+
+const char *kUsage =
+    "usage: ssmc-bench [--runs N (20)] [--seed S] [--quick] [--json FILE]\n"
+    "                  [--baselines DIR] [--ssmc PATH] [--mlir FILE]\n"
+    "  --quick      l = 256 instead of 2048 (smoke test)\n"
+    "  --baselines  where the baselines wrote their JSON (default "
+    "build-bench/results)\n";
+
+/// best_ms of every (op, impl) in the baselines' JSON files in `dir` (the
+/// format of BenchCommon.h's writeJson: one result per line).
+std::map<std::string, double> readBaselines(const std::string &dir) {
+  std::map<std::string, double> best;
+  for (const char *file : {"scalar.json", "halide.json", "halide-1t.json"}) {
+    std::ifstream in(dir + "/" + file);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto field = [&](const std::string &key) -> std::string {
+        size_t at = line.find("\"" + key + "\": ");
+        if (at == std::string::npos)
+          return "";
+        at += key.size() + 4;
+        if (line[at] == '"')
+          return line.substr(at + 1, line.find('"', at + 1) - at - 1);
+        return line.substr(at, line.find_first_of(",}", at) - at);
+      };
+      std::string op = field("op"), impl = field("impl"), ms = field("best_ms");
+      if (!op.empty() && !impl.empty() && !ms.empty())
+        best[op + "/" + impl] = std::atof(ms.c_str());
+    }
+  }
+  return best;
+}
+
+/// A row-major descriptor {allocated, aligned, offset, sizes, strides}.
+std::vector<int64_t> descriptor(const float *data,
+                                const std::vector<int64_t> &shape) {
+  std::vector<int64_t> desc(3 + 2 * shape.size(), 0);
+  std::memcpy(&desc[0], &data, sizeof(void *));
+  std::memcpy(&desc[1], &data, sizeof(void *));
+  int64_t stride = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    desc[3 + d] = shape[d];
+    desc[3 + shape.size() + d] = stride;
+    stride *= shape[d];
+  }
+  return desc;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string baselines = SSMC_BENCH_BASELINES_DIR, ssmc = SSMC_BENCH_SSMC,
+              mlir = SSMC_BENCH_SOURCE_DIR "/cpu/selective_scan.mlir";
+  std::vector<char *> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--baselines" || a == "--ssmc" || a == "--mlir") && i + 1 < argc) {
+      (a == "--baselines" ? baselines : a == "--ssmc" ? ssmc : mlir) =
+          argv[++i];
+      continue;
+    }
+    rest.push_back(argv[i]);
+  }
+  Options opt;
+  opt.runs = 20;
+  if (!parseOptions(static_cast<int>(rest.size()), rest.data(), opt, kUsage))
+    return 2;
+
+  // Compile.
+  char tmpl[] = "/tmp/ssmc-bench-XXXXXX";
+  if (!mkdtemp(tmpl)) {
+    std::fprintf(stderr, "error: cannot make a temporary directory\n");
+    return 1;
+  }
+  std::string pkgPath = std::string(tmpl) + "/selective_scan.ssmpkg";
+  std::string cmd = "'" + ssmc + "' compile '" + mlir + "' -o '" + pkgPath + "'";
+  if (std::system(cmd.c_str()) != 0) {
+    std::fprintf(stderr, "error: '%s' failed\n", cmd.c_str());
+    return 1;
+  }
+  std::string error;
+  std::unique_ptr<ssmc::runtime::Package> pkg =
+      ssmc::runtime::Package::load(pkgPath, error);
+  std::remove(pkgPath.c_str());
+  rmdir(tmpl);
+  if (!pkg) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
+    return 1;
+  }
+  using EntryFn = void (*)(void **);
+  auto entry =
+      reinterpret_cast<EntryFn>(pkg->symbol("ssmc_entry_selective_scan"));
+  if (!entry) {
+    std::fprintf(stderr, "error: no ssmc_entry_selective_scan in %s\n",
+                 pkgPath.c_str());
+    return 1;
+  }
+
+  ScanShape s;
+  if (opt.quick)
+    s.l = 256;
+  ScanData t = makeScanData(s, opt.seed);
+  int64_t b = s.b, d = s.d, l = s.l, n = s.n, g = s.g;
+  std::vector<std::vector<int64_t>> args{
+      descriptor(t.u.data(), {b, d, l}),     descriptor(t.delta.data(), {b, d, l}),
+      descriptor(t.A.data(), {d, n}),        descriptor(t.B.data(), {b, g, n, l}),
+      descriptor(t.C.data(), {b, g, n, l}),  descriptor(t.D.data(), {d}),
+      descriptor(t.z.data(), {b, d, l}),     descriptor(t.deltaBias.data(), {d})};
+  // Results: out (b, d, l) then the final state (b, d, n), rank 3 each.
+  std::vector<int64_t> results(2 * 9, 0);
+  std::vector<void *> call{results.data()};
+  for (auto &a : args)
+    call.push_back(a.data());
+  auto resultData = [&](int i) {
+    float *p;
+    std::memcpy(&p, &results[9 * i + 1], sizeof(void *));
+    return p;
+  };
+  auto freeResults = [&] {
+    for (int i = 0; i < 2; ++i) {
+      void *allocated;
+      std::memcpy(&allocated, &results[9 * i], sizeof(void *));
+      std::free(allocated);
+    }
+  };
+  auto run = [&] {
+    entry(call.data());
+    freeResults();
+  };
+
+  // Correctness against the scalar loops, once.
+  entry(call.data());
+  std::vector<float> out(resultData(0), resultData(0) + b * d * l);
+  std::vector<float> last(resultData(1), resultData(1) + b * d * n);
+  freeResults();
+  selectiveScanScalar(t);
+  double errOut = relL2(out, t.out), errState = relL2(last, t.lastState);
+  std::printf("ssmc vs scalar loops: rel. L2 out %.2e, final state %.2e\n",
+              errOut, errState);
+  if (!(errOut <= 1e-4 && errState <= 1e-4)) {
+    std::fprintf(stderr, "error: the compiled scan disagrees with the scalar "
+                         "loops\n");
+    return 1;
+  }
+
+  std::map<std::string, double> base = readBaselines(baselines);
+  std::vector<Result> rows;
+  int allThreads = ssmc::runtime::numThreads();
+  std::vector<int> threadCounts{1};
+  if (allThreads > 1)
+    threadCounts.push_back(allThreads);
+  char shape[64];
+  std::snprintf(shape, sizeof(shape), "b=%d d=%d l=%d n=%d g=%d", s.b, s.d,
+                s.l, s.n, s.g);
+  printHeader();
+  for (int threads : threadCounts) {
+    ssmc::runtime::setNumThreads(threads);
+    Result r;
+    r.op = "selective_scan";
+    r.impl = threads == 1 ? "ssmc-1t" : "ssmc";
+    r.shape = shape;
+    r.runs = opt.runs;
+    r.stateUpdates = s.stateUpdates();
+    r.checksum = checksum(out);
+    std::tie(r.bestMs, r.medianMs) = timeIt(run, opt.runs);
+    printResult(r);
+    rows.push_back(r);
+  }
+  ssmc::runtime::setNumThreads(0);
+
+  std::printf("\nthreads  best_ms  vs scalar  vs halide-1t  vs halide (all "
+              "threads)\n");
+  auto ratio = [&](const std::string &impl, double ms) {
+    auto it = base.find("selective_scan/" + impl);
+    if (it == base.end())
+      return std::string("     n/a");
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%8.2fx", it->second / ms);
+    return std::string(buf);
+  };
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::printf("%7d %8.2f %s %12s %12s\n", threadCounts[i], rows[i].bestMs,
+                ratio("scalar", rows[i].bestMs).c_str(),
+                ratio("halide-1t", rows[i].bestMs).c_str(),
+                ratio("halide", rows[i].bestMs).c_str());
+  if (base.empty())
+    std::printf("(no baseline results in %s: run bench/cpu/run.sh first)\n",
+                baselines.c_str());
+  else if (opt.quick)
+    std::printf("(--quick: the baselines' numbers are for their own run's l)\n");
+
+  if (!opt.json.empty()) {
+    std::ostringstream extra;
+    extra << " \"threads\": [";
+    for (size_t i = 0; i < threadCounts.size(); ++i)
+      extra << (i ? ", " : "") << threadCounts[i];
+    extra << "], \"rel_l2_vs_scalar\": " << errOut << ",";
+    if (!writeJson(opt.json, "ssmc", extra.str(), rows)) {
+      std::fprintf(stderr, "error: cannot write %s\n", opt.json.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}

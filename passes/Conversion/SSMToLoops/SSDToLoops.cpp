@@ -1,0 +1,433 @@
+//===- SSDToLoops.cpp - ssm.ssd into scf loops on memrefs -----------------===//
+//
+// The lowering of ssm.ssd for convert-ssm-to-loops (SEMANTICS.md, SSD): the
+// chunked dual form when the op carries a CPU chunk size (`ssm.cpu_chunk_size`,
+// chosen by `chooseSSDChunkSizeCPU`), else the sequential recurrence.
+//
+// Chunked form, one task of an scf.parallel per (batch, head), the state held
+// transposed as Hᵀ (n, p) in a stack buffer, and per chunk of Q steps:
+//   1. cum[j] = log2(e) Σ dt·A (inclusive, from the chunk start), the segment
+//      counter of seq_idx resets, xs[j] = dt_j x_j (Q, p), Bᵀ (n, Q);
+//   2. per row i: r = (C_i Bᵀ)[0..i] ∘ exp2(cum_i - cum_j) (same segment only),
+//      y_i = Σ_j r_j xs_j + exp2(cum_i) C_i Hᵀ (when no reset precedes i in the
+//      chunk), then D and silu(z);
+//   3. Hᵀ = exp2(cum_end) Hᵀ + Σ_j exp2(cum_end - cum_j) Bᵀ[:, j] ⊗ xs_j.
+// Every innermost loop runs with unit stride over p or over the chunk, as
+// math.fma, so LLVM's loop vectoriser turns them into full-width vectors; the
+// exponentials use a polynomial exp2 that vectorises with them. Decays are
+// always exp2 of differences of cumulative sums (never quotients of exps).
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+
+using namespace mlir;
+using namespace ssmc::ssm;
+
+namespace ssmc::loops {
+
+namespace {
+
+/// The block of columns of L∘CBᵀ kept in registers over n (four AVX-512
+/// vectors of f32: four independent FMA chains); rows are padded to it.
+constexpr int64_t kRowPad = 64;
+
+/// exp2(x) in f32 as a polynomial that vectorises: x = k + f with k integral
+/// and |f| <= 1/2, 2^f by its degree-7 Taylor series in f·ln 2 (relative
+/// error < 1e-8 before rounding) and 2^k built in the exponent bits. x is
+/// clamped to [-127, 127]; 2^-127 and below give 0. f64 uses math.exp2.
+Value fastExp2(Emitter &e, Value x) {
+  if (!e.ct.isF32())
+    return e.exp2(x);
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  x = arith::MaximumFOp::create(b, loc, x, e.cst(-127.0));
+  x = arith::MinimumFOp::create(b, loc, x, e.cst(127.0));
+  Value k = math::FloorOp::create(b, loc, e.add(x, e.cst(0.5)));
+  Value f = e.sub(x, k);
+  double coeff[8];
+  coeff[0] = 1.0;
+  for (int i = 1; i < 8; ++i)
+    coeff[i] = coeff[i - 1] * 0.6931471805599453 / i;
+  Value poly = e.cst(coeff[7]);
+  for (int i = 6; i >= 0; --i)
+    poly = math::FmaOp::create(b, loc, poly, f, e.cst(coeff[i]));
+  Value ki = arith::FPToSIOp::create(b, loc, b.getI32Type(), k);
+  Value biased = arith::AddIOp::create(
+      b, loc, ki, arith::ConstantIntOp::create(b, loc, b.getI32Type(), 127));
+  Value bits = arith::ShLIOp::create(
+      b, loc, biased, arith::ConstantIntOp::create(b, loc, b.getI32Type(), 23));
+  Value scale = arith::BitcastOp::create(b, loc, e.ct, bits);
+  return e.mul(poly, scale);
+}
+
+/// silu(x) = x / (1 + 2^(-x log2(e))) with the vectorisable exp2.
+Value fastSilu(Emitter &e, Value x) {
+  Value negX = arith::NegFOp::create(e.b, e.loc, x);
+  return e.div(x, e.add(e.cst(1.0), fastExp2(e, e.mul(negX, e.cst(kLog2E)))));
+}
+
+Value fma(Emitter &e, Value x, Value y, Value acc) {
+  return math::FmaOp::create(e.b, e.loc, x, y, acc);
+}
+
+/// A stack buffer of the compute type (or `elt`) with the given sizes.
+Value stackBuffer(Emitter &e, ArrayRef<Value> sizes, Type elt = Type()) {
+  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+  SmallVector<Value> dyn;
+  for (auto [i, size] : llvm::enumerate(sizes)) {
+    if (std::optional<int64_t> c = getConstantIntValue(size))
+      shape[i] = *c;
+    else
+      dyn.push_back(size);
+  }
+  auto type = MemRefType::get(shape, elt ? elt : Type(e.ct));
+  return memref::AllocaOp::create(e.b, e.loc, type, dyn);
+}
+
+/// The chunked dual form with chunk length `q` (see the file comment).
+LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
+  Emitter e(rewriter, op.getLoc(), computeType(op));
+  Location loc = op.getLoc();
+  Value x = e.buffer(op.getX()), dtBuf = e.buffer(op.getDt());
+  Value a = e.buffer(op.getA()), bMat = e.buffer(op.getB()),
+        cMat = e.buffer(op.getC());
+  Value dBuf = e.buffer(op.getD()), z = e.buffer(op.getZ());
+  Value bias = e.buffer(op.getDtBias());
+  Value h0 = e.buffer(op.getInitialStates());
+  Value seqIdx = e.buffer(op.getSeqIdx());
+  bool softplus = op.getDtSoftplus();
+  std::optional<ArrayRef<double>> limit = op.getDtLimit();
+  bool dPerChannel =
+      op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
+
+  Value batch = e.dim(x, 0), l = e.dim(x, 1), h = e.dim(x, 2), p = e.dim(x, 3);
+  Value g = e.dim(bMat, 2), n = e.dim(bMat, 3);
+  Value out = e.alloc(op.getOut().getType(), {batch, l, h, p});
+  Value fin;
+  if (op.getFinalStates())
+    fin = e.alloc(op.getFinalStates().getType(), {batch, h, p, n});
+  Value perGroup = e.idiv(h, g);
+  Value zero = e.idx(0), one = e.idx(1), qv = e.idx(q);
+  Value numChunks = e.idiv(e.iadd(l, e.idx(q - 1)), qv);
+  // The row padding: a power of two dividing q, at most kRowPad.
+  int64_t width = std::min<int64_t>(kRowPad, q & -q);
+
+  // One task per (batch, head).
+  auto par =
+      scf::ParallelOp::create(rewriter, loc, ValueRange{zero, zero},
+                              ValueRange{batch, h}, ValueRange{one, one});
+  par->setAttr("ssm.chunk_size", rewriter.getI64IntegerAttr(q));
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(par.getBody()->getTerminator());
+  // The task's scratch is freed when it ends.
+  auto scope = memref::AllocaScopeOp::create(rewriter, loc, TypeRange{});
+  Block *scopeBody = rewriter.createBlock(&scope.getBodyRegion());
+  memref::AllocaScopeReturnOp::create(rewriter, loc, ValueRange{});
+  rewriter.setInsertionPointToStart(scopeBody);
+
+  Value bi = par.getInductionVars()[0], hh = par.getInductionVars()[1];
+  Value gi = e.idiv(hh, perGroup);
+  Value a2 = e.mul(e.load(a, hh), e.cst(kLog2E));
+  Value biasH = bias ? e.load(bias, hh) : Value();
+  Value dH = dBuf && !dPerChannel ? e.load(dBuf, hh) : Value();
+
+  // Hᵀ (n, p) and the chunk's intermediates.
+  Value ht = stackBuffer(e, {n, p});
+  Value cum = stackBuffer(e, {qv});
+  Value seg = seqIdx ? stackBuffer(e, {qv}, rewriter.getIndexType()) : Value();
+  Value xs = stackBuffer(e, {qv, p});
+  Value bt = stackBuffer(e, {n, qv});
+  Value row = stackBuffer(e, {qv});
+  Value yAcc = stackBuffer(e, {p});
+
+  e.forEach(n, [&](Value k) {
+    e.forEach(p, [&](Value pi) {
+      e.store(h0 ? e.load(h0, {bi, hh, pi, k}) : e.cst(0.0), ht, {k, pi});
+    });
+  });
+
+  e.forEach(numChunks, [&](Value c) {
+    Value start = e.imul(c, qv);
+    Value len = arith::MinUIOp::create(rewriter, loc, qv, e.isub(l, start));
+
+    // 1. dt, the cumulative sum of dt·A·log2(e), the count of seq_idx changes
+    // since the position before the chunk, dt·x and Bᵀ.
+    e.loop(len, ValueRange{e.cst(0.0), zero}, [&](Value j, ValueRange acc) {
+      Value t = e.iadd(start, j);
+      Value dt =
+          e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
+      Value cumJ = e.add(acc[0], e.mul(dt, a2));
+      e.store(cumJ, cum, j);
+      Value segJ = acc[1];
+      if (seqIdx) {
+        Value isFirst = e.icmp(arith::CmpIPredicate::eq, t, zero);
+        Value prevT = e.select(isFirst, zero, e.isub(t, one));
+        Value changed =
+            e.icmp(arith::CmpIPredicate::ne, e.loadRaw(seqIdx, {bi, t}),
+                   e.loadRaw(seqIdx, {bi, prevT}));
+        segJ = e.iadd(segJ, e.select(changed, one, zero));
+        memref::StoreOp::create(rewriter, loc, segJ, seg, j);
+      }
+      e.forEach(p, [&](Value pi) {
+        e.store(e.mul(dt, e.load(x, {bi, t, hh, pi})), xs, {j, pi});
+      });
+      e.forEach(n, [&](Value k) {
+        e.store(e.load(bMat, {bi, t, gi, k}), bt, {k, j});
+      });
+      return SmallVector<Value>{cumJ, segJ};
+    });
+
+    // 2. The outputs, row by row.
+    e.forEach(len, [&](Value i) {
+      Value t = e.iadd(start, i);
+      Value rowLen = e.iadd(i, one);
+      // The row is computed up to a multiple of `width` (at most Q) so that
+      // its loops have no scalar remainder; the columns past i are selected
+      // away (they may read stale scratch).
+      Value rowPad =
+          e.imul(e.idiv(e.iadd(i, e.idx(width)), e.idx(width)), e.idx(width));
+      // C_i Bᵀ in blocks of `width` columns, so that each block stays in
+      // registers over the loop over n.
+      Value widthV = e.idx(width);
+      e.forEach(e.idiv(rowPad, widthV), [&](Value jb) {
+        Value j0 = e.imul(jb, widthV);
+        e.forEach(widthV,
+                  [&](Value jj) { e.store(e.cst(0.0), row, e.iadd(j0, jj)); });
+        e.forEach(n, [&](Value k) {
+          Value ck = e.load(cMat, {bi, t, gi, k});
+          e.forEach(widthV, [&](Value jj) {
+            Value j = e.iadd(j0, jj);
+            e.store(fma(e, ck, e.load(bt, {k, j}), e.load(row, j)), row, j);
+          });
+        });
+      });
+      Value cumI = e.load(cum, i);
+      Value segI =
+          seqIdx ? memref::LoadOp::create(rewriter, loc, seg, i).getResult()
+                 : Value();
+      e.forEach(rowPad, [&](Value j) {
+        Value w = fastExp2(e, e.sub(cumI, e.load(cum, j)));
+        Value keep = e.icmp(arith::CmpIPredicate::ule, j, i);
+        if (seqIdx) {
+          Value same = e.icmp(arith::CmpIPredicate::eq, segI,
+                              memref::LoadOp::create(rewriter, loc, seg, j));
+          keep = arith::AndIOp::create(rewriter, loc, keep, same);
+        }
+        e.store(e.select(keep, e.mul(e.load(row, j), w), e.cst(0.0)), row, j);
+      });
+      e.forEach(p, [&](Value pi) { e.store(e.cst(0.0), yAcc, pi); });
+      e.forEach(rowLen, [&](Value j) {
+        Value r = e.load(row, j);
+        e.forEach(p, [&](Value pi) {
+          e.store(fma(e, r, e.load(xs, {j, pi}), e.load(yAcc, pi)), yAcc, pi);
+        });
+      });
+      // The carried-in state, unless a new sequence started in the chunk.
+      auto fromState = [&]() {
+        Value decay = fastExp2(e, cumI);
+        e.forEach(n, [&](Value k) {
+          Value ck = e.mul(e.load(cMat, {bi, t, gi, k}), decay);
+          e.forEach(p, [&](Value pi) {
+            e.store(fma(e, ck, e.load(ht, {k, pi}), e.load(yAcc, pi)), yAcc,
+                    pi);
+          });
+        });
+        return SmallVector<Value>();
+      };
+      if (seqIdx)
+        e.ifElse(e.icmp(arith::CmpIPredicate::eq, segI, zero), {}, fromState);
+      else
+        fromState();
+      e.forEach(p, [&](Value pi) {
+        Value y = e.load(yAcc, pi);
+        if (dBuf) {
+          Value d = dPerChannel ? e.load(dBuf, {hh, pi}) : dH;
+          y = fma(e, d, e.load(x, {bi, t, hh, pi}), y);
+        }
+        if (z)
+          y = e.mul(y, fastSilu(e, e.load(z, {bi, t, hh, pi})));
+        e.store(y, out, {bi, t, hh, pi});
+      });
+    });
+
+    // 3. The state leaving the chunk.
+    Value lastI = e.isub(len, one);
+    Value cumEnd = e.load(cum, lastI);
+    Value segEnd =
+        seqIdx ? memref::LoadOp::create(rewriter, loc, seg, lastI).getResult()
+               : Value();
+    Value decay = fastExp2(e, cumEnd);
+    if (seqIdx)
+      decay = e.select(e.icmp(arith::CmpIPredicate::eq, segEnd, zero), decay,
+                       e.cst(0.0));
+    e.forEach(n, [&](Value k) {
+      e.forEach(p, [&](Value pi) {
+        e.store(e.mul(decay, e.load(ht, {k, pi})), ht, {k, pi});
+      });
+    });
+    e.forEach(len, [&](Value j) {
+      Value w = fastExp2(e, e.sub(cumEnd, e.load(cum, j)));
+      if (seqIdx) {
+        Value same = e.icmp(arith::CmpIPredicate::eq, segEnd,
+                            memref::LoadOp::create(rewriter, loc, seg, j));
+        w = e.select(same, w, e.cst(0.0));
+      }
+      e.forEach(n, [&](Value k) {
+        Value coef = e.mul(w, e.load(bt, {k, j}));
+        e.forEach(p, [&](Value pi) {
+          e.store(fma(e, coef, e.load(xs, {j, pi}), e.load(ht, {k, pi})), ht,
+                  {k, pi});
+        });
+      });
+    });
+  });
+
+  if (fin) {
+    e.forEach(p, [&](Value pi) {
+      e.forEach(n, [&](Value k) {
+        e.store(e.load(ht, {k, pi}), fin, {bi, hh, pi, k});
+      });
+    });
+  }
+
+  rewriter.setInsertionPointAfter(par);
+  SmallVector<Value> results{e.toTensor(op.getOut().getType(), out)};
+  if (fin)
+    results.push_back(e.toTensor(op.getFinalStates().getType(), fin));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+} // namespace
+
+/// The sequential recurrence per (batch, head, head channel).
+LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
+                                 int64_t maxUnrolled) {
+  Emitter e(rewriter, op.getLoc(), computeType(op));
+  Value x = e.buffer(op.getX()), dtBuf = e.buffer(op.getDt());
+  Value a = e.buffer(op.getA()), bMat = e.buffer(op.getB()),
+        cMat = e.buffer(op.getC());
+  Value dBuf = e.buffer(op.getD()), z = e.buffer(op.getZ());
+  Value bias = e.buffer(op.getDtBias());
+  Value h0 = e.buffer(op.getInitialStates());
+  Value seqIdx = e.buffer(op.getSeqIdx());
+  bool softplus = op.getDtSoftplus();
+  std::optional<ArrayRef<double>> limit = op.getDtLimit();
+  bool dPerChannel =
+      op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
+
+  Value batch = e.dim(x, 0), l = e.dim(x, 1), h = e.dim(x, 2), p = e.dim(x, 3);
+  Value g = e.dim(bMat, 2), n = e.dim(bMat, 3);
+  Value out = e.alloc(op.getOut().getType(), {batch, l, h, p});
+  Value fin;
+  if (op.getFinalStates())
+    fin = e.alloc(op.getFinalStates().getType(), {batch, h, p, n});
+  Value perGroup = e.idiv(h, g);
+  std::optional<int64_t> nStatic = staticSize(op.getB(), 3, maxUnrolled);
+  Value hRow;
+  if (!nStatic)
+    hRow = e.scratch(n);
+  Value zero = e.idx(0), one = e.idx(1);
+
+  // One (batch, head, head channel) row of the (p, n) state at a time.
+  e.nest({batch, h, p}, [&](ValueRange ivs) {
+    Value bi = ivs[0], hh = ivs[1], pi = ivs[2];
+    Value gi = e.idiv(hh, perGroup);
+    Value a2 = e.mul(e.load(a, hh), e.cst(kLog2E));
+    Value biasH = bias ? e.load(bias, hh) : Value();
+    Value dH;
+    if (dBuf)
+      dH = dPerChannel ? e.load(dBuf, {hh, pi}) : e.load(dBuf, hh);
+    SmallVector<Value> init;
+    if (nStatic) {
+      for (int64_t j = 0; j < *nStatic; ++j)
+        init.push_back(h0 ? e.load(h0, {bi, hh, pi, e.idx(j)}) : e.cst(0.0));
+    } else {
+      e.forEach(n, [&](Value j) {
+        e.store(h0 ? e.load(h0, {bi, hh, pi, j}) : e.cst(0.0), hRow, j);
+      });
+    }
+    SmallVector<Value> last = e.loop(l, init, [&](Value t, ValueRange carried) {
+      Value dt =
+          e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
+      Value xv = e.load(x, {bi, t, hh, pi});
+      Value decay = e.exp2(e.mul(dt, a2));
+      Value dtx = e.mul(dt, xv);
+      // A new sequence of a packed row starts with a zero state.
+      Value reset;
+      if (seqIdx) {
+        Value isFirst = e.icmp(arith::CmpIPredicate::eq, t, zero);
+        Value prevT = e.select(isFirst, zero, e.isub(t, one));
+        reset = e.icmp(arith::CmpIPredicate::ne, e.loadRaw(seqIdx, {bi, t}),
+                       e.loadRaw(seqIdx, {bi, prevT}));
+      }
+      Value zeroF = e.cst(0.0);
+      auto update = [&](Value j, int64_t, Value prev) {
+        if (reset)
+          prev = e.select(reset, zeroF, prev);
+        Value inc = e.mul(dtx, e.load(bMat, {bi, t, gi, j}));
+        return e.add(e.mul(decay, prev), inc);
+      };
+      auto output = [&](Value j, Value hv) {
+        return e.mul(e.load(cMat, {bi, t, gi, j}), hv);
+      };
+      SmallVector<Value> regs(carried);
+      Value y = rowStep(e, n, nStatic ? &regs : nullptr, hRow,
+                        RowStep{update, output});
+      if (dH)
+        y = e.add(y, e.mul(dH, xv));
+      if (z)
+        y = e.mul(y, e.silu(e.load(z, {bi, t, hh, pi})));
+      e.store(y, out, {bi, t, hh, pi});
+      return regs;
+    });
+    if (fin) {
+      if (nStatic) {
+        for (auto [j, hv] : llvm::enumerate(last))
+          e.store(hv, fin, {bi, hh, pi, e.idx(j)});
+      } else {
+        e.forEach(n, [&](Value j) {
+          e.store(e.load(hRow, j), fin, {bi, hh, pi, j});
+        });
+      }
+    }
+  });
+
+  SmallVector<Value> results{e.toTensor(op.getOut().getType(), out)};
+  if (fin)
+    results.push_back(e.toTensor(op.getFinalStates().getType(), fin));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+int64_t chooseSSDChunkSizeCPU(SSDOp op) {
+  int64_t q = std::max<int64_t>(op.getChunkSize(), 1);
+  auto xType = cast<ShapedType>(op.getX().getType());
+  auto bType = cast<ShapedType>(op.getB().getType());
+  int64_t p = xType.isDynamicDim(3) ? 64 : xType.getDimSize(3);
+  int64_t n = bType.isDynamicDim(3) ? 128 : bType.getDimSize(3);
+  // Per task: Hᵀ (n, p), dt·x (Q, p), Bᵀ (n, Q) and three rows of Q.
+  auto bytes = [&](int64_t q) { return 4 * (n * p + q * (p + n + 3) + p); };
+  while (q > 16 && bytes(q) > kSSDScratchBytesCPU)
+    q /= 2;
+  return q;
+}
+
+void annotateSSDChunkSizes(Operation *root, bool sequential) {
+  root->walk([&](SSDOp op) {
+    if (op->hasAttr(kSSDChunkAttr) && !sequential)
+      return;
+    op->setAttr(kSSDChunkAttr, Builder(op).getI64IntegerAttr(
+                                   sequential ? 0 : chooseSSDChunkSizeCPU(op)));
+  });
+}
+
+LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
+                       int64_t maxUnrolled) {
+  auto chunk = op->getAttrOfType<IntegerAttr>(kSSDChunkAttr);
+  if (chunk && chunk.getInt() > 0)
+    return lowerSSDChunked(op, rewriter, chunk.getInt());
+  return lowerSSDSequential(op, rewriter, maxUnrolled);
+}
+
+} // namespace ssmc::loops

@@ -1,0 +1,80 @@
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=16 --ssm-cpu-vectorize-selective-scan=time-chunk=32 --split-input-file %s | FileCheck %s
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=vector-bits=256 --split-input-file %s | FileCheck %s --check-prefix=AVX2
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=1 --ssm-cpu-vectorize-selective-scan --split-input-file %s | FileCheck %s --check-prefix=SCALAR
+
+// The tile heuristic: one vector register of f32 (8 lanes at 256 bits);
+// lanes=1 leaves the scan to the scalar loops.
+// AVX2-LABEL: func.func @scan_d37
+// AVX2:         ssm.selective_scan {{.*}} {ssm.cpu_lanes = 8 : i64}
+// SCALAR-LABEL: func.func @scan_d37
+// SCALAR:         ssm.selective_scan
+// SCALAR-NOT:     vector.
+
+// d = 37 channels in tiles of 16 lanes (3 tiles, the last with 5 channels):
+// an scf.parallel over (batch, tile), chunks of 32 steps of u, delta and z
+// staged into zero-padded [32 x 16] scratch (time major), the 4 state vectors carried over time, exp2
+// as a polynomial on vectors, B and C broadcast to the lanes.
+// CHECK-LABEL: func.func @scan_d37
+// CHECK-NOT:     ssm.selective_scan
+// CHECK:         scf.parallel (%[[B:.*]], %[[TILE:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %[[C3:.*]]) step
+// CHECK:           %[[C0:.*]] = arith.muli %[[TILE]], %[[C16:.*]] : index
+// CHECK:           %[[NC:.*]] = arith.minsi %{{.*}}, %[[C16]] : index
+// CHECK:           %[[US:.*]] = memref.alloca() : memref<32x16xf32>
+// CHECK:           %[[AS:.*]] = memref.alloca() : memref<4x16xf32>
+// CHECK:           %[[HS:.*]] = memref.alloca() : memref<4x16xf32>
+// CHECK:           vector.store %{{.*}}, %[[US]][%{{.*}}, %{{.*}}] : memref<32x16xf32>, vector<16xf32>
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[NC]]
+// CHECK:           %[[H0:.*]] = vector.load %[[HS]]
+// CHECK:           scf.for %[[T0:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[H0]], {{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// Full tiles of unit-stride inputs: 16 x 16 blocks transposed in registers.
+// CHECK:             scf.if
+// CHECK:               vector.load %{{.*}} : memref<?x37x?xf32, strided<[?, ?, 1], offset: ?>>, vector<16xf32>
+// CHECK:               vector.shuffle
+// CHECK:               vector.store %{{.*}}, %[[US]]
+// The rest element by element.
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %[[NC]]
+// CHECK:               memref.load
+// CHECK:               memref.store %{{.*}}, %[[US]]
+// CHECK:             scf.for %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:               vector.load %{{.*}} : memref<32x16xf32>, vector<16xf32>
+// CHECK:               vector.load %[[AS]]
+// CHECK:               arith.shli %{{.*}} : vector<16xi32>
+// CHECK:               %[[BJ:.*]] = memref.load %{{.*}}[%[[B]], %{{.*}}, %{{.*}}, %{{.*}}] : memref<?x1x4x?xf32
+// CHECK:               vector.broadcast %[[BJ]] : f32 to vector<16xf32>
+// CHECK:               math.fma %{{.*}} : vector<16xf32>
+// CHECK-NOT:           math.exp
+// CHECK:               vector.store %{{.*}} : memref<32x16xf32>, vector<16xf32>
+// CHECK:               scf.yield %{{.*}} : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
+func.func @scan_d37(%u: tensor<?x37x?xf32>, %dt: tensor<?x37x?xf32>,
+    %A: tensor<37x4xf32>, %B: tensor<?x1x4x?xf32>, %C: tensor<?x1x4x?xf32>,
+    %D: tensor<37xf32>, %z: tensor<?x37x?xf32>, %db: tensor<37xf32>)
+    -> (tensor<?x37x?xf32>, tensor<?x37x4xf32>) {
+  %y, %h = ssm.selective_scan %u, %dt, %A, %B, %C D(%D) z(%z) delta_bias(%db) delta_softplus
+      : (tensor<?x37x?xf32>, tensor<?x37x?xf32>, tensor<37x4xf32>,
+         tensor<?x1x4x?xf32>, tensor<?x1x4x?xf32>, tensor<37xf32>,
+         tensor<?x37x?xf32>, tensor<37xf32>)
+      -> (tensor<?x37x?xf32>, tensor<?x37x4xf32>)
+  return %y, %h : tensor<?x37x?xf32>, tensor<?x37x4xf32>
+}
+
+// -----
+
+// A dynamic g: a run-time check that no tile straddles two groups, else the scalar
+// lowering of the op (without the lanes attribute).
+// CHECK-LABEL: func.func @scan_groups
+// CHECK:         %[[REM:.*]] = arith.remui %{{.*}}, %{{.*}} : index
+// CHECK:         %[[OK:.*]] = arith.cmpi eq, %[[REM]]
+// CHECK:         scf.if %[[OK]]
+// CHECK:           scf.parallel
+// CHECK:         } else {
+// CHECK:           ssm.selective_scan
+// CHECK-NOT:         ssm.cpu_lanes
+// CHECK:           scf.yield
+func.func @scan_groups(%u: tensor<?x64x?xf32>, %dt: tensor<?x64x?xf32>,
+    %A: tensor<64x16xf32>, %B: tensor<?x?x16x?xf32>, %C: tensor<?x?x16x?xf32>)
+    -> tensor<?x64x?xf32> {
+  %y = ssm.selective_scan %u, %dt, %A, %B, %C
+      : (tensor<?x64x?xf32>, tensor<?x64x?xf32>, tensor<64x16xf32>,
+         tensor<?x?x16x?xf32>, tensor<?x?x16x?xf32>) -> tensor<?x64x?xf32>
+  return %y : tensor<?x64x?xf32>
+}

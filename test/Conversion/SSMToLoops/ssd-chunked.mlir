@@ -1,0 +1,84 @@
+// RUN: ssmc-opt --convert-ssm-to-loops --split-input-file %s | FileCheck %s
+// RUN: ssmc-opt --convert-ssm-to-loops="ssd-sequential=1" --split-input-file %s \
+// RUN:   | FileCheck %s --check-prefix=SEQ
+
+// ssd-sequential forces the sequential recurrence on every SSD.
+// SEQ-NOT: scf.parallel
+// SEQ-NOT: memref.alloca()
+
+// The chunked dual form of the SSD: one scf.parallel task per (batch, head)
+// carrying the chosen chunk length, the task's scratch on the stack sized by
+// the chunk (Hᵀ (n, p), cumsums and segment counters (Q), dt·x (Q, p),
+// Bᵀ (n, Q), one row of L∘CBᵀ (Q), one output row (p)), a loop over chunks,
+// and no heap buffer other than the two results.
+
+// CHECK-LABEL: func.func @ssd_chunked
+// CHECK:       %[[OUT:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?x4x64xf32>
+// CHECK:       %[[FIN:.*]] = memref.alloc(%{{.*}}) : memref<?x4x64x128xf32>
+// CHECK-NOT:   memref.alloc(
+// CHECK:       scf.parallel (%[[B:.*]], %[[H:.*]]) = ({{.*}}) to ({{.*}}) step
+// CHECK-NEXT:    memref.alloca_scope
+// CHECK-DAG:       %[[HT:.*]] = memref.alloca() : memref<128x64xf32>
+// CHECK-DAG:       %[[CUM:.*]] = memref.alloca() : memref<256xf32>
+// CHECK-DAG:       %[[SEG:.*]] = memref.alloca() : memref<256xindex>
+// CHECK-DAG:       %[[XS:.*]] = memref.alloca() : memref<256x64xf32>
+// CHECK-DAG:       %[[BT:.*]] = memref.alloca() : memref<128x256xf32>
+// CHECK-DAG:       %[[ROW:.*]] = memref.alloca() : memref<256xf32>
+// CHECK-DAG:       %[[YACC:.*]] = memref.alloca() : memref<64xf32>
+// CHECK:           scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:             arith.minui
+// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (f32, index)
+// CHECK:             math.fma
+// CHECK:             memref.store %{{.*}}, %[[ROW]]
+// CHECK:             scf.if
+// CHECK:             memref.store %{{.*}}, %[[OUT]][%[[B]], %{{.*}}, %[[H]], %{{.*}}]
+// CHECK:             memref.store %{{.*}}, %[[HT]]
+// CHECK:           memref.store %{{.*}}, %[[FIN]][%[[B]], %[[H]], %{{.*}}, %{{.*}}]
+// CHECK:         } {ssm.chunk_size = 256 : i64}
+// CHECK-NOT:   math.exp
+func.func @ssd_chunked(
+    %x: tensor<?x?x4x64xf32>, %dt: tensor<?x?x4xf32>, %A: tensor<4xf32>,
+    %B: tensor<?x?x2x128xf32>, %C: tensor<?x?x2x128xf32>, %D: tensor<4xf32>,
+    %z: tensor<?x?x4x64xf32>, %dtb: tensor<4xf32>, %h0: tensor<?x4x64x128xf32>,
+    %seq: tensor<?x?xi64>) -> (tensor<?x?x4x64xf32>, tensor<?x4x64x128xf32>) {
+  %y, %h = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 D(%D) z(%z)
+      dt_bias(%dtb) initial_states(%h0) seq_idx(%seq) dt_softplus
+      : (tensor<?x?x4x64xf32>, tensor<?x?x4xf32>, tensor<4xf32>,
+         tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32>, tensor<4xf32>,
+         tensor<?x?x4x64xf32>, tensor<4xf32>, tensor<?x4x64x128xf32>,
+         tensor<?x?xi64>) -> (tensor<?x?x4x64xf32>, tensor<?x4x64x128xf32>)
+  return %y, %h : tensor<?x?x4x64xf32>, tensor<?x4x64x128xf32>
+}
+
+// -----
+
+// The chunk length is capped for CPU caches (512 KiB of scratch per task):
+// with p = n = 128 a chunk of 1024 needs 1.1 MiB, 512 needs 0.6 MiB, 256 fits.
+
+// CHECK-LABEL: func.func @ssd_chunk_capped
+// CHECK-DAG:   memref.alloca() : memref<256x128xf32>
+// CHECK:       } {ssm.chunk_size = 256 : i64}
+func.func @ssd_chunk_capped(
+    %x: tensor<1x?x2x128xf32>, %dt: tensor<1x?x2xf32>, %A: tensor<2xf32>,
+    %B: tensor<1x?x1x128xf32>, %C: tensor<1x?x1x128xf32>) -> tensor<1x?x2x128xf32> {
+  %y = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 1024
+      : (tensor<1x?x2x128xf32>, tensor<1x?x2xf32>, tensor<2xf32>,
+         tensor<1x?x1x128xf32>, tensor<1x?x1x128xf32>) -> tensor<1x?x2x128xf32>
+  return %y : tensor<1x?x2x128xf32>
+}
+
+// -----
+
+// An existing ssm.cpu_chunk_size is kept: 0 selects the sequential form.
+
+// CHECK-LABEL: func.func @ssd_forced_sequential
+// CHECK-NOT:   scf.parallel
+// CHECK:       scf.for
+func.func @ssd_forced_sequential(
+    %x: tensor<1x?x2x4xf32>, %dt: tensor<1x?x2xf32>, %A: tensor<2xf32>,
+    %B: tensor<1x?x1x8xf32>, %C: tensor<1x?x1x8xf32>) -> tensor<1x?x2x4xf32> {
+  %y = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 64 {ssm.cpu_chunk_size = 0 : i64}
+      : (tensor<1x?x2x4xf32>, tensor<1x?x2xf32>, tensor<2xf32>,
+         tensor<1x?x1x8xf32>, tensor<1x?x1x8xf32>) -> tensor<1x?x2x4xf32>
+  return %y : tensor<1x?x2x4xf32>
+}
