@@ -22,6 +22,12 @@
 // RUN:   | FileCheck %s --check-prefix=TWO
 // RUN: %{run} --entry ssd_q16 --random-inputs 23 --input-shape 0=1x300x4x16 --input-shape 1=1x300x4 --input-shape 3=1x300x2x32 --input-shape 4=1x300x2x32 --input-shape 6=1x4x16x32 \
 // RUN:   | FileCheck %s --check-prefix=TWO
+// RUN: %{run} --entry ssd_q16_seq --random-inputs 41 --input-shape 0=1x5x4x32 --input-shape 1=1x5x4 --input-shape 3=1x5x2x32 --input-shape 4=1x5x2x32 --input-shape 6=1x5x4x32 --input-shape 8=1x4x32x32 --input-shape 9=1x5 \
+// RUN:   | FileCheck %s --check-prefix=TWO
+// RUN: %{run} --entry ssd_q16_seq --random-inputs 42 --input-shape 0=3x37x4x32 --input-shape 1=3x37x4 --input-shape 3=3x37x2x32 --input-shape 4=3x37x2x32 --input-shape 6=3x37x4x32 --input-shape 8=3x4x32x32 --input-shape 9=3x37 \
+// RUN:   | FileCheck %s --check-prefix=TWO
+// RUN: %{run} --entry ssd_q16_seq --random-inputs 43 --input-shape 0=1x300x4x32 --input-shape 1=1x300x4 --input-shape 3=1x300x2x32 --input-shape 4=1x300x2x32 --input-shape 6=1x300x4x32 --input-shape 8=1x4x32x32 --input-shape 9=1x300 \
+// RUN:   | FileCheck %s --check-prefix=TWO
 // RUN: %{run} --entry ssd_q256 --random-inputs 31 --input-shape 0=1x5x2x17 --input-shape 1=1x5x2 --input-shape 3=1x5x1x19 --input-shape 4=1x5x1x19 --input-shape 6=1x5x2x17 --input-shape 8=1x2x17x19 --input-shape 9=1x5 \
 // RUN:   | FileCheck %s --check-prefix=TWO
 // RUN: %{run} --entry ssd_q256 --random-inputs 32 --input-shape 0=3x37x2x17 --input-shape 1=3x37x2 --input-shape 3=3x37x1x19 --input-shape 4=3x37x1x19 --input-shape 6=3x37x2x17 --input-shape 8=3x2x17x19 --input-shape 9=3x37 \
@@ -84,4 +90,24 @@ func.func @ssd_q256(%x: tensor<?x?x2x17xf32>, %dt: tensor<?x?x2xf32>,
          tensor<?x?xi64>)
       -> (tensor<?x?x2x17xf32>, tensor<?x2x17x19xf32>)
   return %y, %h : tensor<?x?x2x17xf32>, tensor<?x2x17x19xf32>
+}
+
+// Chunk 16 with p and n of a few vectors (the vector code over p) and
+// everything: D (h, p), z, dt_bias, softplus, dt_limit, initial states,
+// seq_idx, final states; g = 2.
+func.func @ssd_q16_seq(%x: tensor<?x?x4x32xf32>, %dt: tensor<?x?x4xf32>,
+                       %A: tensor<4xf32>, %B: tensor<?x?x2x32xf32>,
+                       %C: tensor<?x?x2x32xf32>, %D: tensor<4x32xf32>,
+                       %z: tensor<?x?x4x32xf32>, %dtb: tensor<4xf32>,
+                       %h0: tensor<?x4x32x32xf32>, %seq: tensor<?x?xi32>)
+    -> (tensor<?x?x4x32xf32>, tensor<?x4x32x32xf32>) {
+  %y, %h = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 16 D(%D) z(%z)
+      dt_bias(%dtb) initial_states(%h0) seq_idx(%seq) dt_softplus
+      dt_limit = [0.0, 0.1]
+      : (tensor<?x?x4x32xf32>, tensor<?x?x4xf32>, tensor<4xf32>,
+         tensor<?x?x2x32xf32>, tensor<?x?x2x32xf32>, tensor<4x32xf32>,
+         tensor<?x?x4x32xf32>, tensor<4xf32>, tensor<?x4x32x32xf32>,
+         tensor<?x?xi32>)
+      -> (tensor<?x?x4x32xf32>, tensor<?x4x32x32xf32>)
+  return %y, %h : tensor<?x?x4x32xf32>, tensor<?x4x32x32xf32>
 }

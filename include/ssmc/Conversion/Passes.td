@@ -23,11 +23,14 @@ def ConvertSSMToLoops : Pass<"convert-ssm-to-loops"> {
     log2(e) is folded into A once per row and the decay uses `math.exp2`;
     delta bias, softplus, clamping, D and the silu(z) gate are applied in the
     same loop over time, so no (b, d, l, n) buffer is ever materialised. The
-    SSD uses the chunked dual form, one scf.parallel task per (batch, head)
-    with per-chunk scratch on the stack; its chunk length is the op's
-    chunk_size capped for CPU caches and written as `ssm.cpu_chunk_size`
-    (an existing attribute is kept; 0 selects the sequential recurrence per
-    (batch, head, head channel), which `ssd-sequential` forces on all).
+    SSD uses the chunked dual form: a first scf.parallel phase writes C·Bᵀ
+    once per (batch, group, chunk) into a heap buffer shared by the heads of
+    the group, then one scf.parallel task per (batch, head) with per-chunk
+    scratch on the stack (vector code over p when p is static); its chunk
+    length is the op's chunk_size capped for CPU caches and written as
+    `ssm.cpu_chunk_size` (an existing attribute is kept; 0 selects the
+    sequential recurrence per (batch, head, head channel), which
+    `ssd-sequential` forces on all).
     Mixers must be decomposed first (`ssm-decompose-mixers`).
   }];
   let dependentDialects = [
@@ -35,7 +38,8 @@ def ConvertSSMToLoops : Pass<"convert-ssm-to-loops"> {
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
   let options = [
     Option<"maxUnrolledState", "max-unrolled-state", "int64_t",

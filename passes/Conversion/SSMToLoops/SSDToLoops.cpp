@@ -4,18 +4,27 @@
 // chunked dual form when the op carries a CPU chunk size (`ssm.cpu_chunk_size`,
 // chosen by `chooseSSDChunkSizeCPU`), else the sequential recurrence.
 //
-// Chunked form, one task of an scf.parallel per (batch, head), the state held
-// transposed as Hᵀ (n, p) in a stack buffer, and per chunk of Q steps:
+// Chunked form in two scf.parallel phases. First, one task per (batch, group,
+// chunk) writes the raw C Bᵀ of the chunk (Q, Q; lower triangle, rows padded
+// to 64 columns) into a heap buffer, so that it is computed once for all the
+// heads of the group (through Bᵀ (n, Q) on the stack, in 64-column register
+// blocks over n). Then one task per (batch, head), the state held transposed
+// as Hᵀ (n, p) in a stack buffer, and per chunk of Q steps:
 //   1. cum[j] = log2(e) Σ dt·A (inclusive, from the chunk start), the segment
-//      counter of seq_idx resets, xs[j] = dt_j x_j (Q, p), Bᵀ (n, Q);
-//   2. per row i: r = (C_i Bᵀ)[0..i] ∘ exp2(cum_i - cum_j) (same segment only),
-//      y_i = Σ_j r_j xs_j + exp2(cum_i) C_i Hᵀ (when no reset precedes i in the
-//      chunk), then D and silu(z);
-//   3. Hᵀ = exp2(cum_end) Hᵀ + Σ_j exp2(cum_end - cum_j) Bᵀ[:, j] ⊗ xs_j.
-// Every innermost loop runs with unit stride over p or over the chunk, as
-// math.fma, so LLVM's loop vectoriser turns them into full-width vectors; the
-// exponentials use a polynomial exp2 that vectorises with them. Decays are
-// always exp2 of differences of cumulative sums (never quotients of exps).
+//      counter of seq_idx resets, xs[j] = dt_j x_j (Q, p);
+//   2. per block of kRowBlock rows i: r = (C Bᵀ)[i, 0..i] ∘ exp2(cum_i - cum_j)
+//      (same segment only), y_i = Σ_j r_j xs_j + exp2(cum_i) C_i Hᵀ (the
+//      latter weighted by 0 when a reset precedes i in the chunk), then D and
+//      silu(z); rows past the chunk are clamped to its last row;
+//   3. Hᵀ = exp2(cum_end) Hᵀ + Σ_j exp2(cum_end - cum_j) Bᵀ[:, j] ⊗ xs_j, in
+//      blocks of kStateBlock rows of Hᵀ.
+// With a static p that is a multiple of kLanes (f32), the products over p of
+// 2 and 3 are vector code whose kRowBlock (kStateBlock) x p/kLanes
+// accumulators are iter_args of the loops, independent FMA chains that stay
+// in registers; otherwise every innermost loop runs with unit stride over p
+// or over the chunk, as math.fma, for LLVM's loop vectoriser. The exponentials
+// use a polynomial exp2 that vectorises. Decays are always exp2 of
+// differences of cumulative sums (never quotients of exps).
 //
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
@@ -30,6 +39,15 @@ namespace {
 /// The block of columns of L∘CBᵀ kept in registers over n (four AVX-512
 /// vectors of f32: four independent FMA chains); rows are padded to it.
 constexpr int64_t kRowPad = 64;
+
+/// The output rows computed together (independent FMA chains over p).
+constexpr int64_t kRowBlock = 4;
+
+/// The f32 lanes of the vector accumulators over p.
+constexpr int64_t kLanes = 16;
+
+/// The rows of Hᵀ updated together over a chunk.
+constexpr int64_t kStateBlock = 4;
 
 /// exp2(x) in f32 as a polynomial that vectorises: x = k + f with k integral
 /// and |f| <= 1/2, 2^f by its degree-7 Taylor series in f·ln 2 (relative
@@ -112,7 +130,64 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   // The row padding: a power of two dividing q, at most kRowPad.
   int64_t width = std::min<int64_t>(kRowPad, q & -q);
 
-  // One task per (batch, head).
+  Value widthV = e.idx(width);
+
+  // Phase 1, one task per (batch, group, chunk): the raw C Bᵀ of the chunk
+  // (rows i < len, columns up to i padded to `width`), shared by the heads of
+  // the group, into a heap buffer of (batch, g, chunks, Q, Q).
+  Value cbAll;
+  {
+    auto cbType = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                                   ShapedType::kDynamic, q, q},
+                                  e.ct);
+    cbAll = memref::AllocOp::create(rewriter, loc, cbType,
+                                    ValueRange{batch, g, numChunks});
+    auto par1 = scf::ParallelOp::create(
+        rewriter, loc, ValueRange{zero, zero, zero},
+        ValueRange{batch, g, numChunks}, ValueRange{one, one, one});
+    OpBuilder::InsertionGuard guard1(rewriter);
+    rewriter.setInsertionPoint(par1.getBody()->getTerminator());
+    auto scope1 = memref::AllocaScopeOp::create(rewriter, loc, TypeRange{});
+    Block *scope1Body = rewriter.createBlock(&scope1.getBodyRegion());
+    memref::AllocaScopeReturnOp::create(rewriter, loc, ValueRange{});
+    rewriter.setInsertionPointToStart(scope1Body);
+    Value bi = par1.getInductionVars()[0], gi = par1.getInductionVars()[1],
+          c = par1.getInductionVars()[2];
+    Value bt = stackBuffer(e, {n, qv});
+    Value row = stackBuffer(e, {qv});
+    Value start = e.imul(c, qv);
+    Value len = arith::MinUIOp::create(rewriter, loc, qv, e.isub(l, start));
+    e.forEach(len, [&](Value j) {
+      Value t = e.iadd(start, j);
+      e.forEach(n, [&](Value k) {
+        e.store(e.load(bMat, {bi, t, gi, k}), bt, {k, j});
+      });
+    });
+    e.forEach(len, [&](Value i) {
+      Value t = e.iadd(start, i);
+      Value rowPad = e.imul(e.idiv(e.iadd(i, widthV), widthV), widthV);
+      // C_i Bᵀ in blocks of `width` columns, so that each block stays in
+      // registers over the loop over n.
+      e.forEach(e.idiv(rowPad, widthV), [&](Value jb) {
+        Value j0 = e.imul(jb, widthV);
+        e.forEach(widthV,
+                  [&](Value jj) { e.store(e.cst(0.0), row, e.iadd(j0, jj)); });
+        e.forEach(n, [&](Value k) {
+          Value ck = e.load(cMat, {bi, t, gi, k});
+          e.forEach(widthV, [&](Value jj) {
+            Value j = e.iadd(j0, jj);
+            e.store(fma(e, ck, e.load(bt, {k, j}), e.load(row, j)), row, j);
+          });
+        });
+        e.forEach(widthV, [&](Value jj) {
+          Value j = e.iadd(j0, jj);
+          e.store(e.load(row, j), cbAll, {bi, gi, c, i, j});
+        });
+      });
+    });
+  }
+
+  // Phase 2, one task per (batch, head).
   auto par =
       scf::ParallelOp::create(rewriter, loc, ValueRange{zero, zero},
                               ValueRange{batch, h}, ValueRange{one, one});
@@ -136,15 +211,39 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   Value cum = stackBuffer(e, {qv});
   Value seg = seqIdx ? stackBuffer(e, {qv}, rewriter.getIndexType()) : Value();
   Value xs = stackBuffer(e, {qv, p});
-  Value bt = stackBuffer(e, {n, qv});
-  Value row = stackBuffer(e, {qv});
-  Value yAcc = stackBuffer(e, {p});
+  // With a static p that is a multiple of kLanes (f32), the products over p
+  // are vector code with their accumulators carried through the loops.
+  std::optional<int64_t> pConst = getConstantIntValue(p);
+  bool vecP = e.ct.isF32() && pConst && *pConst % kLanes == 0;
+  int64_t numVecs = vecP ? *pConst / kLanes : 0;
+  // The output rows computed together: kRowBlock with the vector code.
+  int64_t rowBlock = vecP ? kRowBlock : 1;
+  Value rows = stackBuffer(e, {e.idx(rowBlock), qv});
+  Value yAcc = stackBuffer(e, {e.idx(rowBlock), p});
 
   e.forEach(n, [&](Value k) {
     e.forEach(p, [&](Value pi) {
       e.store(h0 ? e.load(h0, {bi, hh, pi, k}) : e.cst(0.0), ht, {k, pi});
     });
   });
+
+  Value rIdx0 = zero;
+  auto vecType = mlir::VectorType::get({kLanes}, e.ct);
+  Value zeroVec;
+  if (vecP)
+    zeroVec = arith::ConstantOp::create(
+        rewriter, loc, mlir::DenseElementsAttr::get(vecType, 0.0f));
+  auto splat = [&](Value s) -> Value {
+    return vector::BroadcastOp::create(rewriter, loc, vecType, s);
+  };
+  auto vecLoad = [&](Value mem, ValueRange ivs) -> Value {
+    return vector::LoadOp::create(rewriter, loc, vecType, mem, ivs);
+  };
+  // The rows of Hᵀ updated together: kStateBlock with the vector code when it
+  // divides n.
+  std::optional<int64_t> nConst = getConstantIntValue(n);
+  int64_t stateBlock =
+      vecP && nConst && *nConst % kStateBlock == 0 ? kStateBlock : 1;
 
   e.forEach(numChunks, [&](Value c) {
     Value start = e.imul(c, qv);
@@ -171,100 +270,148 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
       e.forEach(p, [&](Value pi) {
         e.store(e.mul(dt, e.load(x, {bi, t, hh, pi})), xs, {j, pi});
       });
-      e.forEach(n, [&](Value k) {
-        e.store(e.load(bMat, {bi, t, gi, k}), bt, {k, j});
-      });
       return SmallVector<Value>{cumJ, segJ};
     });
 
-    // 2. The outputs, row by row.
-    e.forEach(len, [&](Value i) {
-      Value t = e.iadd(start, i);
-      Value rowLen = e.iadd(i, one);
-      // The row is computed up to a multiple of `width` (at most Q) so that
-      // its loops have no scalar remainder; the columns past i are selected
-      // away (they may read stale scratch).
+    // 2. The outputs, rowBlock rows at a time so that the products over p
+    // run rowBlock independent accumulator chains. The rows of a block past
+    // the chunk are clamped to its last row (recomputed and stored again).
+    Value lenM1 = e.isub(len, one);
+    Value rowBlockV = e.idx(rowBlock);
+    Value numRowBlocks = e.idiv(e.iadd(len, e.idx(rowBlock - 1)), rowBlockV);
+    e.forEach(numRowBlocks, [&](Value m) {
+      Value i0 = e.imul(m, rowBlockV);
+      SmallVector<Value> is, ts, cumIs, segIs, rIdx;
+      for (int64_t r = 0; r < rowBlock; ++r) {
+        Value i =
+            arith::MinUIOp::create(rewriter, loc, e.iadd(i0, e.idx(r)), lenM1);
+        is.push_back(i);
+        ts.push_back(e.iadd(start, i));
+        cumIs.push_back(e.load(cum, i));
+        if (seqIdx)
+          segIs.push_back(memref::LoadOp::create(rewriter, loc, seg, i));
+        rIdx.push_back(e.idx(r));
+      }
+      Value rowLen = e.iadd(is.back(), one);
+      // The rows are computed up to a multiple of `width` (at most Q) so that
+      // their loops have no scalar remainder; the columns past each row's i
+      // are selected away (they may read stale scratch).
+      Value widthC = e.idx(width);
       Value rowPad =
-          e.imul(e.idiv(e.iadd(i, e.idx(width)), e.idx(width)), e.idx(width));
-      // C_i Bᵀ in blocks of `width` columns, so that each block stays in
-      // registers over the loop over n.
-      Value widthV = e.idx(width);
-      e.forEach(e.idiv(rowPad, widthV), [&](Value jb) {
-        Value j0 = e.imul(jb, widthV);
-        e.forEach(widthV,
-                  [&](Value jj) { e.store(e.cst(0.0), row, e.iadd(j0, jj)); });
-        e.forEach(n, [&](Value k) {
-          Value ck = e.load(cMat, {bi, t, gi, k});
-          e.forEach(widthV, [&](Value jj) {
-            Value j = e.iadd(j0, jj);
-            e.store(fma(e, ck, e.load(bt, {k, j}), e.load(row, j)), row, j);
-          });
-        });
-      });
-      Value cumI = e.load(cum, i);
-      Value segI =
-          seqIdx ? memref::LoadOp::create(rewriter, loc, seg, i).getResult()
-                 : Value();
+          e.imul(e.idiv(e.iadd(rowLen, e.idx(width - 1)), widthC), widthC);
       e.forEach(rowPad, [&](Value j) {
-        Value w = fastExp2(e, e.sub(cumI, e.load(cum, j)));
-        Value keep = e.icmp(arith::CmpIPredicate::ule, j, i);
-        if (seqIdx) {
-          Value same = e.icmp(arith::CmpIPredicate::eq, segI,
-                              memref::LoadOp::create(rewriter, loc, seg, j));
-          keep = arith::AndIOp::create(rewriter, loc, keep, same);
+        Value cumJ = e.load(cum, j);
+        Value segJ =
+            seqIdx ? memref::LoadOp::create(rewriter, loc, seg, j).getResult()
+                   : Value();
+        for (int64_t r = 0; r < rowBlock; ++r) {
+          Value w = fastExp2(e, e.sub(cumIs[r], cumJ));
+          Value keep = e.icmp(arith::CmpIPredicate::ule, j, is[r]);
+          if (seqIdx) {
+            Value same = e.icmp(arith::CmpIPredicate::eq, segIs[r], segJ);
+            keep = arith::AndIOp::create(rewriter, loc, keep, same);
+          }
+          Value cb = e.load(cbAll, {bi, gi, c, is[r], j});
+          e.store(e.select(keep, e.mul(cb, w), e.cst(0.0)), rows, {rIdx[r], j});
         }
-        e.store(e.select(keep, e.mul(e.load(row, j), w), e.cst(0.0)), row, j);
       });
-      e.forEach(p, [&](Value pi) { e.store(e.cst(0.0), yAcc, pi); });
-      e.forEach(rowLen, [&](Value j) {
-        Value r = e.load(row, j);
-        e.forEach(p, [&](Value pi) {
-          e.store(fma(e, r, e.load(xs, {j, pi}), e.load(yAcc, pi)), yAcc, pi);
+      // The carried-in state, weighted by 0 in the rows after a new sequence
+      // started in the chunk.
+      SmallVector<Value> decays;
+      for (int64_t r = 0; r < rowBlock; ++r) {
+        Value decay = fastExp2(e, cumIs[r]);
+        if (seqIdx)
+          decay = e.select(e.icmp(arith::CmpIPredicate::eq, segIs[r], zero),
+                           decay, e.cst(0.0));
+        decays.push_back(decay);
+      }
+      if (vecP) {
+        // kRowBlock x p/kLanes vector accumulators carried through the loops.
+        SmallVector<Value> init(rowBlock * numVecs, zeroVec);
+        SmallVector<Value> accs =
+            e.loop(rowLen, init, [&](Value j, ValueRange acc) {
+              SmallVector<Value> rv;
+              for (int64_t r = 0; r < rowBlock; ++r)
+                rv.push_back(splat(e.load(rows, {rIdx[r], j})));
+              SmallVector<Value> next(acc);
+              for (int64_t v = 0; v < numVecs; ++v) {
+                Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
+                for (int64_t r = 0; r < rowBlock; ++r)
+                  next[r * numVecs + v] =
+                      fma(e, rv[r], xv, next[r * numVecs + v]);
+              }
+              return next;
+            });
+        accs = e.loop(n, accs, [&](Value k, ValueRange acc) {
+          SmallVector<Value> cks;
+          for (int64_t r = 0; r < rowBlock; ++r)
+            cks.push_back(
+                splat(e.mul(e.load(cMat, {bi, ts[r], gi, k}), decays[r])));
+          SmallVector<Value> next(acc);
+          for (int64_t v = 0; v < numVecs; ++v) {
+            Value hv = vecLoad(ht, {k, e.idx(v * kLanes)});
+            for (int64_t r = 0; r < rowBlock; ++r)
+              next[r * numVecs + v] = fma(e, cks[r], hv, next[r * numVecs + v]);
+          }
+          return next;
         });
-      });
-      // The carried-in state, unless a new sequence started in the chunk.
-      auto fromState = [&]() {
-        Value decay = fastExp2(e, cumI);
-        e.forEach(n, [&](Value k) {
-          Value ck = e.mul(e.load(cMat, {bi, t, gi, k}), decay);
+        for (int64_t r = 0; r < rowBlock; ++r)
+          for (int64_t v = 0; v < numVecs; ++v)
+            vector::StoreOp::create(rewriter, loc, accs[r * numVecs + v], yAcc,
+                                    ValueRange{rIdx[r], e.idx(v * kLanes)});
+      } else {
+        e.forEach(p, [&](Value pi) {
+          for (int64_t r = 0; r < rowBlock; ++r)
+            e.store(e.cst(0.0), yAcc, {rIdx[r], pi});
+        });
+        e.forEach(rowLen, [&](Value j) {
+          SmallVector<Value> rv;
+          for (int64_t r = 0; r < rowBlock; ++r)
+            rv.push_back(e.load(rows, {rIdx[r], j}));
           e.forEach(p, [&](Value pi) {
-            e.store(fma(e, ck, e.load(ht, {k, pi}), e.load(yAcc, pi)), yAcc,
-                    pi);
+            Value xv = e.load(xs, {j, pi});
+            for (int64_t r = 0; r < rowBlock; ++r)
+              e.store(fma(e, rv[r], xv, e.load(yAcc, {rIdx[r], pi})), yAcc,
+                      {rIdx[r], pi});
           });
         });
-        return SmallVector<Value>();
-      };
-      if (seqIdx)
-        e.ifElse(e.icmp(arith::CmpIPredicate::eq, segI, zero), {}, fromState);
-      else
-        fromState();
+        e.forEach(n, [&](Value k) {
+          SmallVector<Value> cks;
+          for (int64_t r = 0; r < rowBlock; ++r)
+            cks.push_back(e.mul(e.load(cMat, {bi, ts[r], gi, k}), decays[r]));
+          e.forEach(p, [&](Value pi) {
+            Value hv = e.load(ht, {k, pi});
+            for (int64_t r = 0; r < rowBlock; ++r)
+              e.store(fma(e, cks[r], hv, e.load(yAcc, {rIdx[r], pi})), yAcc,
+                      {rIdx[r], pi});
+          });
+        });
+      }
       e.forEach(p, [&](Value pi) {
-        Value y = e.load(yAcc, pi);
-        if (dBuf) {
-          Value d = dPerChannel ? e.load(dBuf, {hh, pi}) : dH;
-          y = fma(e, d, e.load(x, {bi, t, hh, pi}), y);
+        for (int64_t r = 0; r < rowBlock; ++r) {
+          Value y = e.load(yAcc, {rIdx[r], pi});
+          if (dBuf) {
+            Value d = dPerChannel ? e.load(dBuf, {hh, pi}) : dH;
+            y = fma(e, d, e.load(x, {bi, ts[r], hh, pi}), y);
+          }
+          if (z)
+            y = e.mul(y, fastSilu(e, e.load(z, {bi, ts[r], hh, pi})));
+          e.store(y, out, {bi, ts[r], hh, pi});
         }
-        if (z)
-          y = e.mul(y, fastSilu(e, e.load(z, {bi, t, hh, pi})));
-        e.store(y, out, {bi, t, hh, pi});
       });
     });
 
-    // 3. The state leaving the chunk.
-    Value lastI = e.isub(len, one);
-    Value cumEnd = e.load(cum, lastI);
+    // 3. The state leaving the chunk, kStateBlock rows of Hᵀ at a time kept
+    // in registers over the chunk.
+    Value cumEnd = e.load(cum, lenM1);
     Value segEnd =
-        seqIdx ? memref::LoadOp::create(rewriter, loc, seg, lastI).getResult()
+        seqIdx ? memref::LoadOp::create(rewriter, loc, seg, lenM1).getResult()
                : Value();
     Value decay = fastExp2(e, cumEnd);
     if (seqIdx)
       decay = e.select(e.icmp(arith::CmpIPredicate::eq, segEnd, zero), decay,
                        e.cst(0.0));
-    e.forEach(n, [&](Value k) {
-      e.forEach(p, [&](Value pi) {
-        e.store(e.mul(decay, e.load(ht, {k, pi})), ht, {k, pi});
-      });
-    });
+    Value wRow = rIdx0;
     e.forEach(len, [&](Value j) {
       Value w = fastExp2(e, e.sub(cumEnd, e.load(cum, j)));
       if (seqIdx) {
@@ -272,14 +419,66 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
                             memref::LoadOp::create(rewriter, loc, seg, j));
         w = e.select(same, w, e.cst(0.0));
       }
-      e.forEach(n, [&](Value k) {
-        Value coef = e.mul(w, e.load(bt, {k, j}));
+      e.store(w, rows, {wRow, j});
+    });
+    if (vecP && stateBlock > 1) {
+      Value stateBlockV = e.idx(stateBlock);
+      Value decayV = splat(decay);
+      e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
+        SmallVector<Value> ks, init;
+        for (int64_t r = 0; r < stateBlock; ++r)
+          ks.push_back(e.iadd(e.imul(kb, stateBlockV), e.idx(r)));
+        for (int64_t r = 0; r < stateBlock; ++r)
+          for (int64_t v = 0; v < numVecs; ++v)
+            init.push_back(
+                e.mul(decayV, vecLoad(ht, {ks[r], e.idx(v * kLanes)})));
+        SmallVector<Value> accs =
+            e.loop(len, init, [&](Value j, ValueRange acc) {
+              Value w = e.load(rows, {wRow, j});
+              Value t = e.iadd(start, j);
+              SmallVector<Value> coefs;
+              for (int64_t r = 0; r < stateBlock; ++r)
+                coefs.push_back(
+                    splat(e.mul(w, e.load(bMat, {bi, t, gi, ks[r]}))));
+              SmallVector<Value> next(acc);
+              for (int64_t v = 0; v < numVecs; ++v) {
+                Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
+                for (int64_t r = 0; r < stateBlock; ++r)
+                  next[r * numVecs + v] =
+                      fma(e, coefs[r], xv, next[r * numVecs + v]);
+              }
+              return next;
+            });
+        for (int64_t r = 0; r < stateBlock; ++r)
+          for (int64_t v = 0; v < numVecs; ++v)
+            vector::StoreOp::create(rewriter, loc, accs[r * numVecs + v], ht,
+                                    ValueRange{ks[r], e.idx(v * kLanes)});
+      });
+    } else {
+      Value stateBlockV = e.idx(stateBlock);
+      e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
+        SmallVector<Value> ks;
+        for (int64_t r = 0; r < stateBlock; ++r)
+          ks.push_back(e.iadd(e.imul(kb, stateBlockV), e.idx(r)));
         e.forEach(p, [&](Value pi) {
-          e.store(fma(e, coef, e.load(xs, {j, pi}), e.load(ht, {k, pi})), ht,
-                  {k, pi});
+          for (int64_t r = 0; r < stateBlock; ++r)
+            e.store(e.mul(decay, e.load(ht, {ks[r], pi})), ht, {ks[r], pi});
+        });
+        e.forEach(len, [&](Value j) {
+          Value w = e.load(rows, {wRow, j});
+          Value t = e.iadd(start, j);
+          SmallVector<Value> coefs;
+          for (int64_t r = 0; r < stateBlock; ++r)
+            coefs.push_back(e.mul(w, e.load(bMat, {bi, t, gi, ks[r]})));
+          e.forEach(p, [&](Value pi) {
+            Value xv = e.load(xs, {j, pi});
+            for (int64_t r = 0; r < stateBlock; ++r)
+              e.store(fma(e, coefs[r], xv, e.load(ht, {ks[r], pi})), ht,
+                      {ks[r], pi});
+          });
         });
       });
-    });
+    }
   });
 
   if (fin) {
@@ -406,7 +605,8 @@ int64_t chooseSSDChunkSizeCPU(SSDOp op) {
   auto bType = cast<ShapedType>(op.getB().getType());
   int64_t p = xType.isDynamicDim(3) ? 64 : xType.getDimSize(3);
   int64_t n = bType.isDynamicDim(3) ? 128 : bType.getDimSize(3);
-  // Per task: Hᵀ (n, p), dt·x (Q, p), Bᵀ (n, Q) and three rows of Q.
+  // Per task: Hᵀ (n, p), dt·x (Q, p), and Bᵀ (n, Q) (of the C Bᵀ phase) and
+  // a few rows of Q.
   auto bytes = [&](int64_t q) { return 4 * (n * p + q * (p + n + 3) + p); };
   while (q > 16 && bytes(q) > kSSDScratchBytesCPU)
     q /= 2;

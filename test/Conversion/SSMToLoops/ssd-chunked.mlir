@@ -6,33 +6,46 @@
 // SEQ-NOT: scf.parallel
 // SEQ-NOT: memref.alloca()
 
-// The chunked dual form of the SSD: one scf.parallel task per (batch, head)
-// carrying the chosen chunk length, the task's scratch on the stack sized by
-// the chunk (Hᵀ (n, p), cumsums and segment counters (Q), dt·x (Q, p),
-// Bᵀ (n, Q), one row of L∘CBᵀ (Q), one output row (p)), a loop over chunks,
-// and no heap buffer other than the two results.
+// The chunked dual form of the SSD in two parallel phases. First, one task
+// per (batch, group, chunk) writes the raw C·Bᵀ of the chunk (Q, Q) into a
+// heap buffer shared by the heads of the group, through Bᵀ (n, Q) and one row
+// (Q) on the stack. Then one task per (batch, head) carrying the chosen chunk
+// length, its scratch on the stack sized by the chunk (Hᵀ (n, p), cumsums and
+// segment counters (Q), dt·x (Q, p), four rows of L∘CBᵀ (4, Q), four output
+// rows (4, p)), and a loop over chunks whose products over p are vector code
+// with their accumulators carried through the loops.
 
 // CHECK-LABEL: func.func @ssd_chunked
 // CHECK:       %[[OUT:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?x4x64xf32>
 // CHECK:       %[[FIN:.*]] = memref.alloc(%{{.*}}) : memref<?x4x64x128xf32>
+// CHECK:       %[[CB:.*]] = memref.alloc(%{{.*}}, %{{.*}}, %{{.*}}) : memref<?x?x?x256x256xf32>
 // CHECK-NOT:   memref.alloc(
+// CHECK:       scf.parallel (%[[B1:.*]], %[[G1:.*]], %[[C1:.*]]) = ({{.*}}) to ({{.*}}) step
+// CHECK-NEXT:    memref.alloca_scope
+// CHECK-DAG:       %[[BT:.*]] = memref.alloca() : memref<128x256xf32>
+// CHECK-DAG:       %[[CBROW:.*]] = memref.alloca() : memref<256xf32>
+// CHECK:           math.fma
+// CHECK:           memref.store %{{.*}}, %[[CB]][%[[B1]], %[[G1]], %[[C1]], %{{.*}}, %{{.*}}]
 // CHECK:       scf.parallel (%[[B:.*]], %[[H:.*]]) = ({{.*}}) to ({{.*}}) step
 // CHECK-NEXT:    memref.alloca_scope
 // CHECK-DAG:       %[[HT:.*]] = memref.alloca() : memref<128x64xf32>
 // CHECK-DAG:       %[[CUM:.*]] = memref.alloca() : memref<256xf32>
 // CHECK-DAG:       %[[SEG:.*]] = memref.alloca() : memref<256xindex>
 // CHECK-DAG:       %[[XS:.*]] = memref.alloca() : memref<256x64xf32>
-// CHECK-DAG:       %[[BT:.*]] = memref.alloca() : memref<128x256xf32>
-// CHECK-DAG:       %[[ROW:.*]] = memref.alloca() : memref<256xf32>
-// CHECK-DAG:       %[[YACC:.*]] = memref.alloca() : memref<64xf32>
+// CHECK-DAG:       %[[ROWS:.*]] = memref.alloca() : memref<4x256xf32>
+// CHECK-DAG:       %[[YACC:.*]] = memref.alloca() : memref<4x64xf32>
 // CHECK:           scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:             arith.minui
 // CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (f32, index)
-// CHECK:             math.fma
-// CHECK:             memref.store %{{.*}}, %[[ROW]]
-// CHECK:             scf.if
+// CHECK:             memref.load %[[CB]][%[[B]], %{{.*}}, %[[C]], %{{.*}}, %{{.*}}]
+// CHECK:             memref.store %{{.*}}, %[[ROWS]]
+// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>,
+// CHECK:               vector.load %[[XS]]
+// CHECK:               math.fma {{.*}} : vector<16xf32>
+// CHECK:             vector.load %[[HT]]
+// CHECK:             vector.store %{{.*}}, %[[YACC]]
 // CHECK:             memref.store %{{.*}}, %[[OUT]][%[[B]], %{{.*}}, %[[H]], %{{.*}}]
-// CHECK:             memref.store %{{.*}}, %[[HT]]
+// CHECK:             vector.store %{{.*}}, %[[HT]]
 // CHECK:           memref.store %{{.*}}, %[[FIN]][%[[B]], %[[H]], %{{.*}}, %{{.*}}]
 // CHECK:         } {ssm.chunk_size = 256 : i64}
 // CHECK-NOT:   math.exp
