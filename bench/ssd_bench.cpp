@@ -17,25 +17,7 @@
 #include <cstring>
 
 using namespace bench;
-
-namespace {
-
-/// A row-major descriptor {allocated, aligned, offset, sizes, strides}.
-std::vector<int64_t> descriptor(const float *data,
-                                const std::vector<int64_t> &shape) {
-  std::vector<int64_t> desc(3 + 2 * shape.size(), 0);
-  std::memcpy(&desc[0], &data, sizeof(void *));
-  std::memcpy(&desc[1], &data, sizeof(void *));
-  int64_t stride = 1;
-  for (size_t d = shape.size(); d-- > 0;) {
-    desc[3 + d] = shape[d];
-    desc[3 + shape.size() + d] = stride;
-    stride *= shape[d];
-  }
-  return desc;
-}
-
-} // namespace
+using ssmc::runtime::contiguousDescriptor;
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -66,14 +48,14 @@ int main(int argc, char **argv) {
     s.l = 256;
   SsdData t = makeSsdData(s, opt.seed);
   int64_t b = s.b, l = s.l, h = s.h, p = s.p, n = s.n, g = s.g;
-  std::vector<std::vector<int64_t>> args{descriptor(t.x.data(), {b, l, h, p}),
-                                         descriptor(t.dt.data(), {b, l, h}),
-                                         descriptor(t.A.data(), {h}),
-                                         descriptor(t.B.data(), {b, l, g, n}),
-                                         descriptor(t.C.data(), {b, l, g, n}),
-                                         descriptor(t.D.data(), {h}),
-                                         descriptor(t.z.data(), {b, l, h, p}),
-                                         descriptor(t.dtBias.data(), {h})};
+  std::vector<std::vector<int64_t>> args{contiguousDescriptor(t.x.data(), {b, l, h, p}),
+                                         contiguousDescriptor(t.dt.data(), {b, l, h}),
+                                         contiguousDescriptor(t.A.data(), {h}),
+                                         contiguousDescriptor(t.B.data(), {b, l, g, n}),
+                                         contiguousDescriptor(t.C.data(), {b, l, g, n}),
+                                         contiguousDescriptor(t.D.data(), {h}),
+                                         contiguousDescriptor(t.z.data(), {b, l, h, p}),
+                                         contiguousDescriptor(t.dtBias.data(), {h})};
   std::vector<int64_t> results(2 * 11, 0);
   std::vector<void *> call{results.data()};
   for (auto &a : args)

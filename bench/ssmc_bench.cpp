@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 using namespace bench;
+using ssmc::runtime::contiguousDescriptor;
 
 namespace {
 
@@ -56,21 +57,6 @@ std::map<std::string, double> readBaselines(const std::string &dir) {
     }
   }
   return best;
-}
-
-/// A row-major descriptor {allocated, aligned, offset, sizes, strides}.
-std::vector<int64_t> descriptor(const float *data,
-                                const std::vector<int64_t> &shape) {
-  std::vector<int64_t> desc(3 + 2 * shape.size(), 0);
-  std::memcpy(&desc[0], &data, sizeof(void *));
-  std::memcpy(&desc[1], &data, sizeof(void *));
-  int64_t stride = 1;
-  for (size_t d = shape.size(); d-- > 0;) {
-    desc[3 + d] = shape[d];
-    desc[3 + shape.size() + d] = stride;
-    stride *= shape[d];
-  }
-  return desc;
 }
 
 } // namespace
@@ -129,10 +115,10 @@ int main(int argc, char **argv) {
   ScanData t = makeScanData(s, opt.seed);
   int64_t b = s.b, d = s.d, l = s.l, n = s.n, g = s.g;
   std::vector<std::vector<int64_t>> args{
-      descriptor(t.u.data(), {b, d, l}),     descriptor(t.delta.data(), {b, d, l}),
-      descriptor(t.A.data(), {d, n}),        descriptor(t.B.data(), {b, g, n, l}),
-      descriptor(t.C.data(), {b, g, n, l}),  descriptor(t.D.data(), {d}),
-      descriptor(t.z.data(), {b, d, l}),     descriptor(t.deltaBias.data(), {d})};
+      contiguousDescriptor(t.u.data(), {b, d, l}),     contiguousDescriptor(t.delta.data(), {b, d, l}),
+      contiguousDescriptor(t.A.data(), {d, n}),        contiguousDescriptor(t.B.data(), {b, g, n, l}),
+      contiguousDescriptor(t.C.data(), {b, g, n, l}),  contiguousDescriptor(t.D.data(), {d}),
+      contiguousDescriptor(t.z.data(), {b, d, l}),     contiguousDescriptor(t.deltaBias.data(), {d})};
   // Results: out (b, d, l) then the final state (b, d, n), rank 3 each.
   std::vector<int64_t> results(2 * 9, 0);
   std::vector<void *> call{results.data()};

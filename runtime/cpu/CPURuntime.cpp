@@ -259,6 +259,22 @@ struct ResultBuffers {
 
 } // namespace
 
+std::vector<int64_t>
+contiguousDescriptor(const void *data,
+                     const std::vector<int64_t> &shape) {
+  size_t rank = shape.size();
+  std::vector<int64_t> desc(descriptorWords(rank), 0);
+  std::memcpy(&desc[0], &data, sizeof(void *));
+  std::memcpy(&desc[1], &data, sizeof(void *));
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    desc[3 + d] = shape[d];
+    desc[3 + rank + d] = stride;
+    stride *= shape[d];
+  }
+  return desc;
+}
+
 std::string Package::run(const std::string &name,
                          const std::vector<HostTensor> &inputs,
                          std::vector<HostTensor> &outputs) const {
@@ -302,25 +318,12 @@ std::string Package::run(const std::string &name,
   }
 
   // Argument descriptors with contiguous row-major strides. The entry only
-  // reads its arguments; the const_cast is the ABI's, not a write.
+  // reads its arguments.
   std::vector<std::vector<int64_t>> argDescs(inputs.size());
   std::vector<void *> argv(1 + inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const HostTensor &t = inputs[i];
-    size_t rank = t.shape.size();
-    std::vector<int64_t> &desc = argDescs[i];
-    desc.assign(descriptorWords(rank), 0);
-    void *data = const_cast<uint8_t *>(t.data.data());
-    std::memcpy(&desc[0], &data, sizeof(void *));
-    std::memcpy(&desc[1], &data, sizeof(void *));
-    desc[2] = 0;
-    int64_t stride = 1;
-    for (size_t d = rank; d-- > 0;) {
-      desc[3 + d] = t.shape[d];
-      desc[3 + rank + d] = stride;
-      stride *= t.shape[d];
-    }
-    argv[1 + i] = desc.data();
+    argDescs[i] = contiguousDescriptor(inputs[i].data.data(), inputs[i].shape);
+    argv[1 + i] = argDescs[i].data();
   }
   size_t resultWords = 0;
   for (const TensorSpec &r : entry->results)

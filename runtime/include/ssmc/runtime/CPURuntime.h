@@ -49,6 +49,12 @@ missingCpuFeatures(const std::vector<std::string> &required,
                    const std::vector<std::string> *hostFeatures = nullptr);
 
 /// A loaded package: its manifest, the shared object, the entry functions.
+/// The strided memref descriptor of a contiguous row-major buffer, as the
+/// entry ABI takes it: {allocated, aligned, offset = 0, sizes, strides}, one
+/// int64_t word each (pointers stored bit for bit).
+std::vector<int64_t> contiguousDescriptor(const void *data,
+                                          const std::vector<int64_t> &shape);
+
 class Package {
 public:
   /// Loads the package at \p path: checks magic, version, sizes, manifest,
