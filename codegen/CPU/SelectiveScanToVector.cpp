@@ -343,7 +343,7 @@ SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
   Value nc = e.imin(lanesV, e.isub(d, c0));
   Value gi = e.idiv(c0, perGroup);
 
-  // Scratch of the tile: [chunk x lanes] for u, delta, z and y; [n x lanes]
+  // Scratch of the tile: [chunk x lanes] for u, delta, dt·u, z and y; [n x lanes]
   // for A * log2(e) and the state; [2 x lanes] for the bias and D. Lanes
   // past the last channel stay zero.
   auto scratch = [&](int64_t rows) {
@@ -351,6 +351,13 @@ SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
                                     MemRefType::get({rows, lanes}, e.f32));
   };
   Value uS = scratch(chunk), dtS = scratch(chunk), yS = scratch(chunk);
+  Value duS = scratch(chunk);
+  // B and C of the chunk, step-major: (n, l) rows of the inputs are l apart,
+  // and read across n at every step they would map to one L1 set.
+  auto stepMajor = [&]() {
+    return memref::AllocaOp::create(b, loc, MemRefType::get({chunk, n}, e.f32));
+  };
+  Value bS = stepMajor(), cS = stepMajor();
   Value zS = z ? scratch(chunk) : Value();
   Value aS = scratch(n), hS = scratch(n), pS = scratch(2);
   Value zeroV = e.splat(0.0);
@@ -432,25 +439,39 @@ SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
           b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
           stageScalar(zero);
         }
+        e.forEach(e.idx(n), [&](Value j) {
+          e.forEach(tl, [&](Value t) {
+            Value at = e.iadd(t0, t);
+            e.store(e.load(bMat, {bi, gi, j, at}), bS, {t, j});
+            e.store(e.load(cMat, {bi, gi, j, at}), cS, {t, j});
+          });
+        });
+        // The step's inputs first, in a loop of their own: dt (bias,
+        // softplus) and dt·u. Inside the recurrence their long dependence
+        // chains (softplus is two polynomials) would serialise the steps,
+        // whose bodies are too long for the out-of-order window to overlap.
+        e.forEach(tl, [&](Value t) {
+          Value dt = e.vload(dtS, {t, zero});
+          if (biasV)
+            dt = e.add(dt, biasV);
+          if (softplusOn)
+            dt = e.softplus(dt);
+          e.vstore(dt, dtS, {t, zero});
+          e.vstore(e.mul(dt, e.vload(uS, {t, zero})), duS, {t, zero});
+        });
         SmallVector<Value> next = e.loop(
             zero, tl, one, carried, [&](Value t, ValueRange h) {
-              Value at = e.iadd(t0, t);
               Value dt = e.vload(dtS, {t, zero});
-              if (biasV)
-                dt = e.add(dt, biasV);
-              if (softplusOn)
-                dt = e.softplus(dt);
-              Value uv = e.vload(uS, {t, zero});
-              Value dtu = e.mul(dt, uv);
+              Value dtu = e.vload(duS, {t, zero});
               // y accumulates in four partial sums: a short dependence chain.
               SmallVector<Value> hNext, acc;
               for (int64_t j = 0; j < n; ++j) {
                 Value jv = e.idx(j);
                 Value decay = e.exp2(e.mul(dt, e.vload(aS, {jv, zero})));
-                Value bj = e.broadcast(e.load(bMat, {bi, gi, jv, at}));
+                Value bj = e.broadcast(e.load(bS, {t, jv}));
                 Value hj = e.fma(decay, h[j], e.mul(dtu, bj));
                 hNext.push_back(hj);
-                Value cj = e.broadcast(e.load(cMat, {bi, gi, jv, at}));
+                Value cj = e.broadcast(e.load(cS, {t, jv}));
                 if (j < 4)
                   acc.push_back(e.mul(hj, cj));
                 else
@@ -462,13 +483,20 @@ SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
               else
                 for (size_t k = 1; k < acc.size(); ++k)
                   y = e.add(y, acc[k]);
-              if (dV)
-                y = e.fma(dV, uv, y);
-              if (zS)
-                y = e.mul(y, e.silu(e.vload(zS, {t, zero})));
               e.vstore(y, yS, {t, zero});
               return hNext;
             });
+        // The skip and the gate, again off the recurrence.
+        if (dV || zS) {
+          e.forEach(tl, [&](Value t) {
+            Value y = e.vload(yS, {t, zero});
+            if (dV)
+              y = e.fma(dV, e.vload(uS, {t, zero}), y);
+            if (zS)
+              y = e.mul(y, e.silu(e.vload(zS, {t, zero})));
+            e.vstore(y, yS, {t, zero});
+          });
+        }
         e.forEach2(nc, tl, [&](Value i, Value t) {
           e.store(e.load(yS, {t, i}), out, {bi, e.iadd(c0, i), e.iadd(t0, t)});
         });

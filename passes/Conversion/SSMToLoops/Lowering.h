@@ -334,8 +334,9 @@ inline constexpr llvm::StringLiteral kSSDChunkAttr = "ssm.cpu_chunk_size";
 /// The per-task scratch budget of the chunked SSD: half of a 1 MiB L2.
 inline constexpr int64_t kSSDScratchBytesCPU = 512 * 1024;
 
-/// The CPU chunk length of `op`: its chunk_size, halved (not below 16) until
-/// one task's scratch fits kSSDScratchBytesCPU.
+/// The CPU chunk length of `op`: the power of two (from 16, at most its
+/// chunk_size) that minimises a per-step cost model of the chunked form, then
+/// halved (not below 16) until one task's scratch fits kSSDScratchBytesCPU.
 int64_t chooseSSDChunkSizeCPU(ssm::SSDOp op);
 
 /// Writes kSSDChunkAttr on every ssm.ssd under `root`: 0 on all when

@@ -216,6 +216,8 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   std::optional<int64_t> pConst = getConstantIntValue(p);
   bool vecP = e.ct.isF32() && pConst && *pConst % kLanes == 0;
   int64_t numVecs = vecP ? *pConst / kLanes : 0;
+  // dt·x weighted by the decay to the chunk's end (the vector state update).
+  Value xw = vecP ? stackBuffer(e, {qv, p}) : Value();
   // The output rows computed together: kRowBlock with the vector code.
   int64_t rowBlock = vecP ? kRowBlock : 1;
   Value rows = stackBuffer(e, {e.idx(rowBlock), qv});
@@ -326,32 +328,38 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
         decays.push_back(decay);
       }
       if (vecP) {
-        // kRowBlock x p/kLanes vector accumulators carried through the loops.
+        // kRowBlock x p/kLanes vector accumulators carried through the loops:
+        // first C_i Hᵀ (C broadcast straight from memory), scaled by the
+        // rows' decays once, then the masked rows against dt·x.
         SmallVector<Value> init(rowBlock * numVecs, zeroVec);
         SmallVector<Value> accs =
-            e.loop(rowLen, init, [&](Value j, ValueRange acc) {
-              SmallVector<Value> rv;
+            e.loop(n, init, [&](Value k, ValueRange acc) {
+              SmallVector<Value> cks;
               for (int64_t r = 0; r < rowBlock; ++r)
-                rv.push_back(splat(e.load(rows, {rIdx[r], j})));
+                cks.push_back(splat(e.load(cMat, {bi, ts[r], gi, k})));
               SmallVector<Value> next(acc);
               for (int64_t v = 0; v < numVecs; ++v) {
-                Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
+                Value hv = vecLoad(ht, {k, e.idx(v * kLanes)});
                 for (int64_t r = 0; r < rowBlock; ++r)
                   next[r * numVecs + v] =
-                      fma(e, rv[r], xv, next[r * numVecs + v]);
+                      fma(e, cks[r], hv, next[r * numVecs + v]);
               }
               return next;
             });
-        accs = e.loop(n, accs, [&](Value k, ValueRange acc) {
-          SmallVector<Value> cks;
+        for (int64_t r = 0; r < rowBlock; ++r) {
+          Value decayV = splat(decays[r]);
+          for (int64_t v = 0; v < numVecs; ++v)
+            accs[r * numVecs + v] = e.mul(decayV, accs[r * numVecs + v]);
+        }
+        accs = e.loop(rowLen, accs, [&](Value j, ValueRange acc) {
+          SmallVector<Value> rv;
           for (int64_t r = 0; r < rowBlock; ++r)
-            cks.push_back(
-                splat(e.mul(e.load(cMat, {bi, ts[r], gi, k}), decays[r])));
+            rv.push_back(splat(e.load(rows, {rIdx[r], j})));
           SmallVector<Value> next(acc);
           for (int64_t v = 0; v < numVecs; ++v) {
-            Value hv = vecLoad(ht, {k, e.idx(v * kLanes)});
+            Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
             for (int64_t r = 0; r < rowBlock; ++r)
-              next[r * numVecs + v] = fma(e, cks[r], hv, next[r * numVecs + v]);
+              next[r * numVecs + v] = fma(e, rv[r], xv, next[r * numVecs + v]);
           }
           return next;
         });
@@ -422,6 +430,17 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
       e.store(w, rows, {wRow, j});
     });
     if (vecP && stateBlock > 1) {
+      // xw_j = w_j dt_j x_j once per chunk, so that the rank-Q update takes
+      // B straight from memory as its broadcast operand.
+      e.forEach(len, [&](Value j) {
+        Value w = splat(e.load(rows, {wRow, j}));
+        for (int64_t v = 0; v < numVecs; ++v) {
+          Value pv = e.idx(v * kLanes);
+          vector::StoreOp::create(rewriter, loc,
+                                  e.mul(w, vecLoad(xs, {j, pv})), xw,
+                                  ValueRange{j, pv});
+        }
+      });
       Value stateBlockV = e.idx(stateBlock);
       Value decayV = splat(decay);
       e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
@@ -434,15 +453,13 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
                 e.mul(decayV, vecLoad(ht, {ks[r], e.idx(v * kLanes)})));
         SmallVector<Value> accs =
             e.loop(len, init, [&](Value j, ValueRange acc) {
-              Value w = e.load(rows, {wRow, j});
               Value t = e.iadd(start, j);
               SmallVector<Value> coefs;
               for (int64_t r = 0; r < stateBlock; ++r)
-                coefs.push_back(
-                    splat(e.mul(w, e.load(bMat, {bi, t, gi, ks[r]}))));
+                coefs.push_back(splat(e.load(bMat, {bi, t, gi, ks[r]})));
               SmallVector<Value> next(acc);
               for (int64_t v = 0; v < numVecs; ++v) {
-                Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
+                Value xv = vecLoad(xw, {j, e.idx(v * kLanes)});
                 for (int64_t r = 0; r < stateBlock; ++r)
                   next[r * numVecs + v] =
                       fma(e, coefs[r], xv, next[r * numVecs + v]);
@@ -600,14 +617,26 @@ LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
 }
 
 int64_t chooseSSDChunkSizeCPU(SSDOp op) {
-  int64_t q = std::max<int64_t>(op.getChunkSize(), 1);
+  int64_t limit = std::max<int64_t>(op.getChunkSize(), 1);
   auto xType = cast<ShapedType>(op.getX().getType());
   auto bType = cast<ShapedType>(op.getB().getType());
   int64_t p = xType.isDynamicDim(3) ? 64 : xType.getDimSize(3);
   int64_t n = bType.isDynamicDim(3) ? 128 : bType.getDimSize(3);
+  // Per step and head the chunked form costs about Q p multiply-adds inside
+  // the chunk (the masked C Bᵀ block against dt·x, half of Q² p per chunk)
+  // and 2 n p for the carried state (its output and its update), whatever
+  // Q; each chunk also loads and stores Hᵀ and restarts the register blocks,
+  // about 8 n p per chunk. Q p + 8 n p / Q is least at Q = sqrt(8 n): 32 for
+  // n = 128, where it measured fastest on AVX-512 (16..256 tried, see
+  // bench/cpu/README.md). Powers of two, not past the op's chunk_size.
+  int64_t q = 16;
+  auto cost = [&](int64_t c) { return double(c) * p + 8.0 * n * p / c; };
+  while (q * 2 <= limit && cost(q * 2) < cost(q))
+    q *= 2;
+  q = std::min(q, limit);
   // Per task: Hᵀ (n, p), dt·x (Q, p), and Bᵀ (n, Q) (of the C Bᵀ phase) and
   // a few rows of Q.
-  auto bytes = [&](int64_t q) { return 4 * (n * p + q * (p + n + 3) + p); };
+  auto bytes = [&](int64_t c) { return 4 * (n * p + c * (p + n + 3) + p); };
   while (q > 16 && bytes(q) > kSSDScratchBytesCPU)
     q /= 2;
   return q;

@@ -12,14 +12,19 @@
 
 // d = 37 channels in tiles of 16 lanes (3 tiles, the last with 5 channels):
 // an scf.parallel over (batch, tile), chunks of 32 steps of u, delta and z
-// staged into zero-padded [32 x 16] scratch (time major), the 4 state vectors carried over time, exp2
-// as a polynomial on vectors, B and C broadcast to the lanes.
+// staged into zero-padded [32 x 16] scratch (time major), B and C of the chunk
+// staged step-major into [32 x 4], dt (bias, softplus) and dt·u computed for
+// the chunk before the recurrence, the 4 state vectors carried over time, exp2
+// as a polynomial on vectors, B and C broadcast to the lanes, and the D skip
+// and silu gate applied after the recurrence, all in the scratch.
 // CHECK-LABEL: func.func @scan_d37
 // CHECK-NOT:     ssm.selective_scan
 // CHECK:         scf.parallel (%[[B:.*]], %[[TILE:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %[[C3:.*]]) step
 // CHECK:           %[[C0:.*]] = arith.muli %[[TILE]], %[[C16:.*]] : index
 // CHECK:           %[[NC:.*]] = arith.minsi %{{.*}}, %[[C16]] : index
 // CHECK:           %[[US:.*]] = memref.alloca() : memref<32x16xf32>
+// CHECK:           %[[BS:.*]] = memref.alloca() : memref<32x4xf32>
+// CHECK:           %[[CS:.*]] = memref.alloca() : memref<32x4xf32>
 // CHECK:           %[[AS:.*]] = memref.alloca() : memref<4x16xf32>
 // CHECK:           %[[HS:.*]] = memref.alloca() : memref<4x16xf32>
 // CHECK:           vector.store %{{.*}}, %[[US]][%{{.*}}, %{{.*}}] : memref<32x16xf32>, vector<16xf32>
@@ -35,16 +40,25 @@
 // CHECK:             scf.for %{{.*}} = %{{.*}} to %[[NC]]
 // CHECK:               memref.load
 // CHECK:               memref.store %{{.*}}, %[[US]]
+// CHECK:             memref.load %{{.*}}[%[[B]], %{{.*}}, %{{.*}}, %{{.*}}] : memref<?x1x4x?xf32
+// CHECK:             memref.store %{{.*}}, %[[BS]]
+// CHECK:             memref.store %{{.*}}, %[[CS]]
+// CHECK:             scf.for
+// CHECK:               arith.addf %{{.*}} : vector<16xf32>
+// CHECK:               vector.store
 // CHECK:             scf.for %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK:               vector.load %{{.*}} : memref<32x16xf32>, vector<16xf32>
 // CHECK:               vector.load %[[AS]]
 // CHECK:               arith.shli %{{.*}} : vector<16xi32>
-// CHECK:               %[[BJ:.*]] = memref.load %{{.*}}[%[[B]], %{{.*}}, %{{.*}}, %{{.*}}] : memref<?x1x4x?xf32
+// CHECK:               %[[BJ:.*]] = memref.load %[[BS]][%{{.*}}, %{{.*}}] : memref<32x4xf32>
 // CHECK:               vector.broadcast %[[BJ]] : f32 to vector<16xf32>
 // CHECK:               math.fma %{{.*}} : vector<16xf32>
 // CHECK-NOT:           math.exp
 // CHECK:               vector.store %{{.*}} : memref<32x16xf32>, vector<16xf32>
 // CHECK:               scf.yield %{{.*}} : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
+// CHECK:             scf.for
+// CHECK:               arith.divf %{{.*}} : vector<16xf32>
+// CHECK:               vector.store %{{.*}} : memref<32x16xf32>, vector<16xf32>
 func.func @scan_d37(%u: tensor<?x37x?xf32>, %dt: tensor<?x37x?xf32>,
     %A: tensor<37x4xf32>, %B: tensor<?x1x4x?xf32>, %C: tensor<?x1x4x?xf32>,
     %D: tensor<37xf32>, %z: tensor<?x37x?xf32>, %db: tensor<37xf32>)
