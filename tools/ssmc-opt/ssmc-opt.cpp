@@ -4,6 +4,7 @@
 // and extension, plus ssmc's.
 //
 //===----------------------------------------------------------------------===//
+#include "ssmc/Codegen/GPU/Pipeline.h"
 #include "ssmc/InitAll.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -16,11 +17,13 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   ssmc::registerAllPasses();
   ssmc::registerCPUPipelines();
+  ssmc::registerGPUPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   ssmc::registerAllDialects(registry);
+  ssmc::registerGPUCompilerExtensions(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "ssmc optimizer driver: the ssm dialect and its passes\n",
       registry));

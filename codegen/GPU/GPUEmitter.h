@@ -1,0 +1,248 @@
+//===- GPUEmitter.h - builders for the GPU kernels of ssm ops ---*- C++ -*-===//
+//
+// Small wrappers over OpBuilder for the kernel bodies of codegen/GPU: index
+// and f32 arithmetic, loads that widen f16/bf16 to f32, guarded loads,
+// stores that narrow, loops with iter_args, and the transcendental functions
+// the scans need (exp2 becomes ex2.approx through libdevice).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SSMC_CODEGEN_GPU_GPUEMITTER_H
+#define SSMC_CODEGEN_GPU_GPUEMITTER_H
+
+#include "ssmc/Codegen/GPU/Passes.h"
+#include "ssmc/Dialect/SSM/IR/SSMOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace ssmc::gpu_emit {
+
+/// log2(e): exp(x) = exp2(x log2(e)).
+inline constexpr double kLog2E = 1.4426950408889634;
+/// The largest state a thread keeps in registers.
+inline constexpr int64_t kMaxRegisterState = 64;
+/// Below this many (batch, channel) threads a scan is split into sequence
+/// segments: about four warps per multiprocessor of an H100 (132 SMs).
+inline constexpr int64_t kMinThreadsGPU = 132 * 128;
+/// The threads a split scan aims at: eight warps per multiprocessor.
+inline constexpr int64_t kTargetThreadsGPU = 132 * 256;
+
+class Emitter {
+public:
+  Emitter(mlir::OpBuilder &b, mlir::Location loc)
+      : b(b), loc(loc), f32(b.getF32Type()) {}
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::FloatType f32;
+
+  mlir::Value idx(int64_t v) {
+    return mlir::arith::ConstantIndexOp::create(b, loc, v);
+  }
+  mlir::Value f(double v) {
+    return mlir::arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  mlir::Value iadd(mlir::Value x, mlir::Value y) {
+    return mlir::arith::AddIOp::create(b, loc, x, y);
+  }
+  mlir::Value isub(mlir::Value x, mlir::Value y) {
+    return mlir::arith::SubIOp::create(b, loc, x, y);
+  }
+  mlir::Value imul(mlir::Value x, mlir::Value y) {
+    return mlir::arith::MulIOp::create(b, loc, x, y);
+  }
+  mlir::Value idiv(mlir::Value x, mlir::Value y) {
+    return mlir::arith::DivUIOp::create(b, loc, x, y);
+  }
+  mlir::Value irem(mlir::Value x, mlir::Value y) {
+    return mlir::arith::RemUIOp::create(b, loc, x, y);
+  }
+  mlir::Value imin(mlir::Value x, mlir::Value y) {
+    return mlir::arith::MinUIOp::create(b, loc, x, y);
+  }
+  mlir::Value imax(mlir::Value x, mlir::Value y) {
+    return mlir::arith::MaxUIOp::create(b, loc, x, y);
+  }
+  mlir::Value icmp(mlir::arith::CmpIPredicate p, mlir::Value x, mlir::Value y) {
+    return mlir::arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  mlir::Value andi(mlir::Value x, mlir::Value y) {
+    return mlir::arith::AndIOp::create(b, loc, x, y);
+  }
+  mlir::Value ori(mlir::Value x, mlir::Value y) {
+    return mlir::arith::OrIOp::create(b, loc, x, y);
+  }
+  mlir::Value select(mlir::Value c, mlir::Value x, mlir::Value y) {
+    return mlir::arith::SelectOp::create(b, loc, c, x, y);
+  }
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return mlir::arith::AddFOp::create(b, loc, x, y);
+  }
+  mlir::Value mul(mlir::Value x, mlir::Value y) {
+    return mlir::arith::MulFOp::create(b, loc, x, y);
+  }
+  mlir::Value fma(mlir::Value x, mlir::Value y, mlir::Value z) {
+    return mlir::math::FmaOp::create(b, loc, x, y, z);
+  }
+  /// An NVVM intrinsic on f32 values (called by name, so that no libdevice
+  /// is needed: ptx generation works without a CUDA toolkit).
+  mlir::Value intrinsic(llvm::StringRef name, mlir::ValueRange args) {
+    return mlir::LLVM::CallIntrinsicOp::create(b, loc, mlir::TypeRange{f32},
+                                               b.getStringAttr(name), args,
+                                               mlir::LLVM::FastmathFlagsAttr())
+        .getResult(0);
+  }
+  /// 2^x: ex2.approx.f32 (about 2 ulp; subnormal results kept).
+  mlir::Value exp2(mlir::Value x) {
+    return intrinsic("llvm.nvvm.ex2.approx.f32", x);
+  }
+  /// log2(x): lg2.approx.f32.
+  mlir::Value log2(mlir::Value x) {
+    return intrinsic("llvm.nvvm.lg2.approx.f", x);
+  }
+  /// 1 / x: rcp.approx.ftz.f32.
+  mlir::Value rcp(mlir::Value x) {
+    return intrinsic("llvm.nvvm.rcp.approx.ftz.f", x);
+  }
+  /// softplus(x) = x for x > 20, else log(1 + e) with e = exp(x): ln 2 lg2(1 +
+  /// e), or e - e^2/2 when e < 2^-12 (where 1 + e loses e's digits).
+  mlir::Value softplus(mlir::Value x) {
+    mlir::Value e = exp2(mul(x, f(kLog2E)));
+    mlir::Value viaLog = mul(log2(add(f(1.0), e)), f(0.6931471805599453));
+    mlir::Value series = fma(mul(e, e), f(-0.5), e);
+    mlir::Value small = mlir::arith::CmpFOp::create(
+        b, loc, mlir::arith::CmpFPredicate::OLT, e, f(1.0 / 4096));
+    mlir::Value big = mlir::arith::CmpFOp::create(
+        b, loc, mlir::arith::CmpFPredicate::OGT, x, f(20.0));
+    return select(big, x, select(small, series, viaLog));
+  }
+  /// silu(x) = x / (1 + 2^(-x log2 e)).
+  mlir::Value silu(mlir::Value x) {
+    return mul(x, rcp(add(f(1.0), exp2(mul(x, f(-kLog2E))))));
+  }
+
+  mlir::Value dim(mlir::Value mem, int64_t i) {
+    auto type = mlir::cast<mlir::MemRefType>(mem.getType());
+    if (!type.isDynamicDim(i))
+      return idx(type.getDimSize(i));
+    return mlir::memref::DimOp::create(b, loc, mem, i);
+  }
+  mlir::Value load(mlir::Value mem, mlir::ValueRange ivs) {
+    return mlir::memref::LoadOp::create(b, loc, mem, ivs);
+  }
+  /// A load widened to f32.
+  mlir::Value loadF32(mlir::Value mem, mlir::ValueRange ivs) {
+    return toF32(load(mem, ivs));
+  }
+  mlir::Value toF32(mlir::Value v) {
+    if (v.getType() == f32)
+      return v;
+    return mlir::arith::ExtFOp::create(b, loc, f32, v);
+  }
+  /// loadF32 where `cond` holds, else 0 (the load is not executed).
+  mlir::Value guardedLoadF32(mlir::Value cond, mlir::Value mem,
+                             mlir::ValueRange ivs) {
+    auto ifOp = mlir::scf::IfOp::create(b, loc, mlir::TypeRange{f32}, cond,
+                                        /*withElse=*/true);
+    mlir::OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    mlir::scf::YieldOp::create(b, loc, loadF32(mem, ivs));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    mlir::scf::YieldOp::create(b, loc, f(0.0));
+    return ifOp.getResult(0);
+  }
+  /// Elements 0..n-1 of row `row` of the 2-D buffer `mem`; with `vec4`, as
+  /// 16-byte-aligned vector<4xf32> loads (rows of a multiple of 4 floats).
+  llvm::SmallVector<mlir::Value> loadRow(mlir::Value mem, mlir::Value row,
+                                         int64_t n, bool vec4) {
+    llvm::SmallVector<mlir::Value> out;
+    if (!vec4) {
+      for (int64_t j = 0; j < n; ++j)
+        out.push_back(load(mem, {row, idx(j)}));
+      return out;
+    }
+    auto v4 = mlir::VectorType::get({4}, f32);
+    for (int64_t j = 0; j < n; j += 4) {
+      mlir::Value v = mlir::vector::LoadOp::create(
+          b, loc, v4, mem, mlir::ValueRange{row, idx(j)},
+          /*nontemporal=*/false, llvm::MaybeAlign(16));
+      for (int64_t k = 0; k < 4; ++k)
+        out.push_back(mlir::vector::ExtractOp::create(b, loc, v, k));
+    }
+    return out;
+  }
+  void store(mlir::Value v, mlir::Value mem, mlir::ValueRange ivs) {
+    mlir::memref::StoreOp::create(b, loc, v, mem, ivs);
+  }
+  /// Stores the f32 `v` narrowed to `elt`.
+  void storeAs(mlir::Value v, mlir::Value mem, mlir::ValueRange ivs,
+               mlir::Type elt) {
+    if (elt != f32)
+      v = mlir::arith::TruncFOp::create(b, loc, elt, v);
+    store(v, mem, ivs);
+  }
+
+  void ifThen(mlir::Value cond, llvm::function_ref<void()> body) {
+    auto ifOp = mlir::scf::IfOp::create(b, loc, cond, /*withElse=*/false);
+    mlir::OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    body();
+  }
+  /// `scf.for %iv = lb to ub step s` carrying `inits`.
+  llvm::SmallVector<mlir::Value>
+  loop(mlir::Value lb, mlir::Value ub, mlir::Value step, mlir::ValueRange inits,
+       llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value,
+                                                          mlir::ValueRange)>
+           body) {
+    auto forOp = mlir::scf::ForOp::create(b, loc, lb, ub, step, inits);
+    mlir::OpBuilder::InsertionGuard guard(b);
+    mlir::Block *block = forOp.getBody();
+    if (inits.empty())
+      b.setInsertionPoint(block->getTerminator());
+    else
+      b.setInsertionPointToEnd(block);
+    llvm::SmallVector<mlir::Value> next =
+        body(forOp.getInductionVar(), forOp.getRegionIterArgs());
+    if (!inits.empty())
+      mlir::scf::YieldOp::create(b, loc, next);
+    return llvm::SmallVector<mlir::Value>(forOp.getResults());
+  }
+  void forEach(mlir::Value ub, llvm::function_ref<void(mlir::Value)> body) {
+    loop(idx(0), ub, idx(1), {}, [&](mlir::Value iv, mlir::ValueRange) {
+      body(iv);
+      return llvm::SmallVector<mlir::Value>();
+    });
+  }
+
+  /// A fresh device buffer for a result of tensor type `type`.
+  mlir::Value gpuAlloc(mlir::RankedTensorType type,
+                       llvm::ArrayRef<mlir::Value> sizes) {
+    auto memType =
+        mlir::MemRefType::get(type.getShape(), type.getElementType());
+    llvm::SmallVector<mlir::Value> dyn;
+    for (auto [i, size] : llvm::enumerate(sizes))
+      if (type.isDynamicDim(i))
+        dyn.push_back(size);
+    return mlir::gpu::AllocOp::create(b, loc, memType, mlir::Type(),
+                                      mlir::ValueRange{}, dyn,
+                                      mlir::ValueRange{}, mlir::UnitAttr())
+        .getMemref();
+  }
+};
+
+/// Lowers one tiled ssm.selective_scan (SelectiveScanToGPU.cpp); counts the
+/// kernels it builds into `kernels`.
+mlir::LogicalResult lowerSelectiveScan(ssm::SelectiveScanOp op,
+                                       mlir::PatternRewriter &rewriter,
+                                       mlir::DictionaryAttr tile,
+                                       int64_t &kernels);
+
+} // namespace ssmc::gpu_emit
+
+#endif // SSMC_CODEGEN_GPU_GPUEMITTER_H

@@ -1,0 +1,113 @@
+//===- LowerOps.cpp - ssm-gpu-choose-tiles and ssm-gpu-lower-ops ----------===//
+//
+// The GPU tiling heuristic (attributes on the IR) and the pass that turns
+// tiled ssm ops into gpu.launch kernels; one file per op family holds each
+// op's kernel (SelectiveScanToGPU.cpp).
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Codegen/GPU/Passes.h"
+#include "ssmc/Dialect/SSM/IR/SSMOps.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include "GPUEmitter.h"
+
+namespace ssmc {
+#define GEN_PASS_DEF_SSMGPUCHOOSETILES
+#define GEN_PASS_DEF_SSMGPULOWEROPS
+#include "ssmc/Codegen/GPU/Passes.h.inc"
+} // namespace ssmc
+
+using namespace mlir;
+using namespace ssmc::ssm;
+
+ssmc::ScanTileGPU ssmc::chooseScanTileGPU(llvm::StringRef chip) {
+  ScanTileGPU tile;
+  // 64 channels per block: with the 32-step chunk the tiles take about 30 KB
+  // of shared memory, so that seven blocks fit a multiprocessor of sm_80 or
+  // sm_90 and a whole (8, 5120) scan is resident in one wave; the sequence
+  // is split at run time when batch x channels is small.
+  tile.channels = 64;
+  tile.timeChunk = 32;
+  tile.segments = 0;
+  (void)chip;
+  return tile;
+}
+
+namespace {
+
+struct ChooseTilesPass
+    : ssmc::impl::SSMGPUChooseTilesBase<ChooseTilesPass> {
+  using Base::Base;
+
+  void runOnOperation() final {
+    if (!llvm::StringRef(chip).starts_with("sm_")) {
+      getOperation()->emitError() << "unknown GPU chip '" << chip
+                                  << "'; expected sm_XX, e.g. sm_90";
+      return signalPassFailure();
+    }
+    ssmc::ScanTileGPU tile = ssmc::chooseScanTileGPU(chip);
+    if (channels > 0)
+      tile.channels = channels;
+    if (timeChunk > 0)
+      tile.timeChunk = timeChunk;
+    if (segments >= 0)
+      tile.segments = segments;
+    Builder b(&getContext());
+    getOperation()->walk([&](SelectiveScanOp op) {
+      if (op->hasAttr(ssmc::kGPUTileAttrName))
+        return;
+      op->setAttr(ssmc::kGPUTileAttrName,
+                  b.getDictionaryAttr(
+                      {b.getNamedAttr("channels",
+                                      b.getI64IntegerAttr(tile.channels)),
+                       b.getNamedAttr("time_chunk",
+                                      b.getI64IntegerAttr(tile.timeChunk)),
+                       b.getNamedAttr("segments",
+                                      b.getI64IntegerAttr(tile.segments))}));
+    });
+  }
+};
+
+struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
+  LowerSelectiveScan(MLIRContext *ctx, int64_t &kernels)
+      : OpRewritePattern(ctx), kernels(kernels) {}
+
+  LogicalResult matchAndRewrite(SelectiveScanOp op,
+                                PatternRewriter &rewriter) const final {
+    auto tile = op->getAttrOfType<DictionaryAttr>(ssmc::kGPUTileAttrName);
+    if (!tile)
+      return rewriter.notifyMatchFailure(op, "no GPU tiling chosen");
+    return ssmc::gpu_emit::lowerSelectiveScan(op, rewriter, tile, kernels);
+  }
+
+  int64_t &kernels;
+};
+
+struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
+  using Base::Base;
+
+  void runOnOperation() final {
+    int64_t kernels = 0;
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerSelectiveScan>(&getContext(), kernels);
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
+    numKernels += kernels;
+    // Whatever is left of the ssm dialect has no GPU lowering yet.
+    WalkResult left = getOperation()->walk([&](Operation *op) {
+      if (!isa<SSMDialect>(op->getDialect()))
+        return WalkResult::advance();
+      op->emitError() << "'" << op->getName()
+                      << "' has no GPU lowering yet (the cuda target lowers "
+                         "ssm.selective_scan with a static state size n <= "
+                      << ssmc::gpu_emit::kMaxRegisterState << ")";
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

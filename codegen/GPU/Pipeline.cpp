@@ -1,0 +1,113 @@
+//===- Pipeline.cpp - the GPU lowering pipeline ---------------------------===//
+//
+// ssm ops -> tiled gpu.launch kernels on device buffers -> one-shot
+// bufferization -> upstream's gpu-lower-to-nvvm pipeline (kernel outlining,
+// NVVM, NVPTX, the binary embedded in the host module, host code calling the
+// mgpu* ABI) -> the exported entry wrappers.
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Codegen/GPU/Pipeline.h"
+#include "ssmc/Codegen/CPU/Passes.h"
+#include "ssmc/Codegen/GPU/Passes.h"
+
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+using namespace mlir;
+
+void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
+                                    const GPUPipelineOptions &options) {
+  pm.addPass(createSSMMarkCPUEntryPoints());
+  SSMGPUChooseTilesOptions tiles;
+  tiles.chip = options.chip;
+  tiles.channels = options.scanChannels;
+  tiles.timeChunk = options.scanTimeChunk;
+  tiles.segments = options.scanSegments;
+  pm.addPass(createSSMGPUChooseTiles(tiles));
+  pm.addPass(createSSMGPULowerOps());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (options.stopAfterKernels)
+    return;
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = options.format;
+  nvvm.optLevel = 3;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+  pm.addPass(createSSMEmitCPUEntryPoints());
+}
+
+void ssmc::registerGPUCompilerExtensions(DialectRegistry &registry) {
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+bool ssmc::findCudaToolkit(std::string &path) {
+  const char *candidates[] = {std::getenv("CUDA_HOME"), std::getenv("CUDA_PATH"),
+                              "/usr/local/cuda", "/usr/lib/cuda"};
+  for (const char *dir : candidates) {
+    if (!dir || !*dir)
+      continue;
+    llvm::SmallString<256> ptxas(dir);
+    llvm::sys::path::append(ptxas, "bin", "ptxas");
+    if (llvm::sys::fs::can_execute(ptxas)) {
+      path = dir;
+      return true;
+    }
+  }
+  if (auto found = llvm::sys::findProgramByName("ptxas")) {
+    path = llvm::sys::path::parent_path(llvm::sys::path::parent_path(*found))
+               .str();
+    return true;
+  }
+  return false;
+}
+
+namespace {
+/// The pipeline's options on the command line.
+struct GPUPipelineCLOptions : public PassPipelineOptions<GPUPipelineCLOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("PTX features (+ptx80)"),
+                               llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Embedded binary: isa (PTX), bin (cubin) or fatbin"),
+      llvm::cl::init("isa")};
+};
+} // namespace
+
+void ssmc::registerGPUPipelines() {
+  registerSSMGPUPasses();
+  PassPipelineRegistration<GPUPipelineCLOptions>(
+      "ssm-lower-to-gpu",
+      "Lower functions on tensors (ssm ops) to host code in the LLVM dialect "
+      "with embedded NVVM kernels and ssmc_entry_NAME wrappers",
+      [](OpPassManager &pm, const GPUPipelineCLOptions &cl) {
+        GPUPipelineOptions options;
+        options.chip = cl.chip;
+        options.features = cl.features;
+        options.format = cl.format;
+        buildGPULoweringPipeline(pm, options);
+      });
+}

@@ -1,0 +1,436 @@
+//===- SelectiveScanToGPU.cpp - the selective scan as GPU kernels ---------===//
+//
+// ssm-gpu-lower-ops for ssm.selective_scan. One thread owns one (batch,
+// channel) and its n states in registers (scf.for iter_args); a block of
+// `channels` threads shares one batch element, so that it stages each chunk's
+// B and C once for all of its channels. Per chunk of `time_chunk` steps:
+//   1. coalesced loads along time of u, delta, z into shared memory tiles
+//      [channels][time_chunk + 1] (the padding keeps the per-thread reads
+//      across channels conflict-free), B and C into [time_chunk][n + 1];
+//   2. each thread walks the chunk: dt = softplus(delta + bias), the n
+//      decays exp2(dt A log2e) (ex2.approx), h = decay h + dt u B, y = C h,
+//      y + D u, y silu(z), y written over u's slot in shared memory;
+//   3. coalesced stores of y along time.
+// No per-chunk intermediate touches global memory. When batch x channels
+// cannot fill the GPU, the sequence is split into S segments (a three-phase
+// scan, by the associativity of h_t = a_t h_{t-1} + b_t): a first kernel runs
+// every segment but the last from a zero state and writes its end state and
+// its sum of dt; the main kernel's thread of segment s starts from the carry
+// of the segments before it (decay exp2(A log2e sum dt) per segment) and
+// writes the outputs.
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Codegen/GPU/Passes.h"
+#include "ssmc/Dialect/SSM/IR/SSMOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include "GPUEmitter.h"
+
+using namespace mlir;
+using namespace ssmc::ssm;
+using ssmc::gpu_emit::Emitter;
+
+namespace ssmc::gpu_emit {
+
+namespace {
+
+/// The static shared-memory tiles of one scan kernel and its launch sizes.
+struct ScanPlan {
+  int64_t maxChannels; // static bound of the block size (tile rows)
+  int64_t timeChunk;
+  int64_t n;
+  bool hasZ;
+};
+
+/// The operands of one selective scan as buffers, and its sizes.
+struct ScanOperands {
+  Value u, delta, a, bMat, cMat, d, z, bias, h0;
+  Value batch, dim, len, groups, perGroup;
+  bool softplus = false;
+  Type outElt;
+};
+
+/// What one kernel computes.
+enum class ScanPhase {
+  /// Segments 0..S-2 from a zero state: end states and sums of dt.
+  SegmentStates,
+  /// Every segment from its carried state: outputs and the final state.
+  Outputs,
+};
+
+/// Emits one scan kernel (a gpu.launch) at the builder's point. `segLen` is
+/// the steps per segment (a multiple of the time chunk), `numSegments` the
+/// grid's z size; `ends` (b, S, d, n) and `sums` (b, S, d) are the segment
+/// scratch (null without segments); `out` and `fin` the results.
+void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
+                    ScanPhase phase, Value threads, Value numTiles,
+                    Value numSegments, Value segLen, Value ends, Value sums,
+                    Value out, Value fin) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  MLIRContext *ctx = b.getContext();
+  int64_t lc = plan.timeChunk, n = plan.n, rows = plan.maxChannels;
+  bool outputs = phase == ScanPhase::Outputs;
+  bool useZ = outputs && plan.hasZ;
+  auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto tileType = [&](int64_t r, int64_t c) {
+    return MemRefType::get({r, c}, e.f32, MemRefLayoutAttrInterface(), wg);
+  };
+  // B and C rows of 16-byte multiples are read as vector<4xf32> broadcasts
+  // (every thread of the block reads the same step).
+  bool vec4 = n % 4 == 0;
+  int64_t bcCols = vec4 ? n : n + 1;
+  SmallVector<Type> attributions{tileType(rows, lc + 1), tileType(rows, lc + 1),
+                                 tileType(lc, bcCols)};
+  if (outputs)
+    attributions.push_back(tileType(lc, bcCols));
+  if (useZ)
+    attributions.push_back(tileType(rows, lc + 1));
+
+  Value one = e.idx(1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, numTiles, o.batch, numSegments, threads, one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/ValueRange{}, attributions);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  ArrayRef<BlockArgument> smem = launch.getWorkgroupAttributions();
+  Value uS = smem[0], dtS = smem[1], bS = smem[2];
+  Value cS = outputs ? Value(smem[3]) : Value();
+  Value zS = useZ ? Value(smem[4]) : Value();
+
+  Value tile = launch.getBlockIds().x, bi = launch.getBlockIds().y,
+        seg = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+  Value c0 = e.imul(tile, threads);
+  Value c = e.iadd(c0, tid);
+  Value active = e.icmp(arith::CmpIPredicate::ult, c, o.dim);
+  // Inactive threads (past the last channel) read channel d - 1 and store
+  // nothing; they still take part in the staging and the barriers.
+  Value cc = e.select(active, c, e.isub(o.dim, one));
+  Value gi = e.idiv(c0, o.perGroup);
+  Value zeroF = e.f(0.0);
+
+  SmallVector<Value> a2;
+  for (int64_t j = 0; j < n; ++j)
+    a2.push_back(e.mul(e.loadF32(o.a, {cc, e.idx(j)}), e.f(kLog2E)));
+  Value bias = o.bias ? e.loadF32(o.bias, {cc}) : Value();
+  Value dSkip = outputs && o.d ? e.loadF32(o.d, {cc}) : Value();
+
+  // The segment's steps [segStart, segEnd).
+  Value segStart = e.imul(seg, segLen);
+  Value segEnd = e.imin(o.len, e.iadd(segStart, segLen));
+
+  // The state entering the segment.
+  SmallVector<Value> h(n, zeroF);
+  if (outputs) {
+    for (int64_t j = 0; j < n; ++j)
+      if (o.h0)
+        h[j] = e.loadF32(o.h0, {bi, cc, e.idx(j)});
+    if (ends) {
+      // The carry over the segments before this one.
+      h = e.loop(e.idx(0), seg, one, h, [&](Value s, ValueRange hin) {
+        Value sum = e.load(sums, {bi, s, cc});
+        SmallVector<Value> next;
+        for (int64_t j = 0; j < n; ++j) {
+          Value decay = e.exp2(e.mul(sum, a2[j]));
+          next.push_back(
+              e.fma(decay, hin[j], e.load(ends, {bi, s, cc, e.idx(j)})));
+        }
+        return next;
+      });
+    }
+  }
+
+  Value lcV = e.idx(lc);
+  // Steps of the segment in chunks of lc; carried: h and the sum of dt.
+  SmallVector<Value> init(h);
+  init.push_back(zeroF);
+  SmallVector<Value> last = e.loop(
+      segStart, segEnd, lcV, init, [&](Value t0, ValueRange carried) {
+        Value tl = e.imin(lcV, e.isub(segEnd, t0));
+        // 1. Stage the chunk: element k*threads + tid of the [channels x lc]
+        // tile is (channel k*threads/lc + ..., step ... % lc): consecutive
+        // threads read consecutive steps of one channel.
+        e.forEach(lcV, [&](Value k) {
+          Value el = e.iadd(e.imul(k, threads), tid);
+          Value row = e.idiv(el, lcV), col = e.irem(el, lcV);
+          Value ch = e.iadd(c0, row);
+          // el < lc * threads, so row < threads: every element is stored.
+          Value ok = e.andi(e.icmp(arith::CmpIPredicate::ult, ch, o.dim),
+                            e.icmp(arith::CmpIPredicate::ult, col, tl));
+          Value t = e.iadd(t0, col);
+          auto stage = [&](Value src, Value dst) {
+            e.store(e.guardedLoadF32(ok, src, {bi, ch, t}), dst, {row, col});
+          };
+          stage(o.u, uS);
+          stage(o.delta, dtS);
+          if (zS)
+            stage(o.z, zS);
+        });
+        // B and C: n x lc elements, coalesced along time.
+        Value bcCount = e.idx(n * lc);
+        Value bcIters = e.idiv(e.iadd(bcCount, e.isub(threads, one)), threads);
+        e.forEach(bcIters, [&](Value k) {
+          Value el = e.iadd(e.imul(k, threads), tid);
+          Value j = e.idiv(el, lcV), col = e.irem(el, lcV);
+          Value inTile = e.icmp(arith::CmpIPredicate::ult, el, bcCount);
+          Value ok = e.andi(inTile, e.icmp(arith::CmpIPredicate::ult, col, tl));
+          Value t = e.iadd(t0, col);
+          Value bv = e.guardedLoadF32(ok, o.bMat, {bi, gi, j, t});
+          e.ifThen(inTile, [&] { e.store(bv, bS, {col, j}); });
+          if (cS) {
+            Value cv = e.guardedLoadF32(ok, o.cMat, {bi, gi, j, t});
+            e.ifThen(inTile, [&] { e.store(cv, cS, {col, j}); });
+          }
+        });
+        gpu::BarrierOp::create(b, loc);
+
+        // 2. The recurrence over the chunk.
+        SmallVector<Value> next = e.loop(
+            e.idx(0), tl, one, carried, [&](Value t, ValueRange st) {
+              Value dt = e.load(dtS, {tid, t});
+              if (bias)
+                dt = e.add(dt, bias);
+              if (o.softplus)
+                dt = e.softplus(dt);
+              Value uv = e.load(uS, {tid, t});
+              Value dtu = e.mul(dt, uv);
+              SmallVector<Value> bv = e.loadRow(bS, t, n, vec4);
+              SmallVector<Value> cv;
+              if (outputs)
+                cv = e.loadRow(cS, t, n, vec4);
+              SmallVector<Value> hn;
+              Value y = zeroF;
+              for (int64_t j = 0; j < n; ++j) {
+                Value decay = e.exp2(e.mul(dt, a2[j]));
+                Value hj = e.fma(decay, st[j], e.mul(dtu, bv[j]));
+                hn.push_back(hj);
+                if (outputs)
+                  y = e.fma(cv[j], hj, y);
+              }
+              if (outputs) {
+                if (dSkip)
+                  y = e.fma(dSkip, uv, y);
+                if (zS)
+                  y = e.mul(y, e.silu(e.load(zS, {tid, t})));
+                e.store(y, uS, {tid, t});
+              }
+              hn.push_back(e.add(st[n], dt));
+              return hn;
+            });
+        gpu::BarrierOp::create(b, loc);
+
+        // 3. The outputs, coalesced along time.
+        if (outputs) {
+          e.forEach(lcV, [&](Value k) {
+            Value el = e.iadd(e.imul(k, threads), tid);
+            Value row = e.idiv(el, lcV), col = e.irem(el, lcV);
+            Value ch = e.iadd(c0, row);
+            Value ok = e.andi(e.icmp(arith::CmpIPredicate::ult, ch, o.dim),
+                              e.icmp(arith::CmpIPredicate::ult, col, tl));
+            e.ifThen(ok, [&] {
+              e.storeAs(e.load(uS, {row, col}), out, {bi, ch, e.iadd(t0, col)},
+                        o.outElt);
+            });
+          });
+          gpu::BarrierOp::create(b, loc);
+        }
+        return next;
+      });
+
+  // The segment's results.
+  Value lastSeg = e.icmp(arith::CmpIPredicate::eq, seg,
+                         e.isub(numSegments, one));
+  if (outputs) {
+    if (fin)
+      e.ifThen(e.andi(active, lastSeg), [&] {
+        for (int64_t j = 0; j < n; ++j)
+          e.store(last[j], fin, {bi, c, e.idx(j)});
+      });
+  } else {
+    e.ifThen(active, [&] {
+      for (int64_t j = 0; j < n; ++j)
+        e.store(last[j], ends, {bi, seg, c, e.idx(j)});
+      e.store(last[n], sums, {bi, seg, c});
+    });
+  }
+  gpu::TerminatorOp::create(b, loc);
+}
+
+/// Reads a tensor operand as a buffer of any layout.
+Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
+  if (!tensor)
+    return Value();
+  auto type = cast<TensorType>(tensor.getType());
+  BaseMemRefType memType =
+      bufferization::getMemRefTypeWithFullyDynamicLayout(type);
+  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
+                                           /*read_only=*/true);
+}
+
+} // namespace
+
+LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
+                                 DictionaryAttr tileAttr, int64_t &kernels) {
+  Location loc = op.getLoc();
+  auto aType = cast<ShapedType>(op.getA().getType());
+  if (aType.isDynamicDim(1) || aType.getDimSize(1) > kMaxRegisterState)
+    return op.emitOpError()
+           << "the GPU target keeps the state in registers and needs a static "
+              "state size n <= "
+           << kMaxRegisterState << "; A has shape "
+           << (aType.isDynamicDim(1) ? std::string("(d, ?)")
+                                     : "(d, " +
+                                           std::to_string(aType.getDimSize(1)) +
+                                           ")");
+  ScanTileGPU tile;
+  auto intOf = [&](StringRef name, int64_t dflt) {
+    if (auto v = tileAttr.getAs<IntegerAttr>(name))
+      return v.getInt();
+    return dflt;
+  };
+  tile.channels = intOf("channels", tile.channels);
+  tile.timeChunk = intOf("time_chunk", tile.timeChunk);
+  tile.segments = intOf("segments", tile.segments);
+  if (tile.channels < 1 || tile.channels > 1024 || tile.timeChunk < 1 ||
+      tile.segments < 0)
+    return op.emitOpError() << "invalid " << kGPUTileAttrName << " " << tileAttr;
+
+  Emitter e(rewriter, loc);
+  ScanOperands o;
+  o.u = toBuffer(rewriter, loc, op.getU());
+  o.delta = toBuffer(rewriter, loc, op.getDelta());
+  o.a = toBuffer(rewriter, loc, op.getA());
+  o.bMat = toBuffer(rewriter, loc, op.getB());
+  o.cMat = toBuffer(rewriter, loc, op.getC());
+  o.d = toBuffer(rewriter, loc, op.getD());
+  o.z = toBuffer(rewriter, loc, op.getZ());
+  o.bias = toBuffer(rewriter, loc, op.getDeltaBias());
+  o.h0 = toBuffer(rewriter, loc, op.getInitialState());
+  o.softplus = op.getDeltaSoftplus();
+  o.outElt = cast<ShapedType>(op.getOut().getType()).getElementType();
+  o.batch = e.dim(o.u, 0);
+  o.dim = e.dim(o.u, 1);
+  o.len = e.dim(o.u, 2);
+  o.groups = e.dim(o.bMat, 1);
+  o.perGroup = e.idiv(o.dim, o.groups);
+  int64_t n = aType.getDimSize(1);
+
+  ScanPlan plan{tile.channels, tile.timeChunk, n, bool(o.z)};
+  Value one = e.idx(1);
+
+  // Threads per block: `channels`, unless a block would straddle two groups
+  // of B and C; then the largest power of two dividing d / g (at most
+  // `channels`).
+  Value maxThreads = e.idx(tile.channels);
+  Value threads = maxThreads;
+  auto bType = cast<ShapedType>(op.getB().getType());
+  if (bType.isDynamicDim(1) || bType.getDimSize(1) != 1) {
+    Value pow2 = arith::AndIOp::create(
+        rewriter, loc, o.perGroup, e.isub(e.idx(0), o.perGroup));
+    Value aligned = e.ori(
+        e.icmp(arith::CmpIPredicate::eq, o.groups, one),
+        e.icmp(arith::CmpIPredicate::eq, e.irem(o.perGroup, maxThreads),
+               e.idx(0)));
+    threads = e.select(aligned, maxThreads, e.imin(pow2, maxThreads));
+  }
+  Value numTiles = e.idiv(e.iadd(o.dim, e.isub(threads, one)), threads);
+
+  // Results in device memory.
+  auto outType = cast<RankedTensorType>(op.getOut().getType());
+  Value out = e.gpuAlloc(outType, {o.batch, o.dim, o.len});
+  Value fin;
+  if (op.getFinalState())
+    fin = e.gpuAlloc(cast<RankedTensorType>(op.getFinalState().getType()),
+                     {o.batch, o.dim, e.idx(n)});
+
+  // Segments: fixed, or from the shapes when batch x channels is below a
+  // few warps per multiprocessor (kMinThreadsGPU).
+  Value lc = e.idx(tile.timeChunk);
+  Value numSegments, segLen;
+  if (tile.segments == 1) {
+    numSegments = one;
+    segLen = e.imul(e.idiv(e.iadd(o.len, e.isub(lc, one)), lc), lc);
+    segLen = e.imax(segLen, lc);
+  } else {
+    Value wanted;
+    if (tile.segments > 1) {
+      wanted = e.idx(tile.segments);
+    } else {
+      Value channelsAll = e.imul(o.batch, o.dim);
+      Value fill = e.idiv(e.iadd(e.idx(kTargetThreadsGPU),
+                                 e.isub(channelsAll, one)),
+                          channelsAll);
+      wanted = e.select(
+          e.icmp(arith::CmpIPredicate::uge, channelsAll, e.idx(kMinThreadsGPU)),
+          one, fill);
+    }
+    // At least two chunks per segment.
+    Value chunks = e.idiv(e.iadd(o.len, e.isub(lc, one)), lc);
+    Value maxSeg = e.imax(one, e.idiv(chunks, e.idx(2)));
+    Value s = e.imax(one, e.imin(wanted, maxSeg));
+    Value chunksPerSeg = e.idiv(e.iadd(chunks, e.isub(s, one)), s);
+    segLen = e.imul(e.imax(chunksPerSeg, one), lc);
+    numSegments =
+        e.imax(one, e.idiv(e.iadd(o.len, e.isub(segLen, one)), segLen));
+  }
+
+  auto emitOutputs = [&](Value ends, Value sums) {
+    emitScanKernel(e, o, plan, ScanPhase::Outputs, threads, numTiles,
+                   numSegments, segLen, ends, sums, out, fin);
+    ++kernels;
+  };
+  if (tile.segments == 1) {
+    emitOutputs(Value(), Value());
+  } else {
+    Value split = e.icmp(arith::CmpIPredicate::ugt, numSegments, one);
+    auto ifOp = scf::IfOp::create(rewriter, loc, split, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      auto endsType = MemRefType::get(
+          {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic, n},
+          e.f32);
+      auto sumsType = MemRefType::get({ShapedType::kDynamic,
+                                       ShapedType::kDynamic,
+                                       ShapedType::kDynamic},
+                                      e.f32);
+      Value ends = gpu::AllocOp::create(rewriter, loc, endsType, Type(),
+                                        ValueRange{},
+                                        ValueRange{o.batch, numSegments, o.dim},
+                                        ValueRange{}, UnitAttr())
+                       .getMemref();
+      Value sums = gpu::AllocOp::create(rewriter, loc, sumsType, Type(),
+                                        ValueRange{},
+                                        ValueRange{o.batch, numSegments, o.dim},
+                                        ValueRange{}, UnitAttr())
+                       .getMemref();
+      // Every segment but the last: its end state from zero.
+      emitScanKernel(e, o, plan, ScanPhase::SegmentStates, threads, numTiles,
+                     e.isub(numSegments, one), segLen, ends, sums, Value(),
+                     Value());
+      ++kernels;
+      emitOutputs(ends, sums);
+      gpu::DeallocOp::create(rewriter, loc, Type(), ValueRange{}, ends);
+      gpu::DeallocOp::create(rewriter, loc, Type(), ValueRange{}, sums);
+      rewriter.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      emitOutputs(Value(), Value());
+    }
+  }
+
+  auto toTensor = [&](Type type, Value mem) -> Value {
+    return bufferization::ToTensorOp::create(rewriter, loc, type, mem,
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
+  };
+  SmallVector<Value> results{toTensor(op.getOut().getType(), out)};
+  if (fin)
+    results.push_back(toTensor(op.getFinalState().getType(), fin));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+} // namespace ssmc::gpu_emit

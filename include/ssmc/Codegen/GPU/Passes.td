@@ -1,0 +1,58 @@
+// The passes of the GPU lowering pipeline that upstream MLIR does not have.
+#ifndef SSMC_CODEGEN_GPU_PASSES_TD
+#define SSMC_CODEGEN_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SSMGPUChooseTiles : Pass<"ssm-gpu-choose-tiles", "::mlir::ModuleOp"> {
+  let summary = "Choose the GPU tiling of every ssm op (written as attributes)";
+  let description = [{
+    Writes `ssm.gpu_tile`, a dictionary of tile sizes, on every ssm op that the
+    GPU target lowers, from one heuristic per architecture (`chip`); later
+    passes only read it, so a test or a user can set it by hand. For
+    `ssm.selective_scan`:
+      - `channels`: threads (one channel each) per block, all of one batch
+        element: a block stages the chunk's B and C once for all of them;
+      - `time_chunk`: steps of u, delta, z, B and C staged in shared memory
+        at a time (coalesced loads along time, transposed through shared
+        memory);
+      - `segments`: sequence segments per (batch, channel tile) when batch x
+        channels cannot fill the GPU (a three-phase scan: segment end states
+        from zero, their carry, then the outputs), 1 otherwise; 0 leaves it
+        to a run-time choice from the shapes.
+    Options override the heuristic.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90\"",
+           "The GPU architecture (sm_80, sm_90, ...)">,
+    Option<"channels", "channels", "int64_t", "0",
+           "Selective scan: channels per block (0: the heuristic)">,
+    Option<"timeChunk", "time-chunk", "int64_t", "0",
+           "Selective scan: steps staged per chunk (0: the heuristic)">,
+    Option<"segments", "segments", "int64_t", "-1",
+           "Selective scan: sequence segments (-1: the heuristic, 0: chosen "
+           "at run time from the shapes, >= 1: fixed)">,
+  ];
+}
+
+def SSMGPULowerOps : Pass<"ssm-gpu-lower-ops", "::mlir::ModuleOp"> {
+  let summary = "Lower tiled ssm ops to gpu.launch kernels on device buffers";
+  let description = [{
+    Rewrites every ssm op that carries `ssm.gpu_tile` into host code around
+    `gpu.launch` regions: inputs as buffers, results in fresh device buffers
+    (`gpu.alloc`), per-chunk intermediates in workgroup (shared) memory, the
+    recurrence state in registers (scf.for iter_args). Ops the GPU target
+    cannot lower are reported as errors with their location.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::vector::VectorDialect"
+  ];
+  let statistics = [
+    Statistic<"numKernels", "num-kernels", "Number of gpu.launch regions built">
+  ];
+}
+
+#endif // SSMC_CODEGEN_GPU_PASSES_TD
