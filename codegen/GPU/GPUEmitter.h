@@ -87,8 +87,10 @@ public:
   mlir::Value mul(mlir::Value x, mlir::Value y) {
     return mlir::arith::MulFOp::create(b, loc, x, y);
   }
+  /// x * y + z, fused: llvm.intr.fma (math.fma would become libdevice's
+  /// __nv_fmaf, and the kernels link no libdevice).
   mlir::Value fma(mlir::Value x, mlir::Value y, mlir::Value z) {
-    return mlir::math::FmaOp::create(b, loc, x, y, z);
+    return mlir::LLVM::FMAOp::create(b, loc, x, y, z);
   }
   /// An NVVM intrinsic on f32 values (called by name, so that no libdevice
   /// is needed: ptx generation works without a CUDA toolkit).
@@ -220,19 +222,46 @@ public:
     });
   }
 
+  /// The async token of the current stream: kernels, allocations and frees
+  /// are issued in order on one stream between beginStream and endStream
+  /// (gpu-to-llvm lowers synchronous gpu.alloc only for host-shared memory).
+  mlir::Value token;
+  mlir::Type tokenType() {
+    return mlir::gpu::AsyncTokenType::get(b.getContext());
+  }
+  void beginStream() {
+    token = mlir::gpu::WaitOp::create(b, loc, tokenType(), mlir::ValueRange{})
+                .getAsyncToken();
+  }
+  /// Waits for everything issued since beginStream.
+  void endStream() {
+    mlir::gpu::WaitOp::create(b, loc, mlir::Type(), mlir::ValueRange{token});
+    token = nullptr;
+  }
+
+  /// A fresh device buffer of `memType` with the dynamic sizes among `sizes`.
+  mlir::Value gpuAlloc(mlir::MemRefType memType,
+                       llvm::ArrayRef<mlir::Value> sizes) {
+    llvm::SmallVector<mlir::Value> dyn;
+    for (auto [i, size] : llvm::enumerate(sizes))
+      if (memType.isDynamicDim(i))
+        dyn.push_back(size);
+    auto alloc = mlir::gpu::AllocOp::create(
+        b, loc, memType, tokenType(), mlir::ValueRange{token}, dyn,
+        mlir::ValueRange{}, mlir::UnitAttr());
+    token = alloc.getAsyncToken();
+    return alloc.getMemref();
+  }
   /// A fresh device buffer for a result of tensor type `type`.
   mlir::Value gpuAlloc(mlir::RankedTensorType type,
                        llvm::ArrayRef<mlir::Value> sizes) {
-    auto memType =
-        mlir::MemRefType::get(type.getShape(), type.getElementType());
-    llvm::SmallVector<mlir::Value> dyn;
-    for (auto [i, size] : llvm::enumerate(sizes))
-      if (type.isDynamicDim(i))
-        dyn.push_back(size);
-    return mlir::gpu::AllocOp::create(b, loc, memType, mlir::Type(),
-                                      mlir::ValueRange{}, dyn,
-                                      mlir::ValueRange{}, mlir::UnitAttr())
-        .getMemref();
+    return gpuAlloc(
+        mlir::MemRefType::get(type.getShape(), type.getElementType()), sizes);
+  }
+  void gpuDealloc(mlir::Value mem) {
+    token = mlir::gpu::DeallocOp::create(b, loc, tokenType(),
+                                         mlir::ValueRange{token}, mem)
+                .getAsyncToken();
   }
 };
 

@@ -70,18 +70,25 @@ struct ChooseTilesPass
 };
 
 struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
-  LowerSelectiveScan(MLIRContext *ctx, int64_t &kernels)
-      : OpRewritePattern(ctx), kernels(kernels) {}
+  LowerSelectiveScan(MLIRContext *ctx, int64_t &kernels,
+                     llvm::DenseSet<Operation *> &diagnosed)
+      : OpRewritePattern(ctx), kernels(kernels), diagnosed(diagnosed) {}
 
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const final {
     auto tile = op->getAttrOfType<DictionaryAttr>(ssmc::kGPUTileAttrName);
-    if (!tile)
+    if (!tile || diagnosed.contains(op))
       return rewriter.notifyMatchFailure(op, "no GPU tiling chosen");
-    return ssmc::gpu_emit::lowerSelectiveScan(op, rewriter, tile, kernels);
+    if (succeeded(
+            ssmc::gpu_emit::lowerSelectiveScan(op, rewriter, tile, kernels)))
+      return success();
+    // The lowering said why (before building anything); say it once.
+    diagnosed.insert(op);
+    return failure();
   }
 
   int64_t &kernels;
+  llvm::DenseSet<Operation *> &diagnosed;
 };
 
 struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
@@ -89,8 +96,9 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
 
   void runOnOperation() final {
     int64_t kernels = 0;
+    llvm::DenseSet<Operation *> diagnosed;
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerSelectiveScan>(&getContext(), kernels);
+    patterns.add<LowerSelectiveScan>(&getContext(), kernels, diagnosed);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
@@ -99,6 +107,8 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     WalkResult left = getOperation()->walk([&](Operation *op) {
       if (!isa<SSMDialect>(op->getDialect()))
         return WalkResult::advance();
+      if (diagnosed.contains(op))
+        return WalkResult::interrupt();
       op->emitError() << "'" << op->getName()
                       << "' has no GPU lowering yet (the cuda target lowers "
                          "ssm.selective_scan with a static state size n <= "

@@ -93,8 +93,9 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   Value one = e.idx(1);
   auto launch = gpu::LaunchOp::create(
       b, loc, numTiles, o.batch, numSegments, threads, one, one,
-      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-      /*asyncDependencies=*/ValueRange{}, attributions);
+      /*dynamicSharedMemorySize=*/nullptr, e.tokenType(), ValueRange{e.token},
+      attributions);
+  e.token = launch.getAsyncToken();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   ArrayRef<BlockArgument> smem = launch.getWorkgroupAttributions();
@@ -341,11 +342,13 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
 
   // Results in device memory.
   auto outType = cast<RankedTensorType>(op.getOut().getType());
+  e.beginStream();
   Value out = e.gpuAlloc(outType, {o.batch, o.dim, o.len});
   Value fin;
   if (op.getFinalState())
     fin = e.gpuAlloc(cast<RankedTensorType>(op.getFinalState().getType()),
                      {o.batch, o.dim, e.idx(n)});
+  e.endStream();
 
   // Segments: fixed, or from the shapes when batch x channels is below a
   // few warps per multiprocessor (kMinThreadsGPU).
@@ -384,7 +387,9 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
     ++kernels;
   };
   if (tile.segments == 1) {
+    e.beginStream();
     emitOutputs(Value(), Value());
+    e.endStream();
   } else {
     Value split = e.icmp(arith::CmpIPredicate::ugt, numSegments, one);
     auto ifOp = scf::IfOp::create(rewriter, loc, split, /*withElse=*/true);
@@ -398,26 +403,22 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
                                        ShapedType::kDynamic,
                                        ShapedType::kDynamic},
                                       e.f32);
-      Value ends = gpu::AllocOp::create(rewriter, loc, endsType, Type(),
-                                        ValueRange{},
-                                        ValueRange{o.batch, numSegments, o.dim},
-                                        ValueRange{}, UnitAttr())
-                       .getMemref();
-      Value sums = gpu::AllocOp::create(rewriter, loc, sumsType, Type(),
-                                        ValueRange{},
-                                        ValueRange{o.batch, numSegments, o.dim},
-                                        ValueRange{}, UnitAttr())
-                       .getMemref();
+      e.beginStream();
+      Value ends = e.gpuAlloc(endsType, {o.batch, numSegments, o.dim, e.idx(n)});
+      Value sums = e.gpuAlloc(sumsType, {o.batch, numSegments, o.dim});
       // Every segment but the last: its end state from zero.
       emitScanKernel(e, o, plan, ScanPhase::SegmentStates, threads, numTiles,
                      e.isub(numSegments, one), segLen, ends, sums, Value(),
                      Value());
       ++kernels;
       emitOutputs(ends, sums);
-      gpu::DeallocOp::create(rewriter, loc, Type(), ValueRange{}, ends);
-      gpu::DeallocOp::create(rewriter, loc, Type(), ValueRange{}, sums);
+      e.gpuDealloc(ends);
+      e.gpuDealloc(sums);
+      e.endStream();
       rewriter.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      e.beginStream();
       emitOutputs(Value(), Value());
+      e.endStream();
     }
   }
 

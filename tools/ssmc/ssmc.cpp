@@ -21,6 +21,7 @@
 #include "ssmc/runtime/CPURuntime.h"
 #include "ssmc/runtime/Npy.h"
 #include "ssmc/Codegen/CPU/Pipeline.h"
+#include "ssmc/Codegen/GPU/CUDAObject.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -132,19 +133,47 @@ static cl::opt<std::string>
     compileOutput("o", cl::desc("Output file ('-' for stdout, text only)"),
                   cl::value_desc("file"), cl::sub(compileCmd),
                   cl::cat(compileCategory));
-static cl::opt<std::string>
-    compileTarget("target", cl::desc("Target to compile for: cpu"),
-                  cl::init("cpu"), cl::sub(compileCmd),
-                  cl::cat(compileCategory));
+static cl::opt<std::string> compileTarget(
+    "target",
+    cl::desc("Target to compile for: cpu, or cuda[:sm_XX] (default sm_90; "
+             "the package also holds the CPU code, run where no GPU is)"),
+    cl::init("cpu"), cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<std::string> gpuFormat(
+    "gpu-format",
+    cl::desc("With --target cuda, the embedded GPU binary: auto (fatbin when "
+             "the CUDA toolkit's ptxas is found, else isa), isa (PTX, "
+             "compiled by the driver at load), bin (cubin), fatbin (both)"),
+    cl::init("auto"), cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<int64_t> gpuScanChannels(
+    "gpu-scan-channels",
+    cl::desc("With --target cuda, selective scan channels per block (0: the "
+             "tiling heuristic)"),
+    cl::init(0), cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<int64_t> gpuScanTimeChunk(
+    "gpu-scan-time-chunk",
+    cl::desc("With --target cuda, selective scan steps staged per chunk (0: "
+             "the tiling heuristic)"),
+    cl::init(0), cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<int64_t> gpuScanSegments(
+    "gpu-scan-segments",
+    cl::desc("With --target cuda, selective scan sequence segments (-1: the "
+             "heuristic, 0: chosen at run time from the shapes, >= 1: fixed)"),
+    cl::init(-1), cl::sub(compileCmd), cl::cat(compileCategory));
 
 /// Where `ssmc compile` stops.
-enum class Emit { MLIR, LLVMDialect, LLVM, Obj, Package };
+enum class Emit { MLIR, Gpu, LLVMDialect, Ptx, LLVM, Obj, Package };
 static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write"), cl::init(Emit::Package),
     cl::values(clEnumValN(Emit::MLIR, "mlir", "the parsed input"),
+               clEnumValN(Emit::Gpu, "gpu",
+                          "cuda: host code around the tiled gpu.launch "
+                          "kernels"),
                clEnumValN(Emit::LLVMDialect, "llvm-dialect",
                           "the module lowered to the LLVM dialect"),
-               clEnumValN(Emit::LLVM, "llvm", "LLVM IR optimized for the CPU"),
+               clEnumValN(Emit::Ptx, "ptx", "cuda: the kernels' PTX"),
+               clEnumValN(Emit::LLVM, "llvm",
+                          "LLVM IR optimized for the CPU (cuda: the host "
+                          "code)"),
                clEnumValN(Emit::Obj, "obj", "the object file"),
                clEnumValN(Emit::Package, "package",
                           "the .ssmpkg package (the default)")),
@@ -423,10 +452,111 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
   return success();
 }
 
+/// The GPU options of `--target cuda[:sm_XX]` and the --gpu-* flags; false
+/// (after printing why) when the target is not a cuda one or is malformed.
+bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
+                     std::string &error) {
+  if (!target.consume_front("cuda"))
+    return false;
+  if (target.consume_front(":")) {
+    unsigned version = 0;
+    if (!target.starts_with("sm_") || target.drop_front(3).getAsInteger(10, version) ||
+        version < 50) {
+      error = "malformed --target 'cuda:" + target.str() +
+              "'; expected cuda:sm_XX, e.g. cuda:sm_90";
+      return false;
+    }
+    gpu.chip = target.str();
+  } else if (!target.empty()) {
+    error = "unknown --target 'cuda" + target.str() + "'";
+    return false;
+  }
+  // Hopper needs PTX ISA 8.0; older chips take what the backend defaults to.
+  unsigned version = 0;
+  llvm::StringRef(gpu.chip).drop_front(3).getAsInteger(10, version);
+  gpu.features = version >= 90 ? "+ptx80" : "+ptx70";
+  gpu.format = gpuFormat;
+  gpu.scanChannels = gpuScanChannels;
+  gpu.scanTimeChunk = gpuScanTimeChunk;
+  gpu.scanSegments = gpuScanSegments;
+  return true;
+}
+
+/// `ssmc compile --target cuda`: the stages up to the cuda object.
+int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
+  if (emitKind == Emit::Package)
+    return failCompile("--target cuda packages are not written yet; use "
+                       "--emit=gpu, llvm-dialect, ptx, llvm or obj");
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  ssmc::registerGPUCompilerExtensions(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  std::string error;
+  OwningOpRef<ModuleOp> module =
+      parseFile(compileFile, sourceMgr, context, error);
+  if (!error.empty())
+    return failCompile(error);
+  if (!module)
+    return 1;
+  std::string text;
+  if (emitKind == Emit::MLIR) {
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+  } else {
+    ssmc::CUDAStage stage = ssmc::CUDAStage::Kernels;
+    switch (emitKind) {
+    case Emit::Gpu:
+      stage = ssmc::CUDAStage::Kernels;
+      break;
+    case Emit::LLVMDialect:
+      stage = ssmc::CUDAStage::LLVMDialect;
+      break;
+    case Emit::Ptx:
+      stage = ssmc::CUDAStage::PTX;
+      break;
+    case Emit::LLVM:
+      stage = ssmc::CUDAStage::LLVM;
+      break;
+    default:
+      stage = ssmc::CUDAStage::Object;
+      break;
+    }
+    llvm::Expected<std::string> out =
+        ssmc::compileForCUDA(*module, stage, gpu, hostOptions());
+    if (!out)
+      return failCompile(llvm::toString(out.takeError()));
+    text = std::move(*out);
+  }
+  bool binary = emitKind == Emit::Obj;
+  std::error_code ec;
+  auto file = std::make_unique<llvm::ToolOutputFile>(
+      compileOutput, ec,
+      binary ? llvm::sys::fs::OF_None : llvm::sys::fs::OF_Text);
+  if (ec)
+    return failCompile("cannot write '" + compileOutput + "': " +
+                       ec.message());
+  file->os() << text;
+  file->os().flush();
+  if (file->os().has_error())
+    return failCompile("cannot write '" + compileOutput + "'");
+  file->keep();
+  return 0;
+}
+
 int runCompile() {
-  if (compileTarget != "cpu")
+  ssmc::GPUPipelineOptions gpu;
+  std::string targetError;
+  bool cuda = parseCudaTarget(compileTarget, gpu, targetError);
+  if (!targetError.empty())
+    return failCompile(targetError);
+  if (compileTarget != "cpu" && !cuda)
     return failCompile("unknown --target '" + compileTarget +
-                       "'; allowed targets: cpu");
+                       "'; allowed targets: cpu, cuda, cuda:sm_XX");
+  if (!cuda && (emitKind == Emit::Gpu || emitKind == Emit::Ptx))
+    return failCompile("--emit=gpu and --emit=ptx need --target cuda");
   if (compileFile.empty())
     return failCompile("no input file; usage: ssmc compile FILE.mlir -o "
                        "FILE.ssmpkg");
@@ -438,6 +568,8 @@ int runCompile() {
     compileOutput = "-";
   if (compileOutput == "-" && binary)
     return failCompile("will not write binary output to stdout; give -o FILE");
+  if (cuda)
+    return runCompileCUDA(gpu);
 
   DialectRegistry registry;
   registerCompilerDialects(registry);

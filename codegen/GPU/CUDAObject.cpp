@@ -1,0 +1,81 @@
+//===- CUDAObject.cpp - the cuda object of a package ----------------------===//
+#include "ssmc/Codegen/GPU/CUDAObject.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Pass/PassManager.h"
+
+using namespace mlir;
+
+std::string ssmc::collectPTX(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects()) {
+      auto object = dyn_cast<gpu::ObjectAttr>(attr);
+      if (!object)
+        continue;
+      os << "// ssmc: kernel module @" << binary.getSymName() << " ("
+         << stringifyCompilationTarget(object.getFormat()) << ")\n";
+      if (object.getFormat() == gpu::CompilationTarget::Assembly)
+        os << object.getObject().getValue() << "\n";
+      else
+        os << "// (binary, " << object.getObject().getValue().size()
+           << " bytes: use --gpu-format=isa for PTX)\n";
+    }
+  });
+  return text;
+}
+
+llvm::Expected<std::string>
+ssmc::compileForCUDA(ModuleOp module, CUDAStage stage, GPUPipelineOptions gpu,
+                     const HostTargetOptions &host) {
+  auto fail = [](const llvm::Twine &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+  };
+  if (gpu.format == "auto") {
+    std::string toolkit;
+    gpu.format = findCudaToolkit(toolkit) ? "fatbin" : "isa";
+  }
+  if (stage == CUDAStage::PTX)
+    gpu.format = "isa";
+  if (gpu.format != "isa" && gpu.format != "bin" && gpu.format != "fatbin")
+    return fail("unknown GPU binary format '" + gpu.format +
+                "'; expected auto, isa, bin or fatbin");
+  gpu.stopAfterKernels = stage == CUDAStage::Kernels;
+
+  DialectRegistry registry;
+  registerGPUCompilerExtensions(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  PassManager pm(module.getContext());
+  buildGPULoweringPipeline(pm, gpu);
+  if (failed(pm.run(module)))
+    return fail("the GPU pipeline failed (see the diagnostics above)");
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (stage == CUDAStage::Kernels || stage == CUDAStage::LLVMDialect) {
+    module.print(os);
+    return text;
+  }
+  if (stage == CUDAStage::PTX)
+    return collectPTX(module);
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return fail("translation of the host code to LLVM IR failed");
+  auto machine = createHostTargetMachine(host);
+  if (!machine)
+    return machine.takeError();
+  if (llvm::Error err = optimizeModule(*llvmModule, **machine, /*optLevel=*/3))
+    return err;
+  if (stage == CUDAStage::LLVM) {
+    llvmModule->print(os, nullptr);
+    return text;
+  }
+  llvm::Expected<std::string> object = emitObject(*llvmModule, **machine);
+  if (!object || stage == CUDAStage::Object)
+    return object;
+  return linkSharedObject(*object);
+}
