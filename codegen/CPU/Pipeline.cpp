@@ -28,6 +28,9 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   if (options.decomposeMixers)
     pm.addPass(ssm::createSSMDecomposeMixers());
   pm.addPass(createSSMMarkCPUEntryPoints());
+  // Elementwise arith/math on tensors (e.g. the widening of bf16 entries)
+  // as linalg, which bufferizes.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createSSMFreshResults());
   // The selective scan as vector code over channel tiles, where it can be.
   SSMCPUChooseScanTilesOptions tiles;

@@ -8,7 +8,7 @@
 // DEFINE: %{check} = --output %t/out/o 2>&1 | FileCheck %s
 
 // RUN: not ssmc compile %s --target gpu -o %t/out/x.ssmpkg 2>&1 | FileCheck %s --check-prefix=CTARGET
-// CTARGET: ssmc compile: unknown --target 'gpu'; allowed targets: cpu
+// CTARGET: ssmc compile: unknown --target 'gpu'; allowed targets: cpu, cuda, cuda:sm_XX
 // RUN: not ssmc compile %s 2>&1 | FileCheck %s --check-prefix=NOOUT
 // NOOUT: ssmc compile: -o FILE is required for --emit=obj and --emit=package
 // RUN: not ssmc compile %t/missing.mlir -o %t/out/x.ssmpkg 2>&1 | FileCheck %s --check-prefix=CNOFILE

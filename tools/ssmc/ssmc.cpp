@@ -107,6 +107,13 @@ static cl::opt<double> tolerance(
              "--compare-reference accept (default 1e-10 with --exact, 1e-5 "
              "otherwise)"),
     cl::sub(evalCmd), cl::cat(evalCategory));
+static cl::opt<bool> runBf16(
+    "bf16",
+    cl::desc("With --target cpu: store the function's f32 tensor arguments and "
+             "results in bf16 (inputs rounded to bf16, arithmetic in f32 as "
+             "in the bf16 kernels, outputs written as f32 .npy); the default "
+             "tolerance of --compare-reference becomes 1e-2"),
+    cl::sub(evalCmd), cl::cat(evalCategory));
 static cl::opt<std::string> targetName(
     "target", cl::desc("Where to run: reference (the default) or cpu"),
     cl::init("reference"), cl::sub(evalCmd), cl::cat(evalCategory));
@@ -641,6 +648,69 @@ Type typeOf(MLIRContext &ctx, const ssmc::package::TensorSpec &spec) {
   return RankedTensorType::get(shape, elem);
 }
 
+/// \p v rounded to the nearest bf16 (ties to even), as a double.
+double roundToBf16(double v) {
+  float f = static_cast<float>(v);
+  if (std::isnan(f))
+    return v;
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000u;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// Whether \p type is a ranked tensor of f32.
+bool isF32Tensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getElementType().isF32();
+}
+
+/// Makes @\p name of \p module take and return bf16 where it took and
+/// returned f32 tensors: the original becomes the private @NAME__f32, called
+/// by a new @NAME that widens its bf16 arguments and narrows the results.
+LogicalResult makeBf16Entry(ModuleOp module, StringRef name) {
+  auto func = module.lookupSymbol<func::FuncOp>(name);
+  if (!func)
+    return failure();
+  MLIRContext *ctx = module.getContext();
+  auto toBf16 = [&](Type t) -> Type {
+    if (!isF32Tensor(t))
+      return t;
+    auto tensor = cast<RankedTensorType>(t);
+    return RankedTensorType::get(tensor.getShape(), BFloat16Type::get(ctx));
+  };
+  FunctionType type = func.getFunctionType();
+  SmallVector<Type> inputs, results;
+  for (Type t : type.getInputs())
+    inputs.push_back(toBf16(t));
+  for (Type t : type.getResults())
+    results.push_back(toBf16(t));
+  std::string inner = (name + "__f32").str();
+  func.setName(inner);
+  func.setPrivate();
+  OpBuilder b(ctx);
+  b.setInsertionPointAfter(func);
+  Location loc = func.getLoc();
+  auto wrapper = func::FuncOp::create(b, loc, name,
+                                      FunctionType::get(ctx, inputs, results));
+  Block *body = wrapper.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> args;
+  for (auto [arg, t] : llvm::zip_equal(body->getArguments(), type.getInputs()))
+    args.push_back(isF32Tensor(t)
+                       ? arith::ExtFOp::create(b, loc, t, arg).getResult()
+                       : Value(arg));
+  auto call = func::CallOp::create(b, loc, func, args);
+  SmallVector<Value> outs;
+  for (auto [v, t] : llvm::zip_equal(call.getResults(), results))
+    outs.push_back(v.getType() == t
+                       ? v
+                       : arith::TruncFOp::create(b, loc, t, v).getResult());
+  func::ReturnOp::create(b, loc, outs);
+  return success();
+}
+
 /// \p t (values already rounded to the element type) in \p dtype.
 HostTensor toHost(const Tensor &t, DType dtype) {
   HostTensor h(dtype, t.shape);
@@ -765,6 +835,9 @@ int runEval() {
     return fail("--input-shape is only used with --random-inputs");
   if (compareUndecomposed && !decompose)
     return fail("--compare-undecomposed needs --decompose");
+  if (runBf16 && (!cpu || usePackage))
+    return fail("--bf16 compiles the function for --target cpu (not with "
+                "--package: a package's entry types are fixed)");
   if (cpu && (decompose || exact))
     return fail("--decompose and --exact only apply to --target reference");
 
@@ -861,9 +934,20 @@ int runEval() {
                   ", which cannot be written as .npy");
   }
 
+  // bf16 storage: inputs rounded as the bf16 entry will read them, for the
+  // reference too.
+  if (runBf16) {
+    for (auto [i, t] : llvm::enumerate(sig.arguments))
+      if (isF32Tensor(t))
+        for (double &v : args[i].data)
+          v = roundToBf16(v);
+  }
+
   OwningOpRef<ModuleOp> original;
   if ((decompose && compareUndecomposed) || compareReference)
     original = module->clone();
+  if (runBf16 && failed(makeBf16Entry(*module, entryName)))
+    return fail("cannot make a bf16 entry of @" + entryName);
   if (decompose) {
     PassManager pm(&context);
     pm.addPass(ssmc::ssm::createSSMDecomposeMixers());
@@ -958,6 +1042,7 @@ int runEval() {
       cpu ? "the reference interpreter" : "the undecomposed function";
   double tol = tolerance.getNumOccurrences() ? tolerance.getValue()
                : exact                       ? 1e-10
+               : runBf16                     ? 1e-2
                                              : 1e-5;
   bool ok = true;
   for (size_t i = 0; i < results.size(); ++i) {
