@@ -179,6 +179,38 @@ public:
     }
     return out;
   }
+  /// `count` consecutive elements along the last dimension of `mem` (unit
+  /// stride, the first of them aligned to the vector), widened to f32.
+  llvm::SmallVector<mlir::Value> loadVecF32(mlir::Value mem,
+                                            mlir::ValueRange ivs,
+                                            int64_t count) {
+    auto elt = mlir::cast<mlir::MemRefType>(mem.getType()).getElementType();
+    auto vt = mlir::VectorType::get({count}, elt);
+    unsigned bytes = count * elt.getIntOrFloatBitWidth() / 8;
+    mlir::Value v = mlir::vector::LoadOp::create(
+        b, loc, vt, mem, ivs, /*nontemporal=*/false, llvm::MaybeAlign(bytes));
+    llvm::SmallVector<mlir::Value> out;
+    for (int64_t k = 0; k < count; ++k)
+      out.push_back(toF32(mlir::vector::ExtractOp::create(b, loc, v, k)));
+    return out;
+  }
+  /// Stores the f32 `vals` narrowed to `elt` as one vector along the last
+  /// dimension of `mem` (unit stride, aligned to the vector).
+  void storeVecAs(llvm::ArrayRef<mlir::Value> vals, mlir::Value mem,
+                  mlir::ValueRange ivs, mlir::Type elt) {
+    int64_t count = vals.size();
+    auto vt = mlir::VectorType::get({count}, elt);
+    llvm::SmallVector<mlir::Value> narrowed;
+    for (mlir::Value v : vals)
+      narrowed.push_back(elt == f32 ? v
+                                    : mlir::arith::TruncFOp::create(b, loc, elt, v)
+                                          .getResult());
+    mlir::Value vec =
+        mlir::vector::FromElementsOp::create(b, loc, vt, narrowed);
+    unsigned bytes = count * elt.getIntOrFloatBitWidth() / 8;
+    mlir::vector::StoreOp::create(b, loc, vec, mem, ivs, /*nontemporal=*/false,
+                                  llvm::MaybeAlign(bytes));
+  }
   void store(mlir::Value v, mlir::Value mem, mlir::ValueRange ivs) {
     mlir::memref::StoreOp::create(b, loc, v, mem, ivs);
   }

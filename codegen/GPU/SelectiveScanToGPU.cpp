@@ -37,6 +37,9 @@ namespace ssmc::gpu_emit {
 
 namespace {
 
+/// Steps per vector access of the staging and the output stores.
+constexpr int64_t kVec = 4;
+
 /// The static shared-memory tiles of one scan kernel and its launch sizes.
 struct ScanPlan {
   int64_t maxChannels; // static bound of the block size (tile rows)
@@ -152,9 +155,65 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   SmallVector<Value> last = e.loop(
       segStart, segEnd, lcV, init, [&](Value t0, ValueRange carried) {
         Value tl = e.imin(lcV, e.isub(segEnd, t0));
-        // 1. Stage the chunk: element k*threads + tid of the [channels x lc]
-        // tile is (channel k*threads/lc + ..., step ... % lc): consecutive
-        // threads read consecutive steps of one channel.
+        // 1. Stage the chunk. A full tile of a full chunk (and rows of a
+        // multiple of kVec steps, for alignment) takes vector loads of kVec
+        // steps per thread, without bounds checks; anything else element by
+        // element with them.
+        Value full = e.andi(
+            e.andi(e.icmp(arith::CmpIPredicate::ule, e.iadd(c0, threads),
+                          o.dim),
+                   e.icmp(arith::CmpIPredicate::eq, tl, lcV)),
+            e.icmp(arith::CmpIPredicate::eq, e.irem(o.len, e.idx(kVec)),
+                   e.idx(0)));
+        auto ifFull = scf::IfOp::create(b, loc, full, /*withElse=*/true);
+        {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(ifFull.thenBlock()->getTerminator());
+          // Vector v = k * threads + tid holds steps [4 (v % (lc / 4)), +4)
+          // of row v / (lc / 4): a warp reads whole rows, 16 bytes (f32) or
+          // 8 (bf16) per thread.
+          Value perRow = e.idx(lc / kVec);
+          e.forEach(e.idx(lc / kVec), [&](Value k) {
+            Value v = e.iadd(e.imul(k, threads), tid);
+            Value row = e.idiv(v, perRow);
+            Value col = e.imul(e.irem(v, perRow), e.idx(kVec));
+            Value ch = e.iadd(c0, row), t = e.iadd(t0, col);
+            auto stage = [&](Value src, Value dst) {
+              SmallVector<Value> vals = e.loadVecF32(src, {bi, ch, t}, kVec);
+              for (int64_t i = 0; i < kVec; ++i)
+                e.store(vals[i], dst, {row, e.iadd(col, e.idx(i))});
+            };
+            stage(o.u, uS);
+            stage(o.delta, dtS);
+            if (zS)
+              stage(o.z, zS);
+          });
+          // B and C: n rows of lc steps.
+          Value bcVecs = e.idx(n * lc / kVec);
+          e.forEach(e.idiv(e.iadd(bcVecs, e.isub(threads, one)), threads),
+                    [&](Value k) {
+                      Value v = e.iadd(e.imul(k, threads), tid);
+                      e.ifThen(e.icmp(arith::CmpIPredicate::ult, v, bcVecs),
+                               [&] {
+                                 Value j = e.idiv(v, perRow);
+                                 Value col =
+                                     e.imul(e.irem(v, perRow), e.idx(kVec));
+                                 Value t = e.iadd(t0, col);
+                                 auto stage = [&](Value src, Value dst) {
+                                   SmallVector<Value> vals =
+                                       e.loadVecF32(src, {bi, gi, j, t}, kVec);
+                                   for (int64_t i = 0; i < kVec; ++i)
+                                     e.store(vals[i], dst,
+                                             {e.iadd(col, e.idx(i)), j});
+                                 };
+                                 stage(o.bMat, bS);
+                                 if (cS)
+                                   stage(o.cMat, cS);
+                               });
+                    });
+          b.setInsertionPoint(ifFull.elseBlock()->getTerminator());
+          // Element k*threads + tid of the [channels x lc] tile: consecutive
+          // threads read consecutive steps of one channel.
         e.forEach(lcV, [&](Value k) {
           Value el = e.iadd(e.imul(k, threads), tid);
           Value row = e.idiv(el, lcV), col = e.irem(el, lcV);
@@ -187,6 +246,7 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
             e.ifThen(inTile, [&] { e.store(cv, cS, {col, j}); });
           }
         });
+        }
         gpu::BarrierOp::create(b, loc);
 
         // 2. The recurrence over the chunk.
@@ -224,8 +284,25 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
             });
         gpu::BarrierOp::create(b, loc);
 
-        // 3. The outputs, coalesced along time.
+        // 3. The outputs, coalesced along time (vectors of kVec steps for a
+        // full tile of a full chunk).
         if (outputs) {
+          auto ifFullOut = scf::IfOp::create(b, loc, full, /*withElse=*/true);
+          {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPoint(ifFullOut.thenBlock()->getTerminator());
+            Value perRow = e.idx(lc / kVec);
+            e.forEach(e.idx(lc / kVec), [&](Value k) {
+              Value v = e.iadd(e.imul(k, threads), tid);
+              Value row = e.idiv(v, perRow);
+              Value col = e.imul(e.irem(v, perRow), e.idx(kVec));
+              SmallVector<Value> vals;
+              for (int64_t i = 0; i < kVec; ++i)
+                vals.push_back(e.load(uS, {row, e.iadd(col, e.idx(i))}));
+              e.storeVecAs(vals, out, {bi, e.iadd(c0, row), e.iadd(t0, col)},
+                           o.outElt);
+            });
+            b.setInsertionPoint(ifFullOut.elseBlock()->getTerminator());
           e.forEach(lcV, [&](Value k) {
             Value el = e.iadd(e.imul(k, threads), tid);
             Value row = e.idiv(el, lcV), col = e.irem(el, lcV);
@@ -237,6 +314,7 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
                         o.outElt);
             });
           });
+          }
           gpu::BarrierOp::create(b, loc);
         }
         return next;
@@ -261,13 +339,14 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   gpu::TerminatorOp::create(b, loc);
 }
 
-/// Reads a tensor operand as a buffer of any layout.
+/// Reads a tensor operand as a dense row-major buffer (what the entry ABI
+/// passes), so that the kernels' vector accesses along the last dimension
+/// are legal.
 Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
   if (!tensor)
     return Value();
-  auto type = cast<TensorType>(tensor.getType());
-  BaseMemRefType memType =
-      bufferization::getMemRefTypeWithFullyDynamicLayout(type);
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto memType = MemRefType::get(type.getShape(), type.getElementType());
   return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
                                            /*read_only=*/true);
 }
