@@ -92,6 +92,22 @@ public:
   mlir::Value fma(mlir::Value x, mlir::Value y, mlir::Value z) {
     return mlir::LLVM::FMAOp::create(b, loc, x, y, z);
   }
+  /// The sum of `v` over the `width` lanes of each group of the warp
+  /// (butterfly xor shuffles: every lane gets the sum).
+  mlir::Value warpSum(mlir::Value v, int64_t width) {
+    mlir::Value w = mlir::arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                       width);
+    for (int64_t off = width / 2; off >= 1; off /= 2) {
+      mlir::Value o = mlir::arith::ConstantIntOp::create(b, loc,
+                                                         b.getI32Type(), off);
+      mlir::Value other = mlir::gpu::ShuffleOp::create(
+                              b, loc, v, o, w, mlir::gpu::ShuffleMode::XOR)
+                              .getShuffleResult();
+      v = add(v, other);
+    }
+    return v;
+  }
+
   /// An NVVM intrinsic on f32 values (called by name, so that no libdevice
   /// is needed: ptx generation works without a CUDA toolkit).
   mlir::Value intrinsic(llvm::StringRef name, mlir::ValueRange args) {
@@ -296,6 +312,18 @@ public:
                 .getAsyncToken();
   }
 };
+
+/// Lowers one tiled ssm.state_update (StateUpdateToGPU.cpp).
+mlir::LogicalResult lowerStateUpdate(ssm::StateUpdateOp op,
+                                     mlir::PatternRewriter &rewriter,
+                                     mlir::DictionaryAttr tile,
+                                     int64_t &kernels);
+
+/// Lowers one tiled ssm.causal_conv1d (CausalConv1dToGPU.cpp).
+mlir::LogicalResult lowerCausalConv1d(ssm::CausalConv1dOp op,
+                                      mlir::PatternRewriter &rewriter,
+                                      mlir::DictionaryAttr tile,
+                                      int64_t &kernels);
 
 /// Lowers one tiled ssm.selective_scan (SelectiveScanToGPU.cpp); counts the
 /// kernels it builds into `kernels`.

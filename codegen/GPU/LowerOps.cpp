@@ -54,8 +54,27 @@ struct ChooseTilesPass
     if (segments >= 0)
       tile.segments = segments;
     Builder b(&getContext());
-    getOperation()->walk([&](SelectiveScanOp op) {
+    getOperation()->walk([&](Operation *op) {
       if (op->hasAttr(ssmc::kGPUTileAttrName))
+        return;
+      // The decode step: warps of 32 lanes along n, 4 rows (head channels)
+      // per warp, 4 warps per block.
+      if (isa<StateUpdateOp>(op)) {
+        op->setAttr(ssmc::kGPUTileAttrName,
+                    b.getDictionaryAttr(
+                        {b.getNamedAttr("rows", b.getI64IntegerAttr(4)),
+                         b.getNamedAttr("warps", b.getI64IntegerAttr(4))}));
+        return;
+      }
+      // The causal conv: 8 steps per thread, 128 threads per block.
+      if (isa<CausalConv1dOp>(op)) {
+        op->setAttr(ssmc::kGPUTileAttrName,
+                    b.getDictionaryAttr(
+                        {b.getNamedAttr("steps", b.getI64IntegerAttr(8)),
+                         b.getNamedAttr("threads", b.getI64IntegerAttr(128))}));
+        return;
+      }
+      if (!isa<SelectiveScanOp>(op))
         return;
       op->setAttr(ssmc::kGPUTileAttrName,
                   b.getDictionaryAttr(
@@ -69,18 +88,22 @@ struct ChooseTilesPass
   }
 };
 
-struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
-  LowerSelectiveScan(MLIRContext *ctx, int64_t &kernels,
-                     llvm::DenseSet<Operation *> &diagnosed)
-      : OpRewritePattern(ctx), kernels(kernels), diagnosed(diagnosed) {}
+/// Lowers ops of type `Op` that carry a tiling with `Lower`; an op whose
+/// lowering failed (and said why) is not tried again.
+template <typename Op, LogicalResult (*Lower)(Op, PatternRewriter &,
+                                              DictionaryAttr, int64_t &)>
+struct LowerTiled : OpRewritePattern<Op> {
+  LowerTiled(MLIRContext *ctx, int64_t &kernels,
+             llvm::DenseSet<Operation *> &diagnosed)
+      : OpRewritePattern<Op>(ctx), kernels(kernels), diagnosed(diagnosed) {}
 
-  LogicalResult matchAndRewrite(SelectiveScanOp op,
+  LogicalResult matchAndRewrite(Op op,
                                 PatternRewriter &rewriter) const final {
-    auto tile = op->getAttrOfType<DictionaryAttr>(ssmc::kGPUTileAttrName);
+    auto tile = op->template getAttrOfType<DictionaryAttr>(
+        ssmc::kGPUTileAttrName);
     if (!tile || diagnosed.contains(op))
       return rewriter.notifyMatchFailure(op, "no GPU tiling chosen");
-    if (succeeded(
-            ssmc::gpu_emit::lowerSelectiveScan(op, rewriter, tile, kernels)))
+    if (succeeded(Lower(op, rewriter, tile, kernels)))
       return success();
     // The lowering said why (before building anything); say it once.
     diagnosed.insert(op);
@@ -98,7 +121,11 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     int64_t kernels = 0;
     llvm::DenseSet<Operation *> diagnosed;
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerSelectiveScan>(&getContext(), kernels, diagnosed);
+    using namespace ssmc::gpu_emit;
+    patterns.add<LowerTiled<SelectiveScanOp, lowerSelectiveScan>,
+                 LowerTiled<StateUpdateOp, lowerStateUpdate>,
+                 LowerTiled<CausalConv1dOp, lowerCausalConv1d>>(
+        &getContext(), kernels, diagnosed);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
@@ -111,8 +138,8 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
         return WalkResult::interrupt();
       op->emitError() << "'" << op->getName()
                       << "' has no GPU lowering yet (the cuda target lowers "
-                         "ssm.selective_scan with a static state size n <= "
-                      << ssmc::gpu_emit::kMaxRegisterState << ")";
+                         "ssm.selective_scan, ssm.causal_conv1d and "
+                         "ssm.state_update)";
       return WalkResult::interrupt();
     });
     if (left.wasInterrupted())

@@ -1,0 +1,173 @@
+//===- CausalConv1dToGPU.cpp - the causal depthwise conv as a GPU kernel --===//
+//
+// ssm-gpu-lower-ops for ssm.causal_conv1d: a thread owns `steps` consecutive
+// steps of one (batch, channel), keeps the last k - 1 inputs in registers
+// while it walks them (the kernel width k is static, so the window is
+// unrolled), and consecutive threads own consecutive runs of steps, so that a
+// warp reads and writes contiguous memory. The inputs before each run come
+// from x (or, before t = 0, from the decode cache conv_state, else zero).
+// The new cache (the last k - 1 inputs) is written by the first threads of
+// each channel's first block.
+//
+//===----------------------------------------------------------------------===//
+#include "GPUEmitter.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
+using namespace mlir;
+using namespace ssmc::ssm;
+
+namespace ssmc::gpu_emit {
+
+namespace {
+
+/// The widest kernel the unrolled window takes.
+constexpr int64_t kMaxWidth = 16;
+
+Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
+  if (!tensor)
+    return Value();
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto memType = MemRefType::get(type.getShape(), type.getElementType());
+  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
+                                           /*read_only=*/true);
+}
+
+} // namespace
+
+LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
+                                DictionaryAttr tileAttr, int64_t &kernels) {
+  Location loc = op.getLoc();
+  auto wType = cast<ShapedType>(op.getWeight().getType());
+  if (wType.isDynamicDim(1) || wType.getDimSize(1) > kMaxWidth)
+    return op.emitOpError()
+           << "the GPU target unrolls the kernel window and needs a static "
+              "kernel width k <= "
+           << kMaxWidth;
+  int64_t k = wType.getDimSize(1);
+  int64_t steps = 8, threadsPerBlock = 128;
+  if (auto v = tileAttr.getAs<IntegerAttr>("steps"))
+    steps = v.getInt();
+  if (auto v = tileAttr.getAs<IntegerAttr>("threads"))
+    threadsPerBlock = v.getInt();
+  if (steps < 1 || steps > 64 || threadsPerBlock < k ||
+      threadsPerBlock > 1024)
+    return op.emitOpError() << "invalid " << kGPUTileAttrName << " "
+                            << tileAttr;
+
+  Emitter e(rewriter, loc);
+  Value x = toBuffer(rewriter, loc, op.getX());
+  Value w = toBuffer(rewriter, loc, op.getWeight());
+  Value bias = toBuffer(rewriter, loc, op.getBias());
+  Value cache = toBuffer(rewriter, loc, op.getConvState());
+  bool silu = op.getSilu();
+  auto yType = cast<RankedTensorType>(op.getY().getType());
+  Type yElt = yType.getElementType();
+  Value batch = e.dim(x, 0), channels = e.dim(x, 1), len = e.dim(x, 2);
+  Value one = e.idx(1), zero = e.idx(0);
+
+  e.beginStream();
+  Value y = e.gpuAlloc(yType, {batch, channels, len});
+  Value newCache;
+  RankedTensorType cacheType;
+  if (op.getNewConvState()) {
+    cacheType = cast<RankedTensorType>(op.getNewConvState().getType());
+    newCache = e.gpuAlloc(cacheType, {batch, channels, e.idx(k - 1)});
+  }
+  Value perBlock = e.idx(steps * threadsPerBlock);
+  // At least one block per channel, so that the new cache gets written.
+  Value blocksX = e.imax(
+      one, e.idiv(e.iadd(len, e.isub(perBlock, one)), perBlock));
+  auto launch = gpu::LaunchOp::create(
+      rewriter, loc, blocksX, channels, batch, e.idx(threadsPerBlock), one,
+      one, /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
+      ValueRange{e.token});
+  e.token = launch.getAsyncToken();
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    Value bx = launch.getBlockIds().x, c = launch.getBlockIds().y,
+          bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+    Value t0 = e.imul(e.iadd(e.imul(bx, e.idx(threadsPerBlock)), tid),
+                      e.idx(steps));
+    // The input at step t0 + off (off may be negative), 0 past the end.
+    auto input = [&](Value t0v, int64_t off) -> Value {
+      // t = t0 + off as a signed quantity: before 0 it reads the cache.
+      Value t = e.iadd(t0v, e.idx(off));
+      Value ge0 = off >= 0 ? Value()
+                           : e.icmp(arith::CmpIPredicate::uge, t0v,
+                                    e.idx(-off));
+      Value inX = e.icmp(arith::CmpIPredicate::ult, t, len);
+      if (ge0)
+        inX = e.andi(ge0, inX);
+      Value fromX = e.guardedLoadF32(inX, x, {bi, c, t});
+      if (off >= 0 || !cache)
+        return fromX;
+      // Before t = 0: cache[k - 1 + t0 + off].
+      Value before = ge0 ? e.icmp(arith::CmpIPredicate::eq, ge0,
+                                  arith::ConstantIntOp::create(
+                                      rewriter, loc, rewriter.getI1Type(), 0))
+                         : Value();
+      Value slot = e.iadd(t0v, e.idx(k - 1 + off));
+      Value fromCache = e.guardedLoadF32(before, cache, {bi, c, slot});
+      return e.select(before, fromCache, fromX);
+    };
+    SmallVector<Value> weights;
+    for (int64_t j = 0; j < k; ++j)
+      weights.push_back(e.loadF32(w, {c, e.idx(j)}));
+    Value b0 = bias ? e.loadF32(bias, {c}) : e.f(0.0);
+    // window[i] = x[t - (k - 1) + i] for the current t.
+    SmallVector<Value> window;
+    for (int64_t i = 0; i < k - 1; ++i)
+      window.push_back(input(t0, i - (k - 1)));
+    for (int64_t s = 0; s < steps; ++s) {
+      Value t = e.iadd(t0, e.idx(s));
+      window.push_back(input(t0, s));
+      Value acc = b0;
+      for (int64_t j = 0; j < k; ++j)
+        acc = e.fma(weights[j], window[j], acc);
+      if (silu)
+        acc = e.silu(acc);
+      e.ifThen(e.icmp(arith::CmpIPredicate::ult, t, len),
+               [&] { e.storeAs(acc, y, {bi, c, t}, yElt); });
+      window.erase(window.begin());
+    }
+    if (newCache) {
+      // Slot i holds the input at step len - (k - 1) + i.
+      e.ifThen(e.andi(e.icmp(arith::CmpIPredicate::eq, bx, zero),
+                      e.icmp(arith::CmpIPredicate::ult, tid, e.idx(k - 1))),
+               [&] {
+                 Value inX = e.icmp(arith::CmpIPredicate::uge,
+                                    e.iadd(len, tid), e.idx(k - 1));
+                 Value t = e.isub(e.iadd(len, tid), e.idx(k - 1));
+                 Value fromX = e.guardedLoadF32(inX, x, {bi, c, t});
+                 Value v = fromX;
+                 if (cache) {
+                   Value notX = e.icmp(arith::CmpIPredicate::ult,
+                                       e.iadd(len, tid), e.idx(k - 1));
+                   Value fromCache = e.guardedLoadF32(
+                       notX, cache, {bi, c, e.iadd(len, tid)});
+                   v = e.select(inX, fromX, fromCache);
+                 }
+                 e.storeAs(v, newCache, {bi, c, tid},
+                           cacheType.getElementType());
+               });
+    }
+    gpu::TerminatorOp::create(rewriter, loc);
+  }
+  e.endStream();
+  ++kernels;
+
+  auto toTensor = [&](Type type, Value mem) -> Value {
+    return bufferization::ToTensorOp::create(rewriter, loc, type, mem,
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
+  };
+  SmallVector<Value> results{toTensor(yType, y)};
+  if (newCache)
+    results.push_back(toTensor(cacheType, newCache));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+} // namespace ssmc::gpu_emit

@@ -1,0 +1,218 @@
+//===- StateUpdateToGPU.cpp - the decode step as a GPU kernel -------------===//
+//
+// ssm-gpu-lower-ops for ssm.state_update: one launch that reads the cached
+// state once and writes the new state once, coalesced (the step is bound by
+// those bytes).
+//  - Mamba-2 layout, state (b, h, p, n): a warp owns `rows` consecutive
+//    head channels p of one (batch, head); its lanes run along n (lane j,
+//    j + 32, ...), so each row of the state is read and written as whole
+//    128-byte lines; B and C of the step are loaded once per warp, dt and
+//    its decay once per head; y_p = sum_n C h is a warp reduction
+//    (butterfly shuffles).
+//  - Mamba-1 layout, state (b, d, n): a thread owns one (batch, channel) and
+//    its n states.
+//
+//===----------------------------------------------------------------------===//
+#include "GPUEmitter.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
+using namespace mlir;
+using namespace ssmc::ssm;
+
+namespace ssmc::gpu_emit {
+
+namespace {
+
+/// Lanes of a warp.
+constexpr int64_t kWarp = 32;
+
+Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
+  if (!tensor)
+    return Value();
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto memType = MemRefType::get(type.getShape(), type.getElementType());
+  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
+                                           /*read_only=*/true);
+}
+
+/// dt of one step: bias, softplus, then the clamp of dt_limit.
+Value processDt(Emitter &e, Value dt, Value bias, bool softplus,
+                std::optional<ArrayRef<double>> limit) {
+  if (bias)
+    dt = e.add(dt, bias);
+  if (softplus)
+    dt = e.softplus(dt);
+  if (limit && limit->size() == 2) {
+    dt = arith::MaximumFOp::create(e.b, e.loc, dt, e.f((*limit)[0]));
+    dt = arith::MinimumFOp::create(e.b, e.loc, dt, e.f((*limit)[1]));
+  }
+  return dt;
+}
+
+} // namespace
+
+LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
+                               DictionaryAttr tileAttr, int64_t &kernels) {
+  Location loc = op.getLoc();
+  Emitter e(rewriter, loc);
+  auto stateType = cast<RankedTensorType>(op.getState().getType());
+  bool mamba2 = stateType.getRank() == 4;
+  int64_t rows = 4;
+  if (auto v = tileAttr.getAs<IntegerAttr>("rows"))
+    rows = v.getInt();
+  int64_t warps = 4;
+  if (auto v = tileAttr.getAs<IntegerAttr>("warps"))
+    warps = v.getInt();
+  if (rows < 1 || warps < 1 || warps * kWarp > 1024)
+    return op.emitOpError() << "invalid " << kGPUTileAttrName << " "
+                            << tileAttr;
+
+  Value state = toBuffer(rewriter, loc, op.getState());
+  Value x = toBuffer(rewriter, loc, op.getX());
+  Value dtIn = toBuffer(rewriter, loc, op.getDt());
+  Value a = toBuffer(rewriter, loc, op.getA());
+  Value bMat = toBuffer(rewriter, loc, op.getB());
+  Value cMat = toBuffer(rewriter, loc, op.getC());
+  Value dBuf = toBuffer(rewriter, loc, op.getD());
+  Value z = toBuffer(rewriter, loc, op.getZ());
+  Value bias = toBuffer(rewriter, loc, op.getDtBias());
+  bool softplus = op.getDtSoftplus();
+  std::optional<ArrayRef<double>> limit = op.getDtLimit();
+  auto yType = cast<RankedTensorType>(op.getY().getType());
+  auto newType = cast<RankedTensorType>(op.getNewState().getType());
+  Type yElt = yType.getElementType(), stateElt = newType.getElementType();
+
+  Value one = e.idx(1), zero = e.idx(0);
+  SmallVector<Value> stateSizes;
+  for (int64_t i = 0; i < stateType.getRank(); ++i)
+    stateSizes.push_back(e.dim(state, i));
+  SmallVector<Value> xSizes;
+  for (int64_t i = 0; i < yType.getRank(); ++i)
+    xSizes.push_back(e.dim(x, i));
+  e.beginStream();
+  Value y = e.gpuAlloc(yType, xSizes);
+  Value next = e.gpuAlloc(newType, stateSizes);
+
+  Value groups = e.dim(bMat, 1);
+  if (mamba2) {
+    Value batch = stateSizes[0], heads = stateSizes[1], p = stateSizes[2],
+          n = stateSizes[3];
+    Value perGroup = e.idiv(heads, groups);
+    Value rowsPerBlock = e.idx(rows * warps);
+    Value blocksX = e.idiv(e.iadd(p, e.isub(rowsPerBlock, one)), rowsPerBlock);
+    auto launch = gpu::LaunchOp::create(
+        rewriter, loc, blocksX, heads, batch, e.idx(warps * kWarp), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
+        ValueRange{e.token});
+    e.token = launch.getAsyncToken();
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    Value bx = launch.getBlockIds().x, hh = launch.getBlockIds().y,
+          bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+    Value warp = e.idiv(tid, e.idx(kWarp)), lane = e.irem(tid, e.idx(kWarp));
+    Value gi = e.idiv(hh, perGroup);
+    Value dt = processDt(e, e.loadF32(dtIn, {bi, hh}),
+                         bias ? e.loadF32(bias, {hh}) : Value(), softplus,
+                         limit);
+    Value decay = e.exp2(e.mul(e.mul(dt, e.loadF32(a, {hh})), e.f(kLog2E)));
+    bool dPerChannel =
+        dBuf && cast<MemRefType>(dBuf.getType()).getRank() == 2;
+    Value dHead = dBuf && !dPerChannel ? e.loadF32(dBuf, {hh}) : Value();
+    // Lane `lane` owns n indices lane, lane + 32, ...: `slots` of them.
+    Value slots = e.idiv(e.iadd(n, e.idx(kWarp - 1)), e.idx(kWarp));
+    Value p0 = e.iadd(e.imul(bx, rowsPerBlock), e.imul(warp, e.idx(rows)));
+    e.forEach(e.idx(rows), [&](Value r) {
+      Value pi = e.iadd(p0, r);
+      Value rowOk = e.icmp(arith::CmpIPredicate::ult, pi, p);
+      // Rows past p still take part in the shuffles (with zeros).
+      Value pc = e.select(rowOk, pi, e.isub(p, one));
+      Value xv = e.loadF32(x, {bi, hh, pc});
+      Value dtx = e.mul(dt, xv);
+      Value partial = e.loop(zero, slots, one, ValueRange{e.f(0.0)},
+                             [&](Value k, ValueRange acc) {
+                               Value j = e.iadd(lane, e.imul(k, e.idx(kWarp)));
+                               Value ok =
+                                   e.icmp(arith::CmpIPredicate::ult, j, n);
+                               Value h = e.guardedLoadF32(
+                                   ok, state, {bi, hh, pc, j});
+                               Value bj =
+                                   e.guardedLoadF32(ok, bMat, {bi, gi, j});
+                               Value cj =
+                                   e.guardedLoadF32(ok, cMat, {bi, gi, j});
+                               Value hn = e.fma(decay, h, e.mul(dtx, bj));
+                               e.ifThen(e.andi(ok, rowOk), [&] {
+                                 e.storeAs(hn, next, {bi, hh, pi, j},
+                                           stateElt);
+                               });
+                               return SmallVector<Value>{e.fma(cj, hn, acc[0])};
+                             })[0];
+      Value sum = e.warpSum(partial, kWarp);
+      e.ifThen(e.andi(rowOk, e.icmp(arith::CmpIPredicate::eq, lane, zero)),
+               [&] {
+                 Value out = sum;
+                 if (dBuf) {
+                   Value d = dPerChannel ? e.loadF32(dBuf, {hh, pi}) : dHead;
+                   out = e.fma(d, xv, out);
+                 }
+                 if (z)
+                   out = e.mul(out, e.silu(e.loadF32(z, {bi, hh, pi})));
+                 e.storeAs(out, y, {bi, hh, pi}, yElt);
+               });
+    });
+    gpu::TerminatorOp::create(rewriter, loc);
+  } else {
+    Value batch = stateSizes[0], dim = stateSizes[1], n = stateSizes[2];
+    Value perGroup = e.idiv(dim, groups);
+    Value threads = e.idx(warps * kWarp);
+    Value blocksX = e.idiv(e.iadd(dim, e.isub(threads, one)), threads);
+    auto launch = gpu::LaunchOp::create(
+        rewriter, loc, blocksX, batch, one, threads, one, one,
+        /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
+        ValueRange{e.token});
+    e.token = launch.getAsyncToken();
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    Value bx = launch.getBlockIds().x, bi = launch.getBlockIds().y,
+          tid = launch.getThreadIds().x;
+    Value c = e.iadd(e.imul(bx, threads), tid);
+    e.ifThen(e.icmp(arith::CmpIPredicate::ult, c, dim), [&] {
+      Value gi = e.idiv(c, perGroup);
+      Value dt = processDt(e, e.loadF32(dtIn, {bi, c}),
+                           bias ? e.loadF32(bias, {c}) : Value(), softplus,
+                           limit);
+      Value xv = e.loadF32(x, {bi, c});
+      Value dtx = e.mul(dt, xv);
+      Value dt2 = e.mul(dt, e.f(kLog2E));
+      Value acc = e.loop(zero, n, one, ValueRange{e.f(0.0)},
+                         [&](Value j, ValueRange s) {
+                           Value decay =
+                               e.exp2(e.mul(dt2, e.loadF32(a, {c, j})));
+                           Value hn = e.fma(
+                               decay, e.loadF32(state, {bi, c, j}),
+                               e.mul(dtx, e.loadF32(bMat, {bi, gi, j})));
+                           e.storeAs(hn, next, {bi, c, j}, stateElt);
+                           return SmallVector<Value>{e.fma(
+                               e.loadF32(cMat, {bi, gi, j}), hn, s[0])};
+                         })[0];
+      if (dBuf)
+        acc = e.fma(e.loadF32(dBuf, {c}), xv, acc);
+      if (z)
+        acc = e.mul(acc, e.silu(e.loadF32(z, {bi, c})));
+      e.storeAs(acc, y, {bi, c}, yElt);
+    });
+    gpu::TerminatorOp::create(rewriter, loc);
+  }
+  e.endStream();
+  ++kernels;
+
+  auto toTensor = [&](Type type, Value mem) -> Value {
+    return bufferization::ToTensorOp::create(rewriter, loc, type, mem,
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
+  };
+  rewriter.replaceOp(op, {toTensor(yType, y), toTensor(newType, next)});
+  return success();
+}
+
+} // namespace ssmc::gpu_emit
