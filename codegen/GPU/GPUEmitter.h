@@ -120,6 +120,32 @@ public:
   mlir::Value exp2(mlir::Value x) {
     return intrinsic("llvm.nvvm.ex2.approx.f32", x);
   }
+  /// 2^x on the FMA pipes: x clamped to [-126, 127], k = round(x) by adding
+  /// and subtracting 1.5 * 2^23, 2^(x - k) by its degree-6 Taylor polynomial
+  /// (relative error < 1e-7 on |x - k| <= 1/2), times 2^k added to the
+  /// exponent field.
+  mlir::Value exp2Poly(mlir::Value x) {
+    x = mlir::arith::MaximumFOp::create(b, loc, x, f(-126.0));
+    x = mlir::arith::MinimumFOp::create(b, loc, x, f(127.0));
+    mlir::Value magic = f(12582912.0);
+    mlir::Value shifted = add(x, magic);
+    mlir::Value k = mlir::arith::SubFOp::create(b, loc, shifted, magic);
+    mlir::Value fr = mlir::arith::SubFOp::create(b, loc, x, k);
+    double c[7], ln2 = 0.6931471805599453;
+    c[0] = 1.0;
+    for (int i = 1; i < 7; ++i)
+      c[i] = c[i - 1] * ln2 / i;
+    mlir::Value p = f(c[6]);
+    for (int i = 5; i >= 0; --i)
+      p = fma(p, fr, f(c[i]));
+    mlir::Type i32 = b.getI32Type();
+    mlir::Value kBits = mlir::arith::ShLIOp::create(
+        b, loc, mlir::arith::BitcastOp::create(b, loc, i32, shifted),
+        mlir::arith::ConstantIntOp::create(b, loc, i32, 23));
+    mlir::Value pBits = mlir::arith::BitcastOp::create(b, loc, i32, p);
+    return mlir::arith::BitcastOp::create(
+        b, loc, f32, mlir::arith::AddIOp::create(b, loc, pBits, kBits));
+  }
   /// log2(x): lg2.approx.f32.
   mlir::Value log2(mlir::Value x) {
     return intrinsic("llvm.nvvm.lg2.approx.f", x);

@@ -53,6 +53,8 @@ struct ChooseTilesPass
       tile.timeChunk = timeChunk;
     if (segments >= 0)
       tile.segments = segments;
+    if (polyExps >= 0)
+      tile.polyExps = polyExps;
     Builder b(&getContext());
     getOperation()->walk([&](Operation *op) {
       if (op->hasAttr(ssmc::kGPUTileAttrName))
@@ -83,7 +85,9 @@ struct ChooseTilesPass
                        b.getNamedAttr("time_chunk",
                                       b.getI64IntegerAttr(tile.timeChunk)),
                        b.getNamedAttr("segments",
-                                      b.getI64IntegerAttr(tile.segments))}));
+                                      b.getI64IntegerAttr(tile.segments)),
+                       b.getNamedAttr("poly_exps",
+                                      b.getI64IntegerAttr(tile.polyExps))}));
     });
   }
 };

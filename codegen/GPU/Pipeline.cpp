@@ -31,6 +31,7 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   tiles.channels = options.scanChannels;
   tiles.timeChunk = options.scanTimeChunk;
   tiles.segments = options.scanSegments;
+  tiles.polyExps = options.scanPolyExps;
   pm.addPass(createSSMGPUChooseTiles(tiles));
   pm.addPass(createSSMGPULowerOps());
   pm.addPass(createCanonicalizerPass());

@@ -46,6 +46,8 @@ struct ScanPlan {
   int64_t timeChunk;
   int64_t n;
   bool hasZ;
+  /// Decays per step computed by a polynomial instead of ex2.approx.
+  int64_t polyExps;
 };
 
 /// The operands of one selective scan as buffers, and its sizes.
@@ -266,7 +268,11 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
               SmallVector<Value> hn;
               Value y = zeroF;
               for (int64_t j = 0; j < n; ++j) {
-                Value decay = e.exp2(e.mul(dt, a2[j]));
+                // The first polyExps decays on the FMA pipes, the rest on
+                // the special-function unit: the two run in parallel.
+                Value arg = e.mul(dt, a2[j]);
+                Value decay =
+                    j < plan.polyExps ? e.exp2Poly(arg) : e.exp2(arg);
                 Value hj = e.fma(decay, st[j], e.mul(dtu, bv[j]));
                 hn.push_back(hj);
                 if (outputs)
@@ -375,8 +381,9 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
   tile.channels = intOf("channels", tile.channels);
   tile.timeChunk = intOf("time_chunk", tile.timeChunk);
   tile.segments = intOf("segments", tile.segments);
+  tile.polyExps = intOf("poly_exps", tile.polyExps);
   if (tile.channels < 1 || tile.channels > 1024 || tile.timeChunk < 1 ||
-      tile.segments < 0)
+      tile.timeChunk % kVec != 0 || tile.segments < 0 || tile.polyExps < 0)
     return op.emitOpError() << "invalid " << kGPUTileAttrName << " " << tileAttr;
 
   Emitter e(rewriter, loc);
@@ -399,7 +406,7 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
   o.perGroup = e.idiv(o.dim, o.groups);
   int64_t n = aType.getDimSize(1);
 
-  ScanPlan plan{tile.channels, tile.timeChunk, n, bool(o.z)};
+  ScanPlan plan{tile.channels, tile.timeChunk, n, bool(o.z), tile.polyExps};
   Value one = e.idx(1);
 
   // Threads per block: `channels`, unless a block would straddle two groups

@@ -28,6 +28,9 @@ struct ScanTileGPU {
   int64_t timeChunk = 32;
   /// Sequence segments: 1 = none, 0 = chosen at run time.
   int64_t segments = 0;
+  /// Decays per step computed by a polynomial on the FMA pipes instead of
+  /// the special-function unit (which bounds the scan), to balance the two.
+  int64_t polyExps = 0;
 };
 
 /// The heuristic of ssm-gpu-choose-tiles for the selective scan on `chip`.

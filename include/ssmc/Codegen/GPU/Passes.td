@@ -19,7 +19,10 @@ def SSMGPUChooseTiles : Pass<"ssm-gpu-choose-tiles", "::mlir::ModuleOp"> {
       - `segments`: sequence segments per (batch, channel tile) when batch x
         channels cannot fill the GPU (a three-phase scan: segment end states
         from zero, their carry, then the outputs), 1 otherwise; 0 leaves it
-        to a run-time choice from the shapes.
+        to a run-time choice from the shapes;
+      - `poly_exps`: how many of the n decays of a step are computed by a
+        polynomial on the FMA pipes rather than by ex2.approx on the
+        special-function unit, whose rate bounds the scan.
     Options override the heuristic.
   }];
   let options = [
@@ -32,6 +35,9 @@ def SSMGPUChooseTiles : Pass<"ssm-gpu-choose-tiles", "::mlir::ModuleOp"> {
     Option<"segments", "segments", "int64_t", "-1",
            "Selective scan: sequence segments (-1: the heuristic, 0: chosen "
            "at run time from the shapes, >= 1: fixed)">,
+    Option<"polyExps", "poly-exps", "int64_t", "-1",
+           "Selective scan: decays per step by polynomial (-1: the "
+           "heuristic)">,
   ];
 }
 

@@ -33,6 +33,7 @@ struct GPUPipelineOptions {
   int64_t scanChannels = 0;
   int64_t scanTimeChunk = 0;
   int64_t scanSegments = -1;
+  int64_t scanPolyExps = -1;
 };
 
 /// Appends to `pm` (anchored on builtin.module) every pass from functions on
