@@ -265,6 +265,37 @@ Case step1Case(Rng &rng, int64_t b, int64_t d, int64_t g, bool bf16,
   return c;
 }
 
+Case ssdCase(Rng &rng, int64_t b, int64_t l, int64_t h, int64_t g, bool bf16,
+             bool withReference) {
+  const int64_t p = 64, n = 128;
+  Case c;
+  c.op = "ssd";
+  c.shape = "b=" + std::to_string(b) + " l=" + std::to_string(l) +
+            " h=" + std::to_string(h) + " g=" + std::to_string(g);
+  ssmc::reference::SsdInputs in;
+  in.x = random(rng, {b, l, h, p}, -1, 1, bf16);
+  in.dt = random(rng, {b, l, h}, -4, -1, bf16);
+  in.A = random(rng, {h}, -2, -0.1, false);
+  in.B = random(rng, {b, l, g, n}, -1, 1, bf16);
+  in.C = random(rng, {b, l, g, n}, -1, 1, bf16);
+  in.D = random(rng, {h}, 0.5, 1.5, false);
+  in.z = random(rng, {b, l, h, p}, -2, 2, bf16);
+  in.dtBias = random(rng, {h}, -0.5, 0.5, false);
+  in.dtSoftplus = true;
+  c.inputs = {in.x, in.dt, in.A, in.B, in.C, *in.D, *in.z, *in.dtBias};
+  c.activation = {true, true, false, true, true, false, true, false};
+  if (withReference) {
+    ssmc::reference::SsdOutputs out;
+    std::string err = ssmc::reference::ssdRecurrent(in, out);
+    if (!err.empty()) {
+      std::fprintf(stderr, "reference: %s\n", err.c_str());
+      std::exit(2);
+    }
+    c.reference = {out.out, out.finalStates};
+  }
+  return c;
+}
+
 std::vector<HostTensor> hostInputs(const Case &c, bool bf16) {
   std::vector<HostTensor> in;
   for (size_t i = 0; i < c.inputs.size(); ++i)
@@ -304,6 +335,9 @@ int runChecks(Device &dev, uint64_t seed, bool small, FILE *json) {
     cases.push_back(step2Case(rng, 2, 4, 17, 48, 1, bf16, true));
     cases.push_back(step1Case(rng, 1, 37, 1, bf16, true));
     cases.push_back(step1Case(rng, 3, 300, 3, bf16, true));
+    cases.push_back(ssdCase(rng, 1, 1, 3, 1, bf16, true));
+    cases.push_back(ssdCase(rng, 2, 37, 4, 2, bf16, true));
+    cases.push_back(ssdCase(rng, 1, small ? 100 : 1000, 3, 1, bf16, true));
     for (Case &c : cases) {
       std::string entry = (c.op == "conv_cache" ? std::string("conv_") + dt +
                                                       "_cache"
@@ -409,6 +443,20 @@ int runBench(Device &dev, uint64_t seed, int reps, FILE *json,
     Case c = convCase(rng, s.b, s.d, s.l, false, true, false);
     double bdl = double(s.b) * s.d * s.l;
     timeCase(c, "conv_bf16", 2 * 2 * bdl, 0, s.peer, 0);
+  }
+  // SSD (recurrent form on the CUDA cores for now), p = 64, n = 128, g = 1.
+  struct SsdShape {
+    int64_t b, l, h;
+    double peer, goal;
+  };
+  for (SsdShape s : {SsdShape{8, 2048, 80, 0.860, 0.35},
+                     SsdShape{8, 8192, 80, 4.09, 1.6},
+                     SsdShape{1, 65536, 80, 4.13, 1.6},
+                     SsdShape{8, 2048, 24, 0.581, 0.15}}) {
+    Case c = ssdCase(rng, s.b, s.l, s.h, 1, true, false);
+    double blh = double(s.b) * s.l * s.h;
+    double bytes = 2 * (3 * blh * 64 + blh + 2.0 * s.b * s.l * 128);
+    timeCase(c, "ssd_bf16", bytes, 0, s.peer, s.goal);
   }
   // Decode step, Mamba-2 shapes, float32 state.
   for (int64_t b : {64, 1}) {

@@ -85,3 +85,23 @@ func.func @step1_bf16(%st: tensor<?x?x16xf32>, %x: tensor<?x?xbf16>, %dt: tensor
          tensor<?xf32>) -> (tensor<?x?xbf16>, tensor<?x?x16xf32>)
   return %y, %n : tensor<?x?xbf16>, tensor<?x?x16xf32>
 }
+func.func @ssd_f32(%x: tensor<?x?x?x64xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?xf32>,
+    %B: tensor<?x?x?x128xf32>, %C: tensor<?x?x?x128xf32>, %D: tensor<?xf32>,
+    %z: tensor<?x?x?x64xf32>, %db: tensor<?xf32>)
+    -> (tensor<?x?x?x64xf32>, tensor<?x?x64x128xf32>) {
+  %y, %h = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 D(%D) z(%z) dt_bias(%db) dt_softplus
+      : (tensor<?x?x?x64xf32>, tensor<?x?x?xf32>, tensor<?xf32>, tensor<?x?x?x128xf32>,
+         tensor<?x?x?x128xf32>, tensor<?xf32>, tensor<?x?x?x64xf32>, tensor<?xf32>)
+      -> (tensor<?x?x?x64xf32>, tensor<?x?x64x128xf32>)
+  return %y, %h : tensor<?x?x?x64xf32>, tensor<?x?x64x128xf32>
+}
+func.func @ssd_bf16(%x: tensor<?x?x?x64xbf16>, %dt: tensor<?x?x?xbf16>, %A: tensor<?xf32>,
+    %B: tensor<?x?x?x128xbf16>, %C: tensor<?x?x?x128xbf16>, %D: tensor<?xf32>,
+    %z: tensor<?x?x?x64xbf16>, %db: tensor<?xf32>)
+    -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>) {
+  %y, %h = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 D(%D) z(%z) dt_bias(%db) dt_softplus
+      : (tensor<?x?x?x64xbf16>, tensor<?x?x?xbf16>, tensor<?xf32>, tensor<?x?x?x128xbf16>,
+         tensor<?x?x?x128xbf16>, tensor<?xf32>, tensor<?x?x?x64xbf16>, tensor<?xf32>)
+      -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>)
+  return %y, %h : tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>
+}

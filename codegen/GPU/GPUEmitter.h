@@ -345,6 +345,10 @@ mlir::LogicalResult lowerStateUpdate(ssm::StateUpdateOp op,
                                      mlir::DictionaryAttr tile,
                                      int64_t &kernels);
 
+/// Lowers one tiled ssm.ssd (SSDToGPU.cpp).
+mlir::LogicalResult lowerSSD(ssm::SSDOp op, mlir::PatternRewriter &rewriter,
+                             mlir::DictionaryAttr tile, int64_t &kernels);
+
 /// Lowers one tiled ssm.causal_conv1d (CausalConv1dToGPU.cpp).
 mlir::LogicalResult lowerCausalConv1d(ssm::CausalConv1dOp op,
                                       mlir::PatternRewriter &rewriter,

@@ -76,6 +76,14 @@ struct ChooseTilesPass
                          b.getNamedAttr("threads", b.getI64IntegerAttr(128))}));
         return;
       }
+      // SSD (recurrent form): 8 warps per (batch, head), 16 steps staged.
+      if (isa<SSDOp>(op)) {
+        op->setAttr(ssmc::kGPUTileAttrName,
+                    b.getDictionaryAttr(
+                        {b.getNamedAttr("time_chunk", b.getI64IntegerAttr(16)),
+                         b.getNamedAttr("warps", b.getI64IntegerAttr(8))}));
+        return;
+      }
       if (!isa<SelectiveScanOp>(op))
         return;
       op->setAttr(ssmc::kGPUTileAttrName,
@@ -128,7 +136,8 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     using namespace ssmc::gpu_emit;
     patterns.add<LowerTiled<SelectiveScanOp, lowerSelectiveScan>,
                  LowerTiled<StateUpdateOp, lowerStateUpdate>,
-                 LowerTiled<CausalConv1dOp, lowerCausalConv1d>>(
+                 LowerTiled<CausalConv1dOp, lowerCausalConv1d>,
+                 LowerTiled<SSDOp, lowerSSD>>(
         &getContext(), kernels, diagnosed);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
@@ -142,8 +151,8 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
         return WalkResult::interrupt();
       op->emitError() << "'" << op->getName()
                       << "' has no GPU lowering yet (the cuda target lowers "
-                         "ssm.selective_scan, ssm.causal_conv1d and "
-                         "ssm.state_update)";
+                         "ssm.selective_scan, ssm.ssd, ssm.causal_conv1d "
+                         "and ssm.state_update)";
       return WalkResult::interrupt();
     });
     if (left.wasInterrupted())

@@ -1,0 +1,309 @@
+//===- SSDToGPU.cpp - the SSD recurrence as a GPU kernel ------------------===//
+//
+// ssm-gpu-lower-ops for ssm.ssd, in its sequential (recurrent) form on the
+// CUDA cores, with f32 arithmetic: one block of `warps` warps per (batch,
+// head) owns the (p, n) state in registers: warp w holds head channels
+// (rows) w * R ... w * R + R - 1, lane j holds state columns j * V ... j * V +
+// V - 1 (V = n / 32), so that B and C of a step are read as V consecutive
+// floats per lane and each row of the state is written back as whole lines.
+// Per chunk of `time_chunk` steps, x, z, B, C, dt (processed: bias,
+// softplus, clamp) and its decay are staged in shared memory with coalesced
+// loads; per step and row, y_p = sum_n C_n h[p, n] is a warp sum; the D skip
+// and the silu gate are applied by the lane that owns the row's sum; the
+// chunk's outputs leave shared memory as whole rows of p. A change of
+// seq_idx resets the state before the step.
+//
+// This is the correct, general form; the chunked dual form on tensor cores
+// is what makes SSD fast, and is to come.
+//
+//===----------------------------------------------------------------------===//
+#include "GPUEmitter.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
+using namespace mlir;
+using namespace ssmc::ssm;
+
+namespace ssmc::gpu_emit {
+
+namespace {
+
+constexpr int64_t kWarp = 32;
+
+Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
+  if (!tensor)
+    return Value();
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto memType = MemRefType::get(type.getShape(), type.getElementType());
+  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
+                                           /*read_only=*/true);
+}
+
+} // namespace
+
+LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
+                       DictionaryAttr tileAttr, int64_t &kernels) {
+  Location loc = op.getLoc();
+  auto xType = cast<ShapedType>(op.getX().getType());
+  auto bType = cast<ShapedType>(op.getB().getType());
+  if (xType.isDynamicDim(3) || bType.isDynamicDim(3) ||
+      bType.getDimSize(3) % kWarp != 0 || bType.getDimSize(3) > 8 * kWarp ||
+      xType.getDimSize(3) > 256)
+    return op.emitOpError()
+           << "the GPU target keeps the (p, n) state in registers and needs "
+              "static sizes with n a multiple of 32 (at most 256) and p at "
+              "most 256; x has shape "
+           << xType << " and B " << bType;
+  int64_t p = xType.getDimSize(3), n = bType.getDimSize(3);
+  int64_t warps = 8, lc = 16;
+  if (auto v = tileAttr.getAs<IntegerAttr>("warps"))
+    warps = v.getInt();
+  if (auto v = tileAttr.getAs<IntegerAttr>("time_chunk"))
+    lc = v.getInt();
+  if (warps < 1 || warps > 32 || lc < 1 || lc > 256)
+    return op.emitOpError() << "invalid " << kGPUTileAttrName << " "
+                            << tileAttr;
+  int64_t rows = (p + warps - 1) / warps; // rows per warp
+  int64_t perLane = n / kWarp;
+
+  Emitter e(rewriter, loc);
+  Value x = toBuffer(rewriter, loc, op.getX());
+  Value dtIn = toBuffer(rewriter, loc, op.getDt());
+  Value a = toBuffer(rewriter, loc, op.getA());
+  Value bMat = toBuffer(rewriter, loc, op.getB());
+  Value cMat = toBuffer(rewriter, loc, op.getC());
+  Value dBuf = toBuffer(rewriter, loc, op.getD());
+  Value z = toBuffer(rewriter, loc, op.getZ());
+  Value bias = toBuffer(rewriter, loc, op.getDtBias());
+  Value h0 = toBuffer(rewriter, loc, op.getInitialStates());
+  Value seqIdx = toBuffer(rewriter, loc, op.getSeqIdx());
+  bool softplus = op.getDtSoftplus();
+  std::optional<ArrayRef<double>> limit = op.getDtLimit();
+  bool dPerChannel =
+      op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
+  auto outType = cast<RankedTensorType>(op.getOut().getType());
+
+  Value batch = e.dim(x, 0), len = e.dim(x, 1), heads = e.dim(x, 2);
+  Value groups = e.dim(bMat, 2);
+  Value perGroup = e.idiv(heads, groups);
+  Value one = e.idx(1), zero = e.idx(0);
+
+  e.beginStream();
+  Value out = e.gpuAlloc(outType, {batch, len, heads, e.idx(p)});
+  Value fin;
+  RankedTensorType finType;
+  if (op.getFinalStates()) {
+    finType = cast<RankedTensorType>(op.getFinalStates().getType());
+    fin = e.gpuAlloc(finType, {batch, heads, e.idx(p), e.idx(n)});
+  }
+
+  auto wg = gpu::AddressSpaceAttr::get(rewriter.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  auto tile = [&](int64_t r, int64_t c) {
+    return MemRefType::get({r, c}, e.f32, MemRefLayoutAttrInterface(), wg);
+  };
+  // x, z, y: [lc][p]; B, C: [lc][n]; dt, decay, keep (0 where the state
+  // resets): [3][lc].
+  SmallVector<Type> attributions{tile(lc, p), tile(lc, n), tile(lc, n),
+                                 tile(lc, p), tile(3, lc)};
+  if (z)
+    attributions.push_back(tile(lc, p));
+  Value threads = e.idx(warps * kWarp);
+  auto launch = gpu::LaunchOp::create(
+      rewriter, loc, heads, batch, one, threads, one, one,
+      /*dynamicSharedMemorySize=*/nullptr, e.tokenType(), ValueRange{e.token},
+      attributions);
+  e.token = launch.getAsyncToken();
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    ArrayRef<BlockArgument> smem = launch.getWorkgroupAttributions();
+    Value xS = smem[0], bS = smem[1], cS = smem[2], yS = smem[3],
+          sS = smem[4];
+    Value zS = z ? Value(smem[5]) : Value();
+    Value hh = launch.getBlockIds().x, bi = launch.getBlockIds().y,
+          tid = launch.getThreadIds().x;
+    Value warp = e.idiv(tid, e.idx(kWarp)), lane = e.irem(tid, e.idx(kWarp));
+    Value gi = e.idiv(hh, perGroup);
+    Value aH = e.mul(e.loadF32(a, {hh}), e.f(kLog2E));
+    Value biasH = bias ? e.loadF32(bias, {hh}) : Value();
+    Value dHead = dBuf && !dPerChannel ? e.loadF32(dBuf, {hh}) : Value();
+    Value pV = e.idx(p), lcV = e.idx(lc);
+
+    // Row r of this warp, clamped to the last row (rows past p compute on
+    // a copy and store nothing).
+    SmallVector<Value> rowIdx, rowOk;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row = e.iadd(e.imul(warp, e.idx(rows)), e.idx(r));
+      rowOk.push_back(e.icmp(arith::CmpIPredicate::ult, row, pV));
+      rowIdx.push_back(e.select(rowOk.back(), row, e.idx(p - 1)));
+    }
+    SmallVector<Value> colIdx;
+    for (int64_t v = 0; v < perLane; ++v)
+      colIdx.push_back(e.iadd(e.imul(lane, e.idx(perLane)), e.idx(v)));
+
+    SmallVector<Value> init;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < perLane; ++v)
+        init.push_back(h0 ? e.loadF32(h0, {bi, hh, rowIdx[r], colIdx[v]})
+                          : e.f(0.0));
+
+    SmallVector<Value> last = e.loop(
+        zero, len, lcV, init, [&](Value t0, ValueRange carried) {
+          Value tl = e.imin(lcV, e.isub(len, t0));
+          // Stage the chunk: rows of p (x, z) and of n (B, C) are
+          // contiguous in memory; thread k of the block takes elements k,
+          // k + threads, ...
+          auto stageRows = [&](Value src, Value dst, int64_t width,
+                               bool perHead) {
+            Value count = e.idx(lc * width);
+            Value iters =
+                e.idiv(e.iadd(count, e.isub(threads, one)), threads);
+            e.forEach(iters, [&](Value k) {
+              Value el = e.iadd(e.imul(k, threads), tid);
+              e.ifThen(e.icmp(arith::CmpIPredicate::ult, el, count), [&] {
+                Value t = e.idiv(el, e.idx(width));
+                Value col = e.irem(el, e.idx(width));
+                Value ok = e.icmp(arith::CmpIPredicate::ult, t, tl);
+                Value at = e.iadd(t0, t);
+                Value v = perHead
+                              ? e.guardedLoadF32(ok, src, {bi, at, hh, col})
+                              : e.guardedLoadF32(ok, src, {bi, at, gi, col});
+                e.store(v, dst, {t, col});
+              });
+            });
+          };
+          stageRows(x, xS, p, true);
+          if (zS)
+            stageRows(z, zS, p, true);
+          stageRows(bMat, bS, n, false);
+          stageRows(cMat, cS, n, false);
+          // dt, its decay and the reset flag of each step.
+          e.ifThen(e.icmp(arith::CmpIPredicate::ult, tid, lcV), [&] {
+            Value ok = e.icmp(arith::CmpIPredicate::ult, tid, tl);
+            Value at = e.iadd(t0, tid);
+            Value dt = e.guardedLoadF32(ok, dtIn, {bi, at, hh});
+            if (biasH)
+              dt = e.add(dt, biasH);
+            if (softplus)
+              dt = e.softplus(dt);
+            if (limit && limit->size() == 2) {
+              dt = arith::MaximumFOp::create(rewriter, loc, dt,
+                                             e.f((*limit)[0]));
+              dt = arith::MinimumFOp::create(rewriter, loc, dt,
+                                             e.f((*limit)[1]));
+            }
+            Value keep = e.f(1.0);
+            if (seqIdx) {
+              // A step whose seq_idx differs from the previous step's
+              // starts from a zero state.
+              Value prevOk = e.andi(ok, e.icmp(arith::CmpIPredicate::ugt, at,
+                                               zero));
+              auto ifOp = scf::IfOp::create(rewriter, loc,
+                                            TypeRange{e.f32}, prevOk,
+                                            /*withElse=*/true);
+              {
+                OpBuilder::InsertionGuard g(rewriter);
+                rewriter.setInsertionPointToStart(ifOp.thenBlock());
+                Value cur = e.load(seqIdx, {bi, at});
+                Value prev = e.load(seqIdx, {bi, e.isub(at, one)});
+                Value same = arith::CmpIOp::create(
+                    rewriter, loc, arith::CmpIPredicate::eq, cur, prev);
+                scf::YieldOp::create(rewriter, loc,
+                                     e.select(same, e.f(1.0), e.f(0.0)));
+                rewriter.setInsertionPointToStart(ifOp.elseBlock());
+                scf::YieldOp::create(rewriter, loc, e.f(1.0));
+              }
+              keep = ifOp.getResult(0);
+            }
+            e.store(dt, sS, {zero, tid});
+            e.store(e.mul(keep, e.exp2(e.mul(dt, aH))), sS, {one, tid});
+          });
+          gpu::BarrierOp::create(rewriter, loc);
+
+          // The steps.
+          SmallVector<Value> next = e.loop(
+              zero, tl, one, carried, [&](Value t, ValueRange h) {
+                Value dt = e.load(sS, {zero, t});
+                Value decay = e.load(sS, {one, t});
+                SmallVector<Value> bv, cv;
+                for (int64_t v = 0; v < perLane; ++v) {
+                  bv.push_back(e.load(bS, {t, colIdx[v]}));
+                  cv.push_back(e.load(cS, {t, colIdx[v]}));
+                }
+                SmallVector<Value> hn;
+                for (int64_t r = 0; r < rows; ++r) {
+                  Value xr = e.load(xS, {t, rowIdx[r]});
+                  Value coef = e.mul(dt, xr);
+                  Value partial = e.f(0.0);
+                  for (int64_t v = 0; v < perLane; ++v) {
+                    Value hv = e.fma(decay, h[r * perLane + v],
+                                     e.mul(coef, bv[v]));
+                    hn.push_back(hv);
+                    partial = e.fma(cv[v], hv, partial);
+                  }
+                  Value sum = e.warpSum(partial, kWarp);
+                  // Lane r % 32 finishes row r.
+                  e.ifThen(e.andi(rowOk[r],
+                                  e.icmp(arith::CmpIPredicate::eq, lane,
+                                         e.idx(r % kWarp))),
+                           [&] {
+                             Value y = sum;
+                             if (dBuf) {
+                               Value d = dPerChannel
+                                             ? e.loadF32(dBuf, {hh, rowIdx[r]})
+                                             : dHead;
+                               y = e.fma(d, xr, y);
+                             }
+                             if (zS)
+                               y = e.mul(y, e.silu(e.load(zS, {t, rowIdx[r]})));
+                             e.store(y, yS, {t, rowIdx[r]});
+                           });
+                }
+                return hn;
+              });
+          gpu::BarrierOp::create(rewriter, loc);
+          // The chunk's outputs: rows of p.
+          Value count = e.idx(lc * p);
+          Value iters = e.idiv(e.iadd(count, e.isub(threads, one)), threads);
+          e.forEach(iters, [&](Value k) {
+            Value el = e.iadd(e.imul(k, threads), tid);
+            Value t = e.idiv(el, pV), col = e.irem(el, pV);
+            e.ifThen(e.andi(e.icmp(arith::CmpIPredicate::ult, el, count),
+                            e.icmp(arith::CmpIPredicate::ult, t, tl)),
+                     [&] {
+                       e.storeAs(e.load(yS, {t, col}), out,
+                                 {bi, e.iadd(t0, t), hh, col},
+                                 outType.getElementType());
+                     });
+          });
+          gpu::BarrierOp::create(rewriter, loc);
+          return next;
+        });
+    if (fin) {
+      for (int64_t r = 0; r < rows; ++r)
+        e.ifThen(rowOk[r], [&] {
+          for (int64_t v = 0; v < perLane; ++v)
+            e.storeAs(last[r * perLane + v], fin,
+                      {bi, hh, rowIdx[r], colIdx[v]},
+                      finType.getElementType());
+        });
+    }
+    gpu::TerminatorOp::create(rewriter, loc);
+  }
+  e.endStream();
+  ++kernels;
+
+  auto toTensor = [&](Type type, Value mem) -> Value {
+    return bufferization::ToTensorOp::create(rewriter, loc, type, mem,
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
+  };
+  SmallVector<Value> results{toTensor(outType, out)};
+  if (fin)
+    results.push_back(toTensor(finType, fin));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+} // namespace ssmc::gpu_emit
