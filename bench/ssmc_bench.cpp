@@ -9,6 +9,9 @@
 // copy of them. Checks the result against the scalar loops of
 // bench/cpu/ScalarKernels.h, prints the ratio to the scalar and Halide
 // numbers of build-bench/results/*.json when present, and writes JSON.
+// Then the same for a long batch-1 scan with few channels (b = 1, d = 16,
+// l = 65536: one tile of 16 lanes), where the threads come from the split of
+// the sequence into segments rather than from batch x channel tiles.
 //
 //===----------------------------------------------------------------------===//
 #include "cpu/BenchCommon.h"
@@ -30,9 +33,12 @@ namespace {
 const char *kUsage =
     "usage: ssmc-bench [--runs N (20)] [--seed S] [--quick] [--json FILE]\n"
     "                  [--baselines DIR] [--ssmc PATH] [--mlir FILE]\n"
-    "  --quick      l = 256 instead of 2048 (smoke test)\n"
+    "                  [--long-d D (16)] [--long-l L (65536)]\n"
+    "  --quick      l = 256 instead of 2048, long l = 8192 (smoke test)\n"
     "  --baselines  where the baselines wrote their JSON (default "
-    "build-bench/results)\n";
+    "build-bench/results)\n"
+    "  --long-d, --long-l  channels and length of the batch-1 scan (0: skip "
+    "it)\n";
 
 /// best_ms of every (op, impl) in the baselines' JSON files in `dir` (the
 /// format of BenchCommon.h's writeJson: one result per line).
@@ -59,59 +65,65 @@ std::map<std::string, double> readBaselines(const std::string &dir) {
   return best;
 }
 
-} // namespace
+/// The batch-1 scan: the op of bench/cpu/selective_scan.mlir with DIM
+/// channels.
+const char *kLongScan = R"(
+func.func @selective_scan(%u: tensor<?xDIMx?xf32>, %delta: tensor<?xDIMx?xf32>,
+                          %A: tensor<DIMx16xf32>, %B: tensor<?x1x16x?xf32>,
+                          %C: tensor<?x1x16x?xf32>, %D: tensor<DIMxf32>,
+                          %z: tensor<?xDIMx?xf32>, %delta_bias: tensor<DIMxf32>)
+    -> (tensor<?xDIMx?xf32>, tensor<?xDIMx16xf32>) {
+  %out, %state = ssm.selective_scan %u, %delta, %A, %B, %C D(%D) z(%z)
+      delta_bias(%delta_bias) delta_softplus
+      : (tensor<?xDIMx?xf32>, tensor<?xDIMx?xf32>, tensor<DIMx16xf32>,
+         tensor<?x1x16x?xf32>, tensor<?x1x16x?xf32>, tensor<DIMxf32>,
+         tensor<?xDIMx?xf32>, tensor<DIMxf32>)
+      -> (tensor<?xDIMx?xf32>, tensor<?xDIMx16xf32>)
+  return %out, %state : tensor<?xDIMx?xf32>, tensor<?xDIMx16xf32>
+}
+)";
 
-int main(int argc, char **argv) {
-  std::string baselines = SSMC_BENCH_BASELINES_DIR, ssmc = SSMC_BENCH_SSMC,
-              mlir = SSMC_BENCH_SOURCE_DIR "/cpu/selective_scan.mlir";
-  std::vector<char *> rest{argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "--baselines" || a == "--ssmc" || a == "--mlir") && i + 1 < argc) {
-      (a == "--baselines" ? baselines : a == "--ssmc" ? ssmc : mlir) =
-          argv[++i];
-      continue;
-    }
-    rest.push_back(argv[i]);
-  }
-  Options opt;
-  opt.runs = 20;
-  if (!parseOptions(static_cast<int>(rest.size()), rest.data(), opt, kUsage))
-    return 2;
+using EntryFn = void (*)(void **);
 
-  // Compile.
+/// Compiles `mlir` with `ssmc` into a package and loads it; null on failure
+/// (reported).
+std::unique_ptr<ssmc::runtime::Package> compile(const std::string &ssmc,
+                                                const std::string &mlir) {
   char tmpl[] = "/tmp/ssmc-bench-XXXXXX";
   if (!mkdtemp(tmpl)) {
     std::fprintf(stderr, "error: cannot make a temporary directory\n");
-    return 1;
+    return nullptr;
   }
   std::string pkgPath = std::string(tmpl) + "/selective_scan.ssmpkg";
   std::string cmd = "'" + ssmc + "' compile '" + mlir + "' -o '" + pkgPath + "'";
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "error: '%s' failed\n", cmd.c_str());
-    return 1;
+    rmdir(tmpl);
+    return nullptr;
   }
   std::string error;
   std::unique_ptr<ssmc::runtime::Package> pkg =
       ssmc::runtime::Package::load(pkgPath, error);
   std::remove(pkgPath.c_str());
   rmdir(tmpl);
-  if (!pkg) {
+  if (!pkg)
     std::fprintf(stderr, "error: %s\n", error.c_str());
-    return 1;
-  }
-  using EntryFn = void (*)(void **);
-  auto entry =
-      reinterpret_cast<EntryFn>(pkg->symbol("ssmc_entry_selective_scan"));
-  if (!entry) {
-    std::fprintf(stderr, "error: no ssmc_entry_selective_scan in %s\n",
-                 pkgPath.c_str());
-    return 1;
-  }
+  return pkg;
+}
 
-  ScanShape s;
-  if (opt.quick)
-    s.l = 256;
+/// What timing one scan gives: a row per thread count and the error against
+/// the scalar loops.
+struct CaseResult {
+  std::vector<Result> rows;
+  double relL2 = 0;
+  bool ok = false;
+};
+
+/// Checks `entry` at shape `s` against the scalar loops, then times it with
+/// each of `threadCounts` threads; the rows are named `op`.
+CaseResult runCase(const char *op, EntryFn entry, const ScanShape &s,
+                   const Options &opt, const std::vector<int> &threadCounts) {
+  CaseResult c;
   ScanData t = makeScanData(s, opt.seed);
   int64_t b = s.b, d = s.d, l = s.l, n = s.n, g = s.g;
   std::vector<std::vector<int64_t>> args{
@@ -148,38 +160,85 @@ int main(int argc, char **argv) {
   freeResults();
   selectiveScanScalar(t);
   double errOut = relL2(out, t.out), errState = relL2(last, t.lastState);
-  std::printf("ssmc vs scalar loops: rel. L2 out %.2e, final state %.2e\n",
-              errOut, errState);
+  std::printf("ssmc vs scalar loops at %s: rel. L2 out %.2e, final state "
+              "%.2e\n",
+              s.str().c_str(), errOut, errState);
+  c.relL2 = errOut;
   if (!(errOut <= 1e-4 && errState <= 1e-4)) {
     std::fprintf(stderr, "error: the compiled scan disagrees with the scalar "
                          "loops\n");
-    return 1;
+    return c;
   }
-
-  std::map<std::string, double> base = readBaselines(baselines);
-  std::vector<Result> rows;
-  int allThreads = ssmc::runtime::numThreads();
-  std::vector<int> threadCounts{1};
-  if (allThreads > 1)
-    threadCounts.push_back(allThreads);
-  char shape[64];
-  std::snprintf(shape, sizeof(shape), "b=%d d=%d l=%d n=%d g=%d", s.b, s.d,
-                s.l, s.n, s.g);
   printHeader();
   for (int threads : threadCounts) {
     ssmc::runtime::setNumThreads(threads);
     Result r;
-    r.op = "selective_scan";
+    r.op = op;
     r.impl = threads == 1 ? "ssmc-1t" : "ssmc";
-    r.shape = shape;
+    r.shape = s.str();
     r.runs = opt.runs;
     r.stateUpdates = s.stateUpdates();
     r.checksum = checksum(out);
     std::tie(r.bestMs, r.medianMs) = timeIt(run, opt.runs);
     printResult(r);
-    rows.push_back(r);
+    c.rows.push_back(r);
   }
   ssmc::runtime::setNumThreads(0);
+  c.ok = true;
+  return c;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string baselines = SSMC_BENCH_BASELINES_DIR, ssmc = SSMC_BENCH_SSMC,
+              mlir = SSMC_BENCH_SOURCE_DIR "/cpu/selective_scan.mlir";
+  int longD = 16, longL = 65536;
+  bool longLGiven = false;
+  std::vector<char *> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--baselines" || a == "--ssmc" || a == "--mlir") && i + 1 < argc) {
+      (a == "--baselines" ? baselines : a == "--ssmc" ? ssmc : mlir) =
+          argv[++i];
+      continue;
+    }
+    if ((a == "--long-d" || a == "--long-l") && i + 1 < argc) {
+      (a == "--long-d" ? longD : longL) = std::atoi(argv[++i]);
+      longLGiven |= a == "--long-l";
+      continue;
+    }
+    rest.push_back(argv[i]);
+  }
+  Options opt;
+  opt.runs = 20;
+  if (!parseOptions(static_cast<int>(rest.size()), rest.data(), opt, kUsage))
+    return 2;
+
+  std::unique_ptr<ssmc::runtime::Package> pkg = compile(ssmc, mlir);
+  if (!pkg)
+    return 1;
+  auto entry =
+      reinterpret_cast<EntryFn>(pkg->symbol("ssmc_entry_selective_scan"));
+  if (!entry) {
+    std::fprintf(stderr, "error: no ssmc_entry_selective_scan in %s\n",
+                 mlir.c_str());
+    return 1;
+  }
+
+  ScanShape s;
+  if (opt.quick)
+    s.l = 256;
+  std::map<std::string, double> base = readBaselines(baselines);
+  int allThreads = ssmc::runtime::numThreads();
+  std::vector<int> threadCounts{1};
+  if (allThreads > 1)
+    threadCounts.push_back(allThreads);
+  CaseResult primary = runCase("selective_scan", entry, s, opt, threadCounts);
+  if (!primary.ok)
+    return 1;
+  std::vector<Result> &rows = primary.rows;
+  double errOut = primary.relL2;
 
   std::printf("\nthreads  best_ms  vs scalar  vs halide-1t  vs halide (all "
               "threads)\n");
@@ -202,13 +261,50 @@ int main(int argc, char **argv) {
   else if (opt.quick)
     std::printf("(--quick: the baselines' numbers are for their own run's l)\n");
 
+  // The batch-1 scan: 1 thread against all of them.
+  std::vector<Result> allRows = rows;
+  if (longD > 0 && longL > 0) {
+    ScanShape ls;
+    ls.b = 1;
+    ls.d = longD;
+    ls.l = opt.quick && !longLGiven ? 8192 : longL;
+    char tmpl[] = "/tmp/ssmc-bench-long-XXXXXX.mlir";
+    int fd = mkstemps(tmpl, 5);
+    if (fd < 0) {
+      std::fprintf(stderr, "error: cannot make a temporary file\n");
+      return 1;
+    }
+    std::string text = kLongScan;
+    for (size_t at; (at = text.find("DIM")) != std::string::npos;)
+      text.replace(at, 3, std::to_string(longD));
+    bool written = write(fd, text.data(), text.size()) == ssize_t(text.size());
+    close(fd);
+    std::unique_ptr<ssmc::runtime::Package> longPkg =
+        written ? compile(ssmc, tmpl) : nullptr;
+    std::remove(tmpl);
+    if (!longPkg)
+      return 1;
+    auto longEntry =
+        reinterpret_cast<EntryFn>(longPkg->symbol("ssmc_entry_selective_scan"));
+    std::printf("\n");
+    // Its own op name: the baselines (and run.sh's "vs scalar") are for the
+    // shape above.
+    CaseResult c = runCase("scan_batch1", longEntry, ls, opt, threadCounts);
+    if (!c.ok)
+      return 1;
+    if (c.rows.size() == 2)
+      std::printf("\n%d threads vs 1: %.2fx\n", threadCounts[1],
+                  c.rows[0].bestMs / c.rows[1].bestMs);
+    allRows.insert(allRows.end(), c.rows.begin(), c.rows.end());
+  }
+
   if (!opt.json.empty()) {
     std::ostringstream extra;
     extra << " \"threads\": [";
     for (size_t i = 0; i < threadCounts.size(); ++i)
       extra << (i ? ", " : "") << threadCounts[i];
     extra << "], \"rel_l2_vs_scalar\": " << errOut << ",";
-    if (!writeJson(opt.json, "ssmc", extra.str(), rows)) {
+    if (!writeJson(opt.json, "ssmc", extra.str(), allRows)) {
       std::fprintf(stderr, "error: cannot write %s\n", opt.json.c_str());
       return 1;
     }

@@ -5,7 +5,10 @@
 // selective-scan lowers the scan to an scf.parallel over (batch, channel
 // tile) whose loop over time carries the tile's state as n vectors. Each
 // state update costs one vector exp2, computed inline (Cody-Waite reduction
-// and a polynomial), so that no libm call is left on the hot path.
+// and a polynomial), so that no libm call is left on the hot path. When
+// batch x tiles cannot keep the threads busy (batch 1, few channels, a long
+// sequence), the time steps are split into segments too, joined by the
+// associativity of the linear recurrence.
 //
 //===----------------------------------------------------------------------===//
 #include "ssmc/Codegen/CPU/Passes.h"
@@ -17,6 +20,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/TargetParser/Host.h"
+
+#include <thread>
 
 namespace ssmc {
 #define GEN_PASS_DEF_SSMCPUCHOOSESCANTILES
@@ -42,8 +47,18 @@ int64_t ssmc::hostVectorBits() {
 
 namespace {
 
+/// The hardware threads of this host, which the runtime's pool uses by
+/// default (std::thread::hardware_concurrency, as in runtime/cpu).
+int64_t hostThreads() {
+  return std::max<int64_t>(1, std::thread::hardware_concurrency());
+}
+
 /// log2(e): exp(x) = exp2(x * log2(e)).
 constexpr double kLog2E = 1.4426950408889634;
+/// The cost of a segment's summary (its end state from zero, no outputs)
+/// relative to its run with outputs, as a fraction: about 3/4 measured at
+/// n = 16 with D, z and softplus on AVX-512.
+constexpr std::pair<int64_t, int64_t> kSummaryCost = {3, 4};
 /// The largest state the tile carries in vector registers.
 constexpr int64_t kMaxVectorState = 64;
 
@@ -291,246 +306,521 @@ void transposeInPlace(OpBuilder &b, Location loc, SmallVectorImpl<Value> &rows) 
   }
 }
 
-/// Emits the vector scan of `op` at the builder's insertion point and returns
-/// its tensor results.
-SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
-                                  int64_t lanes, int64_t chunk) {
-  Location loc = op.getLoc();
-  VectorEmitter e(b, loc, lanes);
-  Value u = toBuffer(b, loc, op.getU()), delta = toBuffer(b, loc, op.getDelta());
-  Value a = toBuffer(b, loc, op.getA()), bMat = toBuffer(b, loc, op.getB()),
-        cMat = toBuffer(b, loc, op.getC());
-  Value dVec = toBuffer(b, loc, op.getD()), z = toBuffer(b, loc, op.getZ());
-  Value bias = toBuffer(b, loc, op.getDeltaBias());
-  Value h0 = toBuffer(b, loc, op.getInitialState());
-  int64_t n = cast<ShapedType>(op.getA().getType()).getDimSize(1);
+/// How ssm-cpu-vectorize-selective-scan divides the work of a scan.
+struct ScanSplitOptions {
+  /// Time steps staged per chunk.
+  int64_t chunk = 256;
+  /// The threads the run-time choice targets; below 2, no split.
+  int64_t threads = 1;
+  /// The fewest steps per segment of the run-time choice.
+  int64_t minSegment = 1024;
+  /// 0: chosen at run time; 1: never split; S >= 2: always S segments.
+  int64_t segments = 0;
+};
 
-  Value batch = e.dim(u, 0), d = e.dim(u, 1), l = e.dim(u, 2);
-  Value g = e.dim(bMat, 1);
-  Value out = allocResult(b, loc, op.getOut().getType(), {batch, d, l});
-  Value fin;
-  if (op.getFinalState())
-    fin = allocResult(b, loc, op.getFinalState().getType(),
-                      {batch, d, e.idx(n)});
-  Value perGroup = e.idiv(d, g);
-  // Full tiles of unit-stride inputs are staged in lanes x lanes blocks
-  // transposed in registers, the rest element by element.
-  bool blockStaging = llvm::isPowerOf2_64(lanes);
-  Value uView, dtView, zView, unitStride;
-  if (blockStaging) {
-    auto [uv, uUnit] = unitStrideView(b, loc, u);
-    auto [dv, dUnit] = unitStrideView(b, loc, delta);
-    uView = uv;
-    dtView = dv;
-    unitStride = arith::AndIOp::create(b, loc, uUnit, dUnit);
-    if (z) {
-      auto [zv, zUnit] = unitStrideView(b, loc, z);
-      zView = zv;
-      unitStride = arith::AndIOp::create(b, loc, unitStride, zUnit);
+/// The scratch and the channels of the (batch, channel tile) of one
+/// iteration of a parallel loop.
+struct Tile {
+  Value bi, tile, c0, nc, gi;
+  /// [chunk x lanes]: u, dt, y, dt·u and z of the chunk; [chunk x n]: B and C
+  /// of the chunk, step-major; [n x lanes]: A * log2(e) and the state;
+  /// [2 x lanes]: delta_bias and D. Lanes past the last channel stay zero.
+  Value uS, dtS, yS, duS, bS, cS, zS, aS, hS, pS;
+};
+
+/// The vector lowering of one scan: its buffers and sizes, and the code of
+/// one (batch, tile) over a range of time steps. The plain form runs every
+/// tile over the whole sequence; the sequence split runs each tile in
+/// segments, carried from one to the next by the associativity of the
+/// recurrence.
+class ScanLowering {
+public:
+  ScanLowering(OpBuilder &b, SelectiveScanOp op, int64_t lanes, int64_t chunk)
+      : b(b), op(op), loc(op.getLoc()), e(b, op.getLoc(), lanes), lanes(lanes),
+        chunk(chunk), n(cast<ShapedType>(op.getA().getType()).getDimSize(1)) {
+    u = toBuffer(b, loc, op.getU());
+    delta = toBuffer(b, loc, op.getDelta());
+    a = toBuffer(b, loc, op.getA());
+    bMat = toBuffer(b, loc, op.getB());
+    cMat = toBuffer(b, loc, op.getC());
+    dVec = toBuffer(b, loc, op.getD());
+    z = toBuffer(b, loc, op.getZ());
+    bias = toBuffer(b, loc, op.getDeltaBias());
+    h0 = toBuffer(b, loc, op.getInitialState());
+    batch = e.dim(u, 0);
+    d = e.dim(u, 1);
+    l = e.dim(u, 2);
+    Value g = e.dim(bMat, 1);
+    out = allocResult(b, loc, op.getOut().getType(), {batch, d, l});
+    if (op.getFinalState())
+      fin = allocResult(b, loc, op.getFinalState().getType(),
+                        {batch, d, e.idx(n)});
+    perGroup = e.idiv(d, g);
+    // Full tiles of unit-stride inputs are staged in lanes x lanes blocks
+    // transposed in registers, the rest element by element.
+    blockStaging = llvm::isPowerOf2_64(lanes);
+    if (blockStaging) {
+      auto [uv, uUnit] = unitStrideView(b, loc, u);
+      auto [dv, dUnit] = unitStrideView(b, loc, delta);
+      uView = uv;
+      dtView = dv;
+      unitStride = arith::AndIOp::create(b, loc, uUnit, dUnit);
+      if (z) {
+        auto [zv, zUnit] = unitStrideView(b, loc, z);
+        zView = zv;
+        unitStride = arith::AndIOp::create(b, loc, unitStride, zUnit);
+      }
     }
+    lanesV = e.idx(lanes);
+    chunkV = e.idx(chunk);
+    numTiles = e.idiv(e.iadd(d, e.idx(lanes - 1)), lanesV);
+    zero = e.idx(0);
+    one = e.idx(1);
   }
-  Value lanesV = e.idx(lanes), chunkV = e.idx(chunk);
-  Value numTiles = e.idiv(e.iadd(d, e.idx(lanes - 1)), lanesV);
-  Value zero = e.idx(0), one = e.idx(1);
 
-  auto par = scf::ParallelOp::create(b, loc, ValueRange{zero, zero},
-                                     ValueRange{batch, numTiles},
-                                     ValueRange{one, one});
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(par.getBody()->getTerminator());
-  Value bi = par.getInductionVars()[0], tile = par.getInductionVars()[1];
-  Value c0 = e.imul(tile, lanesV);
-  Value nc = e.imin(lanesV, e.isub(d, c0));
-  Value gi = e.idiv(c0, perGroup);
-
-  // Scratch of the tile: [chunk x lanes] for u, delta, dt·u, z and y; [n x lanes]
-  // for A * log2(e) and the state; [2 x lanes] for the bias and D. Lanes
-  // past the last channel stay zero.
-  auto scratch = [&](int64_t rows) {
-    return memref::AllocaOp::create(b, loc,
-                                    MemRefType::get({rows, lanes}, e.f32));
-  };
-  Value uS = scratch(chunk), dtS = scratch(chunk), yS = scratch(chunk);
-  Value duS = scratch(chunk);
-  // B and C of the chunk, step-major: (n, l) rows of the inputs are l apart,
-  // and read across n at every step they would map to one L1 set.
-  auto stepMajor = [&]() {
-    return memref::AllocaOp::create(b, loc, MemRefType::get({chunk, n}, e.f32));
-  };
-  Value bS = stepMajor(), cS = stepMajor();
-  Value zS = z ? scratch(chunk) : Value();
-  Value aS = scratch(n), hS = scratch(n), pS = scratch(2);
-  Value zeroV = e.splat(0.0);
-  e.forEach(chunkV, [&](Value t) {
-    e.vstore(zeroV, uS, {t, zero});
-    e.vstore(zeroV, dtS, {t, zero});
-    if (zS)
-      e.vstore(zeroV, zS, {t, zero});
-  });
-  for (int64_t j = 0; j < n; ++j) {
-    e.vstore(zeroV, aS, {e.idx(j), zero});
-    e.vstore(zeroV, hS, {e.idx(j), zero});
+  /// The plain form: an scf.parallel over (batch, tile), each iteration over
+  /// the whole sequence from the initial state.
+  void emitPlain() {
+    auto par = scf::ParallelOp::create(b, loc, ValueRange{zero, zero},
+                                       ValueRange{batch, numTiles},
+                                       ValueRange{one, one});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(par.getBody()->getTerminator());
+    Tile t = enterTile(par.getInductionVars()[0], par.getInductionVars()[1],
+                       /*loadInitial=*/true);
+    SmallVector<Value> last =
+        runSteps(t, zero, l, loadRows(t.hS), /*outputs=*/true, nullptr);
+    if (fin)
+      storeFinal(t, last);
   }
-  e.vstore(zeroV, pS, {zero, zero});
-  e.vstore(zeroV, pS, {one, zero});
-  Value log2e = e.scalar(kLog2E);
-  e.forEach(nc, [&](Value i) {
-    Value c = e.iadd(c0, i);
-    for (int64_t j = 0; j < n; ++j) {
-      Value jv = e.idx(j);
-      e.store(e.mul(e.load(a, {c, jv}), log2e), aS, {jv, i});
-      if (h0)
-        e.store(e.load(h0, {bi, c, jv}), hS, {jv, i});
+
+  /// The sequence split into S = `numSegments` (at least 2) segments, in
+  /// three phases over a heap buffer `carry` (batch x tiles, S - 1, 2, n,
+  /// lanes):
+  ///  1. parallel over (batch, tile, segment s < S - 1): segment 0 from the
+  ///     initial state, with its outputs, keeps its end state (the state
+  ///     entering segment 1); every other segment runs from a zero state
+  ///     without outputs and keeps its end state E_s and its decay
+  ///     exp2(A log2(e) sum(dt)), elementwise;
+  ///  2. per (batch, tile), over the segments: H_{s+1} = decay_s * H_s + E_s,
+  ///     the state entering each segment;
+  ///  3. parallel over (batch, tile, segment s >= 1): segment s from H_s,
+  ///     with its outputs (and the final state from the last).
+  /// The last segment needs no summary and segment 0 no rerun, so that with
+  /// S - 1 tasks per tile in each parallel phase the work is S - 2 summaries
+  /// more than the plain form's.
+  void emitSplit(Value numSegments) {
+    // Segments 1..S-1 of segLen steps end at l; segment 0 takes the rest,
+    // about kSummaryCost x segLen steps: it runs beside the summaries of
+    // phase 1, which cost about that fraction of a run with outputs.
+    Value segLen = arith::CeilDivUIOp::create(
+        b, loc, e.imul(l, e.idx(kSummaryCost.second)),
+        e.iadd(e.imul(e.isub(numSegments, one), e.idx(kSummaryCost.second)),
+               e.idx(kSummaryCost.first)));
+    Value kept = e.isub(numSegments, one);
+    Value tiles = e.imul(batch, numTiles);
+    auto carryType = MemRefType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic, 2, n, lanes}, e.f32);
+    Value carry =
+        memref::AllocOp::create(b, loc, carryType, ValueRange{tiles, kept});
+    // Segment s >= 1 starts at max(0, l - (S - s) x segLen), segment 0 at 0.
+    auto startOf = [&](Value s) {
+      Value fromEnd = e.imul(e.isub(numSegments, s), segLen);
+      return arith::MaxSIOp::create(b, loc, e.isub(l, fromEnd), zero);
+    };
+    auto carryIvs = [&](Value k, Value s, int64_t part, int64_t row) {
+      return SmallVector<Value>{k, s, e.idx(part), e.idx(row), zero};
+    };
+
+    // Phase 1: summaries, and segment 0.
+    {
+      auto par = scf::ParallelOp::create(b, loc, ValueRange{zero, zero, zero},
+                                         ValueRange{batch, numTiles, kept},
+                                         ValueRange{one, one, one});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(par.getBody()->getTerminator());
+      Value s = par.getInductionVars()[2];
+      Tile t = enterTile(par.getInductionVars()[0], par.getInductionVars()[1],
+                         /*loadInitial=*/true);
+      Value k = e.iadd(e.imul(t.bi, numTiles), t.tile);
+      Value first = e.icmp(arith::CmpIPredicate::eq, s, zero);
+      Value begin = arith::SelectOp::create(b, loc, first, zero, startOf(s));
+      Value end = startOf(e.iadd(s, one));
+      auto ifOp = scf::IfOp::create(b, loc, first, /*withElseRegion=*/true);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      SmallVector<Value> last =
+          runSteps(t, begin, end, loadRows(t.hS), /*outputs=*/true, nullptr);
+      for (int64_t j = 0; j < n; ++j)
+        e.vstore(last[j], carry, carryIvs(k, zero, 0, j));
+      b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      Value dtSum;
+      SmallVector<Value> zeros(n, e.splat(0.0));
+      last = runSteps(t, begin, end, zeros, /*outputs=*/false, &dtSum);
+      for (int64_t j = 0; j < n; ++j) {
+        e.vstore(last[j], carry, carryIvs(k, s, 0, j));
+        Value aj = e.vload(t.aS, {e.idx(j), zero});
+        e.vstore(e.exp2(e.mul(aj, dtSum)), carry, carryIvs(k, s, 1, j));
+      }
     }
-    if (bias)
-      e.store(e.load(bias, c), pS, {zero, i});
-    if (dVec)
-      e.store(e.load(dVec, c), pS, {one, i});
-  });
-  SmallVector<Value> init;
-  for (int64_t j = 0; j < n; ++j)
-    init.push_back(e.vload(hS, {e.idx(j), zero}));
-  Value biasV = bias ? e.vload(pS, {zero, zero}) : Value();
-  Value dV = dVec ? e.vload(pS, {one, zero}) : Value();
-  bool softplusOn = op.getDeltaSoftplus();
 
-  SmallVector<Value> last =
-      e.loop(zero, l, chunkV, init, [&](Value t0, ValueRange carried) {
-        Value tl = e.imin(chunkV, e.isub(l, t0));
-        // Stage the chunk channel by channel: contiguous reads along time.
-        auto stageScalar = [&](Value from) {
-          e.forEach2(nc, e.isub(tl, from), [&](Value i, Value tt) {
-            Value c = e.iadd(c0, i), t = e.iadd(from, tt),
-                  at = e.iadd(t0, t);
-            e.store(e.load(u, {bi, c, at}), uS, {t, i});
-            e.store(e.load(delta, {bi, c, at}), dtS, {t, i});
-            if (z)
-              e.store(e.load(z, {bi, c, at}), zS, {t, i});
-          });
-        };
-        if (!blockStaging) {
-          stageScalar(zero);
-        } else {
-          Value full = arith::AndIOp::create(
-              b, loc, unitStride,
-              e.icmp(arith::CmpIPredicate::eq, nc, lanesV));
-          auto ifOp = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
-          OpBuilder::InsertionGuard g2(b);
-          b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-          Value blocked = e.imul(e.idiv(tl, lanesV), lanesV);
-          e.loop(zero, blocked, lanesV, {}, [&](Value tb, ValueRange) {
-            Value at = e.iadd(t0, tb);
-            for (auto [view, dst] : {std::pair{uView, uS},
-                                     std::pair{dtView, dtS},
-                                     std::pair{zView, zS}}) {
-              if (!view)
-                continue;
-              SmallVector<Value> rows;
-              for (int64_t i = 0; i < lanes; ++i)
-                rows.push_back(
-                    e.vload(view, {bi, e.iadd(c0, e.idx(i)), at}));
-              transposeInPlace(b, loc, rows);
-              for (int64_t i = 0; i < lanes; ++i)
-                e.vstore(rows[i], dst, {e.iadd(tb, e.idx(i)), zero});
-            }
-            return SmallVector<Value>();
-          });
-          stageScalar(blocked);
-          b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-          stageScalar(zero);
-        }
-        e.forEach(e.idx(n), [&](Value j) {
-          e.forEach(tl, [&](Value t) {
-            Value at = e.iadd(t0, t);
-            e.store(e.load(bMat, {bi, gi, j, at}), bS, {t, j});
-            e.store(e.load(cMat, {bi, gi, j, at}), cS, {t, j});
-          });
+    // Phase 2: the carry over the segments, in place of the end states.
+    e.forEach(tiles, [&](Value k) {
+      for (int64_t j = 0; j < n; ++j) {
+        Value h = e.vload(carry, carryIvs(k, zero, 0, j));
+        e.loop(one, kept, one, {h}, [&](Value s, ValueRange hs) {
+          Value decay = e.vload(carry, carryIvs(k, s, 1, j));
+          Value next =
+              e.fma(decay, hs[0], e.vload(carry, carryIvs(k, s, 0, j)));
+          e.vstore(next, carry, carryIvs(k, s, 0, j));
+          return SmallVector<Value>{next};
         });
-        // The step's inputs first, in a loop of their own: dt (bias,
-        // softplus) and dt·u. Inside the recurrence their long dependence
-        // chains (softplus is two polynomials) would serialise the steps,
-        // whose bodies are too long for the out-of-order window to overlap.
-        e.forEach(tl, [&](Value t) {
-          Value dt = e.vload(dtS, {t, zero});
-          if (biasV)
-            dt = e.add(dt, biasV);
-          if (softplusOn)
-            dt = e.softplus(dt);
-          e.vstore(dt, dtS, {t, zero});
-          e.vstore(e.mul(dt, e.vload(uS, {t, zero})), duS, {t, zero});
-        });
-        SmallVector<Value> next = e.loop(
-            zero, tl, one, carried, [&](Value t, ValueRange h) {
-              Value dt = e.vload(dtS, {t, zero});
-              Value dtu = e.vload(duS, {t, zero});
-              // y accumulates in four partial sums: a short dependence chain.
-              SmallVector<Value> hNext, acc;
-              for (int64_t j = 0; j < n; ++j) {
-                Value jv = e.idx(j);
-                Value decay = e.exp2(e.mul(dt, e.vload(aS, {jv, zero})));
-                Value bj = e.broadcast(e.load(bS, {t, jv}));
-                Value hj = e.fma(decay, h[j], e.mul(dtu, bj));
-                hNext.push_back(hj);
-                Value cj = e.broadcast(e.load(cS, {t, jv}));
-                if (j < 4)
-                  acc.push_back(e.mul(hj, cj));
-                else
-                  acc[j % 4] = e.fma(hj, cj, acc[j % 4]);
-              }
-              Value y = acc.empty() ? e.splat(0.0) : acc[0];
-              if (acc.size() == 4)
-                y = e.add(e.add(acc[0], acc[1]), e.add(acc[2], acc[3]));
-              else
-                for (size_t k = 1; k < acc.size(); ++k)
-                  y = e.add(y, acc[k]);
-              e.vstore(y, yS, {t, zero});
-              return hNext;
-            });
-        // The skip and the gate, again off the recurrence.
-        if (dV || zS) {
-          e.forEach(tl, [&](Value t) {
-            Value y = e.vload(yS, {t, zero});
-            if (dV)
-              y = e.fma(dV, e.vload(uS, {t, zero}), y);
-            if (zS)
-              y = e.mul(y, e.silu(e.vload(zS, {t, zero})));
-            e.vstore(y, yS, {t, zero});
-          });
-        }
-        e.forEach2(nc, tl, [&](Value i, Value t) {
-          e.store(e.load(yS, {t, i}), out, {bi, e.iadd(c0, i), e.iadd(t0, t)});
-        });
-        return next;
-      });
-  if (fin) {
+      }
+    });
+
+    // Phase 3: every segment after the first from the state entering it.
+    auto par = scf::ParallelOp::create(b, loc, ValueRange{zero, zero, one},
+                                       ValueRange{batch, numTiles, numSegments},
+                                       ValueRange{one, one, one});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(par.getBody()->getTerminator());
+    Value s = par.getInductionVars()[2];
+    Tile t = enterTile(par.getInductionVars()[0], par.getInductionVars()[1],
+                       /*loadInitial=*/false);
+    Value k = e.iadd(e.imul(t.bi, numTiles), t.tile);
+    Value prev = e.isub(s, one);
+    SmallVector<Value> init;
     for (int64_t j = 0; j < n; ++j)
-      e.vstore(last[j], hS, {e.idx(j), zero});
-    e.forEach(nc, [&](Value i) {
+      init.push_back(e.vload(carry, carryIvs(k, prev, 0, j)));
+    SmallVector<Value> last = runSteps(t, startOf(s), startOf(e.iadd(s, one)),
+                                       init, /*outputs=*/true, nullptr);
+    if (fin) {
+      auto ifOp =
+          scf::IfOp::create(b, loc, e.icmp(arith::CmpIPredicate::eq, s, kept),
+                            /*withElseRegion=*/false);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      storeFinal(t, last);
+    }
+  }
+
+  /// Segments per (batch, tile) when the sequence split pays, else fewer
+  /// than 3: with T threads and k = batch x tiles, T / k tasks per tile in
+  /// each parallel phase (S = T / k + 1 segments), at most one per
+  /// `minSegment` steps.
+  Value chooseSegments(int64_t threads, int64_t minSegment) {
+    Value tiles = arith::MaxUIOp::create(b, loc, e.imul(batch, numTiles), one);
+    Value perTile = e.idiv(e.idx(threads), tiles);
+    Value byLength = e.idiv(l, e.idx(minSegment));
+    return e.iadd(e.imin(perTile, e.isub(byLength, one)), one);
+  }
+
+  Value idx(int64_t v) { return e.idx(v); }
+
+  /// The results as tensors, at the builder's insertion point.
+  SmallVector<Value> results() {
+    auto toTensor = [&](Type type, Value mem) -> Value {
+      return bufferization::ToTensorOp::create(b, loc, type, mem,
+                                               /*restrict=*/true,
+                                               /*writable=*/true);
+    };
+    SmallVector<Value> values{toTensor(op.getOut().getType(), out)};
+    if (fin)
+      values.push_back(toTensor(op.getFinalState().getType(), fin));
+    return values;
+  }
+
+private:
+  /// The tile of (bi, tile): its channels, and its scratch zero-filled, with
+  /// A * log2(e), delta_bias, D and, with `loadInitial`, the initial state
+  /// (h0, else zeros) of its channels.
+  Tile enterTile(Value bi, Value tile, bool loadInitial) {
+    Tile t;
+    t.bi = bi;
+    t.tile = tile;
+    t.c0 = e.imul(tile, lanesV);
+    t.nc = e.imin(lanesV, e.isub(d, t.c0));
+    t.gi = e.idiv(t.c0, perGroup);
+    auto scratch = [&](int64_t rows) {
+      return memref::AllocaOp::create(b, loc,
+                                      MemRefType::get({rows, lanes}, e.f32));
+    };
+    t.uS = scratch(chunk);
+    t.dtS = scratch(chunk);
+    t.yS = scratch(chunk);
+    t.duS = scratch(chunk);
+    // B and C of the chunk, step-major: (n, l) rows of the inputs are l
+    // apart, and read across n at every step they would map to one L1 set.
+    auto stepMajor = [&]() {
+      return memref::AllocaOp::create(b, loc,
+                                      MemRefType::get({chunk, n}, e.f32));
+    };
+    t.bS = stepMajor();
+    t.cS = stepMajor();
+    if (z)
+      t.zS = scratch(chunk);
+    t.aS = scratch(n);
+    t.hS = scratch(n);
+    t.pS = scratch(2);
+    Value zeroV = e.splat(0.0);
+    e.forEach(chunkV, [&](Value step) {
+      e.vstore(zeroV, t.uS, {step, zero});
+      e.vstore(zeroV, t.dtS, {step, zero});
+      if (t.zS)
+        e.vstore(zeroV, t.zS, {step, zero});
+    });
+    for (int64_t j = 0; j < n; ++j) {
+      e.vstore(zeroV, t.aS, {e.idx(j), zero});
+      e.vstore(zeroV, t.hS, {e.idx(j), zero});
+    }
+    e.vstore(zeroV, t.pS, {zero, zero});
+    e.vstore(zeroV, t.pS, {one, zero});
+    Value log2e = e.scalar(kLog2E);
+    e.forEach(t.nc, [&](Value i) {
+      Value c = e.iadd(t.c0, i);
       for (int64_t j = 0; j < n; ++j) {
         Value jv = e.idx(j);
-        e.store(e.load(hS, {jv, i}), fin, {bi, e.iadd(c0, i), jv});
+        e.store(e.mul(e.load(a, {c, jv}), log2e), t.aS, {jv, i});
+        if (h0 && loadInitial)
+          e.store(e.load(h0, {bi, c, jv}), t.hS, {jv, i});
+      }
+      if (bias)
+        e.store(e.load(bias, c), t.pS, {zero, i});
+      if (dVec)
+        e.store(e.load(dVec, c), t.pS, {one, i});
+    });
+    return t;
+  }
+
+  /// The n rows of an [n x lanes] scratch as vectors.
+  SmallVector<Value> loadRows(Value mem) {
+    SmallVector<Value> rows;
+    for (int64_t j = 0; j < n; ++j)
+      rows.push_back(e.vload(mem, {e.idx(j), zero}));
+    return rows;
+  }
+
+  /// The recurrence of tile `t` over steps [begin, end) from the state
+  /// `init`; returns the state after the last step. With `outputs`, writes y
+  /// (with the D skip and the gate) of every step to `out`; without, only
+  /// sums dt over the steps into `*dtSum`.
+  SmallVector<Value> runSteps(const Tile &t, Value begin, Value end,
+                              ValueRange init, bool outputs, Value *dtSum) {
+    Value biasV = bias ? e.vload(t.pS, {zero, zero}) : Value();
+    Value dV = dVec && outputs ? e.vload(t.pS, {one, zero}) : Value();
+    Value zS = outputs ? t.zS : Value();
+    bool softplusOn = op.getDeltaSoftplus();
+    SmallVector<Value> carried(init);
+    if (!outputs)
+      carried.push_back(e.splat(0.0));
+    SmallVector<Value> last = e.loop(
+        begin, end, chunkV, carried, [&](Value t0, ValueRange inChunk) {
+          Value tl = e.imin(chunkV, e.isub(end, t0));
+          // Stage the chunk channel by channel: contiguous reads along time.
+          auto stageScalar = [&](Value from) {
+            e.forEach2(t.nc, e.isub(tl, from), [&](Value i, Value tt) {
+              Value c = e.iadd(t.c0, i), step = e.iadd(from, tt),
+                    at = e.iadd(t0, step);
+              e.store(e.load(u, {t.bi, c, at}), t.uS, {step, i});
+              e.store(e.load(delta, {t.bi, c, at}), t.dtS, {step, i});
+              if (zS)
+                e.store(e.load(z, {t.bi, c, at}), zS, {step, i});
+            });
+          };
+          if (!blockStaging) {
+            stageScalar(zero);
+          } else {
+            Value full = arith::AndIOp::create(
+                b, loc, unitStride,
+                e.icmp(arith::CmpIPredicate::eq, t.nc, lanesV));
+            auto ifOp =
+                scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
+            OpBuilder::InsertionGuard g2(b);
+            b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+            Value blocked = e.imul(e.idiv(tl, lanesV), lanesV);
+            e.loop(zero, blocked, lanesV, {}, [&](Value tb, ValueRange) {
+              Value at = e.iadd(t0, tb);
+              for (auto [view, dst] :
+                   {std::pair{uView, t.uS}, std::pair{dtView, t.dtS},
+                    std::pair{zS ? zView : Value(), zS}}) {
+                if (!view)
+                  continue;
+                SmallVector<Value> rows;
+                for (int64_t i = 0; i < lanes; ++i)
+                  rows.push_back(
+                      e.vload(view, {t.bi, e.iadd(t.c0, e.idx(i)), at}));
+                transposeInPlace(b, loc, rows);
+                for (int64_t i = 0; i < lanes; ++i)
+                  e.vstore(rows[i], dst, {e.iadd(tb, e.idx(i)), zero});
+              }
+              return SmallVector<Value>();
+            });
+            stageScalar(blocked);
+            b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+            stageScalar(zero);
+          }
+          e.forEach(e.idx(n), [&](Value j) {
+            e.forEach(tl, [&](Value step) {
+              Value at = e.iadd(t0, step);
+              e.store(e.load(bMat, {t.bi, t.gi, j, at}), t.bS, {step, j});
+              if (outputs)
+                e.store(e.load(cMat, {t.bi, t.gi, j, at}), t.cS, {step, j});
+            });
+          });
+          // The step's inputs first, in a loop of their own: dt (bias,
+          // softplus) and dt·u. Inside the recurrence their long dependence
+          // chains (softplus is two polynomials) would serialise the steps,
+          // whose bodies are too long for the out-of-order window to overlap.
+          auto stepInputs = [&](Value step) {
+            Value dt = e.vload(t.dtS, {step, zero});
+            if (biasV)
+              dt = e.add(dt, biasV);
+            if (softplusOn)
+              dt = e.softplus(dt);
+            e.vstore(dt, t.dtS, {step, zero});
+            e.vstore(e.mul(dt, e.vload(t.uS, {step, zero})), t.duS,
+                     {step, zero});
+            return dt;
+          };
+          Value sum;
+          if (outputs) {
+            e.forEach(tl, [&](Value step) { stepInputs(step); });
+          } else {
+            sum = e.loop(zero, tl, one, {inChunk.back()},
+                         [&](Value step, ValueRange acc) {
+                           return SmallVector<Value>{
+                               e.add(acc[0], stepInputs(step))};
+                         })[0];
+          }
+          SmallVector<Value> next = e.loop(
+              zero, tl, one, inChunk.take_front(n),
+              [&](Value step, ValueRange h) {
+                Value dt = e.vload(t.dtS, {step, zero});
+                Value dtu = e.vload(t.duS, {step, zero});
+                // y accumulates in four partial sums: a short dependence
+                // chain.
+                SmallVector<Value> hNext, acc;
+                for (int64_t j = 0; j < n; ++j) {
+                  Value jv = e.idx(j);
+                  Value decay = e.exp2(e.mul(dt, e.vload(t.aS, {jv, zero})));
+                  Value bj = e.broadcast(e.load(t.bS, {step, jv}));
+                  Value hj = e.fma(decay, h[j], e.mul(dtu, bj));
+                  hNext.push_back(hj);
+                  if (!outputs)
+                    continue;
+                  Value cj = e.broadcast(e.load(t.cS, {step, jv}));
+                  if (j < 4)
+                    acc.push_back(e.mul(hj, cj));
+                  else
+                    acc[j % 4] = e.fma(hj, cj, acc[j % 4]);
+                }
+                if (!outputs)
+                  return hNext;
+                Value y = acc.empty() ? e.splat(0.0) : acc[0];
+                if (acc.size() == 4)
+                  y = e.add(e.add(acc[0], acc[1]), e.add(acc[2], acc[3]));
+                else
+                  for (size_t k = 1; k < acc.size(); ++k)
+                    y = e.add(y, acc[k]);
+                e.vstore(y, t.yS, {step, zero});
+                return hNext;
+              });
+          if (!outputs) {
+            next.push_back(sum);
+            return next;
+          }
+          // The skip and the gate, again off the recurrence.
+          if (dV || zS) {
+            e.forEach(tl, [&](Value step) {
+              Value y = e.vload(t.yS, {step, zero});
+              if (dV)
+                y = e.fma(dV, e.vload(t.uS, {step, zero}), y);
+              if (zS)
+                y = e.mul(y, e.silu(e.vload(zS, {step, zero})));
+              e.vstore(y, t.yS, {step, zero});
+            });
+          }
+          e.forEach2(t.nc, tl, [&](Value i, Value step) {
+            e.store(e.load(t.yS, {step, i}), out,
+                    {t.bi, e.iadd(t.c0, i), e.iadd(t0, step)});
+          });
+          return next;
+        });
+    if (!outputs)
+      *dtSum = last.pop_back_val();
+    return last;
+  }
+
+  /// Writes the state `h` of tile `t` to the final state, through `t.hS`.
+  void storeFinal(const Tile &t, ValueRange h) {
+    for (int64_t j = 0; j < n; ++j)
+      e.vstore(h[j], t.hS, {e.idx(j), zero});
+    e.forEach(t.nc, [&](Value i) {
+      for (int64_t j = 0; j < n; ++j) {
+        Value jv = e.idx(j);
+        e.store(e.load(t.hS, {jv, i}), fin, {t.bi, e.iadd(t.c0, i), jv});
       }
     });
   }
 
-  b.setInsertionPointAfter(par);
-  auto toTensor = [&](Type type, Value mem) -> Value {
-    return bufferization::ToTensorOp::create(b, loc, type, mem,
-                                             /*restrict=*/true,
-                                             /*writable=*/true);
-  };
-  SmallVector<Value> results{toTensor(op.getOut().getType(), out)};
-  if (fin)
-    results.push_back(toTensor(op.getFinalState().getType(), fin));
-  return results;
+  OpBuilder &b;
+  SelectiveScanOp op;
+  Location loc;
+  VectorEmitter e;
+  int64_t lanes, chunk, n;
+  Value u, delta, a, bMat, cMat, dVec, z, bias, h0, out, fin;
+  Value batch, d, l, perGroup, numTiles, lanesV, chunkV, zero, one;
+  bool blockStaging = false;
+  Value uView, dtView, zView, unitStride;
+};
+
+/// Whether the static sizes of `op` leave the run-time choice of
+/// `chooseSegments` a chance to split: with at least as many tiles as the
+/// threads, or too short a sequence, the split form is not emitted at all.
+bool splitMayPay(SelectiveScanOp op, int64_t lanes, int64_t threads,
+                 int64_t minSegment) {
+  auto type = cast<ShapedType>(op.getU().getType());
+  int64_t fewestTiles = 1;
+  if (!type.isDynamicDim(0))
+    fewestTiles *= type.getDimSize(0);
+  if (!type.isDynamicDim(1))
+    fewestTiles *= llvm::divideCeil(type.getDimSize(1), lanes);
+  if (fewestTiles == 0 || threads / fewestTiles < 2)
+    return false;
+  return type.isDynamicDim(2) || type.getDimSize(2) / minSegment >= 3;
+}
+
+/// Emits the vector scan of `op` at the builder's insertion point and returns
+/// its tensor results: the plain form, the sequence split, or both behind
+/// the run-time choice of `chooseSegments`.
+SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
+                                  int64_t lanes,
+                                  const ScanSplitOptions &options) {
+  ScanLowering scan(b, op, lanes, options.chunk);
+  if (options.segments >= 2) {
+    scan.emitSplit(scan.idx(options.segments));
+  } else if (options.segments == 1 ||
+             !splitMayPay(op, lanes, options.threads, options.minSegment)) {
+    scan.emitPlain();
+  } else {
+    Location loc = op.getLoc();
+    Value segments = scan.chooseSegments(options.threads, options.minSegment);
+    Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                        segments, scan.idx(3));
+    auto ifOp = scf::IfOp::create(b, loc, split, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    scan.emitSplit(segments);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    scan.emitPlain();
+  }
+  return scan.results();
 }
 
 /// Vector scan when every tile lies in one group of B/C; otherwise (decided
 /// at run time when the group count is not the static 1) a copy of the op
 /// without the lanes attribute, for convert-ssm-to-loops.
 struct VectorizeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
-  VectorizeSelectiveScan(MLIRContext *ctx, int64_t chunk)
-      : OpRewritePattern(ctx), chunk(chunk) {}
+  VectorizeSelectiveScan(MLIRContext *ctx, const ScanSplitOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const final {
@@ -541,7 +831,7 @@ struct VectorizeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
     Location loc = op.getLoc();
     auto bType = cast<ShapedType>(op.getB().getType());
     if (!bType.isDynamicDim(1) && bType.getDimSize(1) == 1) {
-      rewriter.replaceOp(op, emitVectorScan(rewriter, op, lanes, chunk));
+      rewriter.replaceOp(op, emitVectorScan(rewriter, op, lanes, options));
       return success();
     }
     // d / g a multiple of the lanes: no tile straddles two groups.
@@ -560,7 +850,7 @@ struct VectorizeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(ifOp.thenBlock());
       scf::YieldOp::create(rewriter, loc,
-                           emitVectorScan(rewriter, op, lanes, chunk));
+                           emitVectorScan(rewriter, op, lanes, options));
       rewriter.setInsertionPointToStart(ifOp.elseBlock());
       Operation *scalar = rewriter.clone(*op);
       scalar->removeAttr(ssmc::kCPULanesAttrName);
@@ -570,7 +860,7 @@ struct VectorizeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
     return success();
   }
 
-  int64_t chunk;
+  ScanSplitOptions options;
 };
 
 struct VectorizeSelectiveScanPass
@@ -582,12 +872,22 @@ struct VectorizeSelectiveScanPass
       getOperation()->emitError("time-chunk must be positive");
       return signalPassFailure();
     }
+    if (threads < 0 || minSegment < 1 || segments < 0) {
+      getOperation()->emitError(
+          "threads and segments must not be negative, min-segment positive");
+      return signalPassFailure();
+    }
+    ScanSplitOptions split;
+    split.chunk = timeChunk;
+    split.threads = threads > 0 ? int64_t(threads) : hostThreads();
+    split.minSegment = minSegment;
+    split.segments = segments;
     unsigned before = 0, after = 0;
     getOperation()->walk([&](SelectiveScanOp op) {
       before += bool(op->getAttr(ssmc::kCPULanesAttrName));
     });
     RewritePatternSet patterns(&getContext());
-    patterns.add<VectorizeSelectiveScan>(&getContext(), timeChunk);
+    patterns.add<VectorizeSelectiveScan>(&getContext(), split);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation()->walk([&](SelectiveScanOp op) {

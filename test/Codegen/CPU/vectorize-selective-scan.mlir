@@ -1,4 +1,8 @@
-// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=16 --ssm-cpu-vectorize-selective-scan=time-chunk=32 --split-input-file %s | FileCheck %s
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=16 --ssm-cpu-vectorize-selective-scan="time-chunk=32 threads=1" --split-input-file %s | FileCheck %s
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=16 --ssm-cpu-vectorize-selective-scan="time-chunk=32 threads=8 min-segment=512" --split-input-file %s | FileCheck %s --check-prefix=SPLIT
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=16 --ssm-cpu-vectorize-selective-scan="time-chunk=32 threads=4" --split-input-file %s | FileCheck %s --check-prefix=NOSPLIT
+// RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=16 --ssm-cpu-vectorize-selective-scan="time-chunk=32 segments=4" --split-input-file %s | FileCheck %s --check-prefix=FIXED
+// RUN: not ssmc-opt --ssm-cpu-vectorize-selective-scan=min-segment=0 %s 2>&1 | FileCheck %s --check-prefix=BADOPT
 // RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=vector-bits=256 --split-input-file %s | FileCheck %s --check-prefix=AVX2
 // RUN: ssmc-opt --ssm-cpu-choose-scan-tiles=lanes=1 --ssm-cpu-vectorize-selective-scan --split-input-file %s | FileCheck %s --check-prefix=SCALAR
 
@@ -9,6 +13,91 @@
 // SCALAR-LABEL: func.func @scan_d37
 // SCALAR:         ssm.selective_scan
 // SCALAR-NOT:     vector.
+
+// BADOPT: error: threads and segments must not be negative, min-segment positive
+
+// The sequence split for 8 threads, chosen at run time: S = min(8 / (b x 3
+// tiles), l / 512 - 1) + 1 segments, split when S >= 3, else the plain form.
+// The only heap buffers are the results and the carry between segments (no
+// (b, d, l, n) buffer). Phase 1, over (batch, tile, segment < S - 1): segment
+// 0 from the initial state with its outputs, keeping its end state; the others
+// from zero without outputs (no read of C), keeping their end states and
+// decays exp2(A log2(e) sum dt). Phase 2, per (batch x tile): the state
+// entering each segment, decay * H + E. Phase 3, over (batch, tile,
+// segment >= 1): each segment from the state entering it, with its outputs,
+// and the final state from the last.
+// SPLIT-LABEL: func.func @scan_d37
+// SPLIT-SAME:    %{{.*}}: tensor<?x1x4x?xf32>, %[[C:[^:]*]]: tensor<?x1x4x?xf32>
+// SPLIT-NOT:     ssm.selective_scan
+// SPLIT:         %[[CM:.*]] = bufferization.to_buffer %[[C]]
+// SPLIT:         %[[OUT:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x37x?xf32>
+// SPLIT:         %[[FIN:.*]] = memref.alloc(%{{.*}}) : memref<?x37x4xf32>
+// SPLIT-NOT:     memref.alloc(
+// SPLIT:         %[[K:.*]] = arith.muli %{{.*}}, %[[C3:.*]] : index
+// SPLIT:         %[[K1:.*]] = arith.maxui %[[K]], %{{.*}} : index
+// SPLIT:         %[[PER:.*]] = arith.divui %[[C8:.*]], %[[K1]] : index
+// SPLIT:         %[[BYLEN:.*]] = arith.divui %{{.*}}, %[[C512:.*]] : index
+// SPLIT:         %[[BYLEN1:.*]] = arith.subi %[[BYLEN]], %{{.*}} : index
+// SPLIT:         %[[P:.*]] = arith.minsi %[[PER]], %[[BYLEN1]] : index
+// SPLIT:         %[[S:.*]] = arith.addi %[[P]], %{{.*}} : index
+// SPLIT:         %[[OK:.*]] = arith.cmpi sge, %[[S]], %{{.*}} : index
+// SPLIT:         scf.if %[[OK]] {
+// SPLIT-NOT:       memref.alloc(
+// SPLIT:           %[[CARRY:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?x2x4x16xf32>
+// SPLIT-NOT:       memref.alloc(
+// SPLIT:           scf.parallel (%[[B1:.*]], %[[T1:.*]], %[[S1:.*]]) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}, %{{.*}})
+// SPLIT:             %[[K2:.*]] = arith.addi %{{.*}}, %[[T1]] : index
+// SPLIT:             %[[FIRST:.*]] = arith.cmpi eq, %[[S1]], %{{.*}} : index
+// SPLIT:             scf.if %[[FIRST]] {
+// SPLIT:               memref.load %[[CM]]
+// SPLIT:               memref.store %{{.*}}, %[[OUT]][
+// SPLIT:               vector.store %{{.*}}, %[[CARRY]][%[[K2]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:             } else {
+// SPLIT-NOT:           memref.load %[[CM]]
+// SPLIT-NOT:           %[[OUT]][
+// SPLIT:               vector.store %{{.*}}, %[[CARRY]][%[[K2]], %[[S1]], %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:               arith.shli %{{.*}} : vector<16xi32>
+// SPLIT:               vector.store %{{.*}}, %[[CARRY]][%[[K2]], %[[S1]], %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:           scf.for %[[K3:.*]] = %{{.*}} to %{{.*}} step
+// SPLIT:             scf.for %[[S2:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// SPLIT:               %[[DECAY:.*]] = vector.load %[[CARRY]][%[[K3]], %[[S2]], %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:               %[[END:.*]] = vector.load %[[CARRY]][%[[K3]], %[[S2]], %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:               %[[H:.*]] = math.fma %[[DECAY]], %{{.*}}, %[[END]] : vector<16xf32>
+// SPLIT:               vector.store %[[H]], %[[CARRY]][%[[K3]], %[[S2]], %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:           scf.parallel (%{{.*}}, %{{.*}}, %[[S3:.*]]) = (%{{.*}}, %{{.*}}, %[[ONE:.*]]) to (%{{.*}}, %{{.*}}, %[[S]])
+// SPLIT:             %[[PREV:.*]] = arith.subi %[[S3]], %[[ONE]] : index
+// SPLIT:             vector.load %[[CARRY]][%{{.*}}, %[[PREV]], %{{.*}}, %{{.*}}, %{{.*}}]
+// SPLIT:             memref.store %{{.*}}, %[[OUT]][
+// SPLIT:             %[[LAST:.*]] = arith.cmpi eq, %[[S3]], %{{.*}} : index
+// SPLIT:             scf.if %[[LAST]] {
+// SPLIT:               memref.store %{{.*}}, %[[FIN]][
+// SPLIT:         } else {
+// SPLIT-NOT:       memref.alloc(
+// SPLIT:           scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}})
+// SPLIT:             memref.store %{{.*}}, %[[OUT]][
+// SPLIT:             memref.store %{{.*}}, %[[FIN]][
+// SPLIT:         return
+
+// With 4 threads, 3 tiles leave no room for a split whatever the batch: the
+// plain form only.
+// NOSPLIT-LABEL: func.func @scan_d37
+// NOSPLIT-NOT:     arith.cmpi sge
+// NOSPLIT-NOT:     memref<?x?x2x4x16xf32>
+// NOSPLIT:         scf.parallel (%{{.*}}, %{{.*}}) =
+// NOSPLIT-NOT:     scf.parallel
+// NOSPLIT:         return
+
+// segments=4: the split form only, into 4 segments (3 tasks per tile in each
+// parallel phase).
+// FIXED-LABEL: func.func @scan_d37
+// FIXED-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// FIXED-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// FIXED-NOT:     arith.cmpi sge
+// FIXED:         memref.alloc(%{{.*}}, %[[C3]]) : memref<?x?x2x4x16xf32>
+// FIXED:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}, %[[C3]])
+// FIXED:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}, %[[C4]])
+// FIXED-NOT:     scf.parallel
+// FIXED:         return
 
 // d = 37 channels in tiles of 16 lanes (3 tiles, the last with 5 channels):
 // an scf.parallel over (batch, tile), chunks of 32 steps of u, delta and z

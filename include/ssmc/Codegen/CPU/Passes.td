@@ -95,10 +95,39 @@ def SSMCPUVectorizeSelectiveScan : Pass<"ssm-cpu-vectorize-selective-scan",
     lanes. Tiles that would straddle two groups of B/C (g > 1 with d / g not
     a multiple of L) take the scalar lowering of convert-ssm-to-loops at
     run time. Ops without the attribute are left alone.
+
+    When batch x tiles cannot fill the threads (batch 1, few channels, a
+    long sequence), the recurrence h_t = a_t * h_{t-1} + b_t is split over
+    S segments of time by its associativity, in three phases over a heap
+    buffer of (batch x tiles, S - 1, 2, n, L) floats: (1) in parallel over
+    (batch, tile, segment < S - 1), segment 0 runs from the initial state
+    with its outputs and keeps its end state, every other one runs from a
+    zero state without outputs and keeps its end state E_s and its decay
+    exp2(A * log2(e) * sum of dt); (2) per (batch, tile), the state entering
+    each segment, H_{s+1} = decay_s * H_s + E_s; (3) in parallel over
+    (batch, tile, segment >= 1), each segment from H_s with its outputs and,
+    from the last, the final state. Segment 0 is about 3/4 of the others'
+    length, as a summary costs about 3/4 of a run with outputs; the work
+    grows by S - 2 summaries per tile. The choice is made at run time
+    (`segments` = 0): an scf.if takes the split with S = min(threads /
+    (batch x tiles), l / min-segment - 1) + 1 when S >= 3, else the plain
+    form, and where the static sizes already rule the split out only the
+    plain form is emitted; `segments` = S >= 2 always splits (for tests), 1
+    never does. The thread count of the runtime's pool is not known to the
+    compiled code, so the choice targets `threads` (0: this host's hardware
+    threads, the pool's default).
   }];
   let options = [
     Option<"timeChunk", "time-chunk", "int64_t", "256",
-           "Time steps staged per chunk">
+           "Time steps staged per chunk">,
+    Option<"threads", "threads", "int64_t", "0",
+           "Threads the sequence split targets (0: this host's hardware "
+           "threads; 1: no split)">,
+    Option<"minSegment", "min-segment", "int64_t", "1024",
+           "Fewest time steps per segment of the run-time split choice">,
+    Option<"segments", "segments", "int64_t", "0",
+           "Sequence segments per (batch, tile) (0: chosen at run time from "
+           "threads and the shapes; 1: never split; S >= 2: always S)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
