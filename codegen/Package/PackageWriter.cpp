@@ -85,8 +85,13 @@ LogicalResult collectEntries(ModuleOp module,
 
 llvm::Error writePackage(llvm::StringRef path,
                          const package::Manifest &manifest,
-                         const std::string &sharedObject) {
-  std::string bytes = package::serialize(manifest, sharedObject);
+                         const std::vector<std::string> &objects) {
+  if (objects.size() != manifest.objects.size())
+    return llvm::createStringError(
+        "cannot write '" + path + "': the manifest describes " +
+        llvm::Twine(manifest.objects.size()) + " objects but " +
+        llvm::Twine(objects.size()) + " were given");
+  std::string bytes = package::serialize(manifest, objects);
   std::string tmp = (path + ".tmp").str();
   {
     std::error_code ec;

@@ -126,12 +126,82 @@ missingCpuFeatures(const std::vector<std::string> &required,
 // Loading
 //===----------------------------------------------------------------------===//
 
-Package::~Package() {
+std::string readPackage(const std::string &path, package::Manifest &manifest,
+                        std::string &payload) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return "cannot open package '" + path + "': " + std::strerror(errno);
+  std::string bytes((std::istreambuf_iterator<char>(file)),
+                    std::istreambuf_iterator<char>());
+  if (file.bad())
+    return "cannot read package '" + path + "'";
+  return package::deserialize(bytes, path, manifest, payload);
+}
+
+std::string checkHost(const package::Object &object, const std::string &path,
+                      const std::vector<std::string> *hostFeatures) {
+  if (object.arch != package::hostArch())
+    return path + ": the package's " + object.target +
+           " object was compiled for " + object.arch + " but this host is " +
+           package::hostArch();
+  std::vector<std::string> missing =
+      missingCpuFeatures(object.cpuFeatures, hostFeatures);
+  if (missing.empty())
+    return "";
+  std::string list;
+  for (const std::string &f : missing)
+    list += (list.empty() ? "" : ", ") + f;
+  return path + ": the package's " + object.target +
+         " object was compiled for CPU '" + object.cpu +
+         "' with features this host lacks: " + list +
+         "; recompile it on this host or with --cpu/--cpu-features";
+}
+
+std::unique_ptr<SharedObject> SharedObject::load(const std::string &bytes,
+                                                 const std::string &what,
+                                                 std::string &error) {
+  std::unique_ptr<SharedObject> so(new SharedObject());
+  so->memfd = memfd_create("ssmc-package", MFD_CLOEXEC);
+  if (so->memfd < 0) {
+    error = what + ": memfd_create failed: " + std::strerror(errno);
+    return nullptr;
+  }
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n =
+        write(so->memfd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      error = what + ": cannot write the shared object to memory: " +
+              std::strerror(errno);
+      return nullptr;
+    }
+    written += static_cast<size_t>(n);
+  }
+  std::string fdPath = "/proc/self/fd/" + std::to_string(so->memfd);
+  so->handle = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!so->handle) {
+    const char *msg = dlerror();
+    error = what +
+            ": cannot load the shared object: " + (msg ? msg : "unknown error");
+    return nullptr;
+  }
+  return so;
+}
+
+SharedObject::~SharedObject() {
   if (handle)
     dlclose(handle);
   if (memfd >= 0)
     close(memfd);
 }
+
+void *SharedObject::symbol(const std::string &name) const {
+  return handle ? dlsym(handle, name.c_str()) : nullptr;
+}
+
+Package::~Package() = default;
 
 const EntrySpec *Package::findEntry(const std::string &name) const {
   for (const EntrySpec &e : info.entries)
@@ -141,88 +211,50 @@ const EntrySpec *Package::findEntry(const std::string &name) const {
 }
 
 void *Package::symbol(const std::string &symbol) const {
-  return handle ? dlsym(handle, symbol.c_str()) : nullptr;
+  return object ? object->symbol(symbol) : nullptr;
 }
 
 std::unique_ptr<Package> Package::load(const std::string &path,
                                        std::string &error,
                                        const LoadOptions &options) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    error = "cannot open package '" + path + "': " + std::strerror(errno);
-    return nullptr;
-  }
-  std::string bytes((std::istreambuf_iterator<char>(file)),
-                    std::istreambuf_iterator<char>());
-  if (file.bad()) {
-    error = "cannot read package '" + path + "'";
-    return nullptr;
-  }
-
-  std::unique_ptr<Package> pkg(new Package());
+  package::Manifest manifest;
   std::string payload;
-  if (std::string err = package::deserialize(bytes, path, pkg->info, payload);
+  if (std::string err = readPackage(path, manifest, payload); !err.empty()) {
+    error = err;
+    return nullptr;
+  }
+  return load(path, manifest, payload, error, options);
+}
+
+std::unique_ptr<Package> Package::load(const std::string &path,
+                                       const package::Manifest &manifest,
+                                       const std::string &payload,
+                                       std::string &error,
+                                       const LoadOptions &options) {
+  const package::Object *cpu = manifest.findObject(package::cpuTarget);
+  if (!cpu) {
+    error = path + ": the package has no cpu object (its objects: " +
+            manifest.targetList() +
+            "); run it on a device it was compiled "
+            "for, or recompile it with --target cpu";
+    return nullptr;
+  }
+  if (std::string err = checkHost(*cpu, path, options.hostFeatures);
       !err.empty()) {
     error = err;
     return nullptr;
   }
-  const package::Manifest &m = pkg->info;
-  if (m.target != "cpu") {
-    error = path + ": package is for target '" + m.target +
-            "', this runtime runs 'cpu' packages";
+  std::unique_ptr<Package> pkg(new Package());
+  pkg->info = manifest;
+  pkg->object = SharedObject::load(package::objectBytes(payload, *cpu),
+                                   path + ": cpu object", error);
+  if (!pkg->object)
     return nullptr;
-  }
-  if (m.arch != package::hostArch()) {
-    error = path + ": package was compiled for " + m.arch +
-            " but this host is " + package::hostArch();
-    return nullptr;
-  }
-  std::vector<std::string> missing =
-      missingCpuFeatures(m.cpuFeatures, options.hostFeatures);
-  if (!missing.empty()) {
-    std::string list;
-    for (const std::string &f : missing)
-      list += (list.empty() ? "" : ", ") + f;
-    error = path + ": package was compiled for CPU '" + m.cpu +
-            "' with features this host lacks: " + list +
-            "; recompile it on this host or with --cpu/--cpu-features";
-    return nullptr;
-  }
-
-  // The payload goes to an anonymous in-memory file, so nothing is left on
-  // disk and no temporary directory has to be writable.
-  pkg->memfd = memfd_create("ssmc-package", MFD_CLOEXEC);
-  if (pkg->memfd < 0) {
-    error = path + ": memfd_create failed: " + std::strerror(errno);
-    return nullptr;
-  }
-  size_t written = 0;
-  while (written < payload.size()) {
-    ssize_t n = write(pkg->memfd, payload.data() + written,
-                      payload.size() - written);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      error = path + ": cannot write the payload to memory: " +
-              std::strerror(errno);
-      return nullptr;
-    }
-    written += static_cast<size_t>(n);
-  }
-  std::string fdPath = "/proc/self/fd/" + std::to_string(pkg->memfd);
-  pkg->handle = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!pkg->handle) {
-    const char *msg = dlerror();
-    error = path + ": cannot load the package's shared object: " +
-            (msg ? msg : "unknown error");
-    return nullptr;
-  }
-  for (const EntrySpec &e : m.entries) {
-    dlerror();
-    void *sym = dlsym(pkg->handle, e.symbol.c_str());
+  for (const EntrySpec &e : manifest.entries) {
+    void *sym = pkg->object->symbol(e.symbol);
     if (!sym) {
       error = path + ": entry '" + e.name + "': symbol '" + e.symbol +
-              "' is missing from the shared object";
+              "' is missing from the cpu object";
       return nullptr;
     }
     pkg->functions.push_back(reinterpret_cast<EntryFn>(sym));
@@ -230,20 +262,16 @@ std::unique_ptr<Package> Package::load(const std::string &path,
   // Packages with parallel loops run them on the runtime's pool; the rest
   // have no such hook.
   using SetParallelFor = void (*)(void (*)(ParallelBody, void *, int64_t));
-  if (void *hook = dlsym(pkg->handle, "ssmc_set_parallel_for"))
+  if (void *hook = pkg->object->symbol("ssmc_set_parallel_for"))
     reinterpret_cast<SetParallelFor>(hook)(&parallelFor);
   return pkg;
 }
 
 //===----------------------------------------------------------------------===//
-// Running
+// Descriptors and checks
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-/// A strided memref descriptor of rank r laid out as the LLVM lowering does:
-/// {ptr allocated, ptr aligned, i64 offset, i64 sizes[r], i64 strides[r]}.
-constexpr size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
 /// Frees the result buffers of one call exactly once, also on early return.
 struct ResultBuffers {
@@ -259,9 +287,8 @@ struct ResultBuffers {
 
 } // namespace
 
-std::vector<int64_t>
-contiguousDescriptor(const void *data,
-                     const std::vector<int64_t> &shape) {
+std::vector<int64_t> contiguousDescriptor(const void *data,
+                                          const std::vector<int64_t> &shape) {
   size_t rank = shape.size();
   std::vector<int64_t> desc(descriptorWords(rank), 0);
   std::memcpy(&desc[0], &data, sizeof(void *));
@@ -275,25 +302,104 @@ contiguousDescriptor(const void *data,
   return desc;
 }
 
-std::string Package::run(const std::string &name,
-                         const std::vector<HostTensor> &inputs,
-                         std::vector<HostTensor> &outputs) const {
-  const EntrySpec *entry = findEntry(name);
-  if (!entry) {
-    std::string names;
-    for (const EntrySpec &e : info.entries)
-      names += (names.empty() ? "" : ", ") + e.name;
-    return "no entry '" + name + "' in the package; its entries are: " +
-           (names.empty() ? "(none)" : names);
+int64_t MemRefView::numElements() const {
+  int64_t n = 1;
+  for (int64_t s : shape)
+    n *= s;
+  return n;
+}
+
+bool MemRefView::isContiguous() const {
+  int64_t want = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] != 1 && strides[d] != want)
+      return false;
+    want *= shape[d];
   }
-  EntryFn fn = functions[static_cast<size_t>(entry - info.entries.data())];
-  std::string prefix = "entry '" + name + "': ";
-  if (inputs.size() != entry->arguments.size())
-    return prefix + "expected " + std::to_string(entry->arguments.size()) +
+  return true;
+}
+
+void MemRefView::span(int64_t &first, int64_t &last) const {
+  first = last = 0;
+  if (numElements() == 0)
+    return;
+  first = last = offset;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    int64_t reach = (shape[d] - 1) * strides[d];
+    (reach < 0 ? first : last) += reach;
+  }
+}
+
+std::string readResults(const EntrySpec &entry, const int64_t *words,
+                        std::vector<MemRefView> &views) {
+  std::vector<MemRefView> out;
+  const int64_t *cursor = words;
+  for (size_t i = 0; i < entry.results.size(); ++i) {
+    const TensorSpec &spec = entry.results[i];
+    size_t rank = spec.shape.size();
+    MemRefView view;
+    std::memcpy(&view.allocated, &cursor[0], sizeof(void *));
+    std::memcpy(&view.aligned, &cursor[1], sizeof(void *));
+    view.offset = cursor[2];
+    view.shape.assign(cursor + 3, cursor + 3 + rank);
+    view.strides.assign(cursor + 3 + rank, cursor + 3 + 2 * rank);
+    cursor += descriptorWords(rank);
+    out.push_back(std::move(view));
+  }
+  // Every view is decoded before any check, so that callers can free every
+  // buffer even when a check fails.
+  views = out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const TensorSpec &spec = entry.results[i];
+    const MemRefView &view = out[i];
+    for (size_t d = 0; d < view.shape.size(); ++d)
+      if (view.shape[d] < 0 ||
+          (spec.shape[d] >= 0 && view.shape[d] != spec.shape[d]))
+        return "entry '" + entry.name + "': result " + std::to_string(i) +
+               " has shape " + package::shapeString(view.shape) +
+               " but the manifest says " + package::shapeString(spec.shape);
+    if (view.numElements() > 0 && !view.aligned)
+      return "entry '" + entry.name + "': result " + std::to_string(i) +
+             " has no data";
+  }
+  return "";
+}
+
+void gatherStrided(const uint8_t *base, const MemRefView &view,
+                   int64_t elemSize, uint8_t *out) {
+  int64_t n = view.numElements();
+  if (n <= 0)
+    return;
+  if (view.isContiguous()) {
+    std::memcpy(out, base + view.offset * elemSize,
+                static_cast<size_t>(n * elemSize));
+    return;
+  }
+  size_t rank = view.shape.size();
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t at = view.offset;
+    for (size_t d = 0; d < rank; ++d)
+      at += index[d] * view.strides[d];
+    std::memcpy(out + k * elemSize, base + at * elemSize,
+                static_cast<size_t>(elemSize));
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < view.shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+std::string checkInputs(const EntrySpec &entry,
+                        const std::vector<TensorSpec> &inputs) {
+  std::string prefix = "entry '" + entry.name + "': ";
+  if (inputs.size() != entry.arguments.size())
+    return prefix + "expected " + std::to_string(entry.arguments.size()) +
            " inputs, got " + std::to_string(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const TensorSpec &want = entry->arguments[i];
-    const HostTensor &got = inputs[i];
+    const TensorSpec &want = entry.arguments[i];
+    const TensorSpec &got = inputs[i];
     std::string at = prefix + "input " + std::to_string(i) + ": ";
     if (got.dtype != want.dtype)
       return at + "expected dtype " + package::dtypeName(want.dtype) +
@@ -308,13 +414,47 @@ std::string Package::run(const std::string &name,
           (want.shape[d] >= 0 && got.shape[d] != want.shape[d]))
         return at + "expected shape " + package::shapeString(want.shape) +
                ", got " + package::shapeString(got.shape);
-    if (static_cast<int64_t>(got.data.size()) !=
-        got.numElements() * package::dtypeSize(got.dtype))
-      return at + "holds " + std::to_string(got.data.size()) +
-             " bytes but shape " + package::shapeString(got.shape) +
-             " of " + package::dtypeName(got.dtype) + " needs " +
-             std::to_string(got.numElements() *
-                            package::dtypeSize(got.dtype));
+  }
+  return "";
+}
+
+std::string noEntryMessage(const package::Manifest &manifest,
+                           const std::string &name) {
+  std::string names;
+  for (const EntrySpec &e : manifest.entries)
+    names += (names.empty() ? "" : ", ") + e.name;
+  return "no entry '" + name + "' in the package; its entries are: " +
+         (names.empty() ? "(none)" : names);
+}
+
+std::vector<TensorSpec> tensorTypes(const std::vector<HostTensor> &tensors) {
+  std::vector<TensorSpec> types;
+  for (const HostTensor &t : tensors)
+    types.push_back({t.dtype, t.shape});
+  return types;
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+std::string Package::run(const std::string &name,
+                         const std::vector<HostTensor> &inputs,
+                         std::vector<HostTensor> &outputs) const {
+  const EntrySpec *entry = findEntry(name);
+  if (!entry)
+    return noEntryMessage(info, name);
+  EntryFn fn = functions[static_cast<size_t>(entry - info.entries.data())];
+  if (std::string err = checkInputs(*entry, tensorTypes(inputs)); !err.empty())
+    return err;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const HostTensor &got = inputs[i];
+    int64_t need = got.numElements() * package::dtypeSize(got.dtype);
+    if (static_cast<int64_t>(got.data.size()) != need)
+      return "entry '" + name + "': input " + std::to_string(i) + ": holds " +
+             std::to_string(got.data.size()) + " bytes but shape " +
+             package::shapeString(got.shape) + " of " +
+             package::dtypeName(got.dtype) + " needs " + std::to_string(need);
   }
 
   // Argument descriptors with contiguous row-major strides. The entry only
@@ -333,63 +473,19 @@ std::string Package::run(const std::string &name,
 
   fn(argv.data());
 
+  std::vector<MemRefView> views;
+  std::string err = readResults(*entry, resultDescs.data(), views);
   ResultBuffers buffers;
-  const int64_t *cursor = resultDescs.data();
-  for (size_t i = 0; i < entry->results.size(); ++i) {
-    void *allocated;
-    std::memcpy(&allocated, &cursor[0], sizeof(void *));
-    if (allocated)
-      buffers.pointers.push_back(allocated);
-    cursor += descriptorWords(entry->results[i].shape.size());
-  }
+  for (const MemRefView &view : views)
+    if (view.allocated)
+      buffers.pointers.push_back(view.allocated);
+  if (!err.empty())
+    return err;
   std::vector<HostTensor> results;
-  cursor = resultDescs.data();
-  for (size_t i = 0; i < entry->results.size(); ++i) {
-    const TensorSpec &spec = entry->results[i];
-    size_t rank = spec.shape.size();
-    const uint8_t *aligned;
-    std::memcpy(&aligned, &cursor[1], sizeof(void *));
-    int64_t offset = cursor[2];
-    std::vector<int64_t> shape(cursor + 3, cursor + 3 + rank);
-    const int64_t *strides = cursor + 3 + rank;
-    cursor += descriptorWords(rank);
-    for (size_t d = 0; d < rank; ++d)
-      if (shape[d] < 0 || (spec.shape[d] >= 0 && shape[d] != spec.shape[d]))
-        return prefix + "result " + std::to_string(i) + " has shape " +
-               package::shapeString(shape) + " but the manifest says " +
-               package::shapeString(spec.shape);
-    HostTensor out(spec.dtype, shape);
-    int64_t n = out.numElements();
-    int64_t elem = package::dtypeSize(spec.dtype);
-    if (n > 0 && !aligned)
-      return prefix + "result " + std::to_string(i) + " has no data";
-    // Row-major contiguous results (every fresh buffer) in one copy; others
-    // element by element, following the strides.
-    bool contiguous = true;
-    for (int64_t d = static_cast<int64_t>(rank) - 1, want = 1; d >= 0; --d) {
-      if (shape[d] != 1 && strides[d] != want)
-        contiguous = false;
-      want *= shape[d];
-    }
-    if (contiguous && n > 0) {
-      std::memcpy(out.data.data(), aligned + offset * elem,
-                  static_cast<size_t>(n * elem));
-      results.push_back(std::move(out));
-      continue;
-    }
-    std::vector<int64_t> index(rank, 0);
-    for (int64_t k = 0; k < n; ++k) {
-      int64_t at = offset;
-      for (size_t d = 0; d < rank; ++d)
-        at += index[d] * strides[d];
-      std::memcpy(out.data.data() + k * elem, aligned + at * elem,
-                  static_cast<size_t>(elem));
-      for (size_t d = rank; d-- > 0;) {
-        if (++index[d] < shape[d])
-          break;
-        index[d] = 0;
-      }
-    }
+  for (size_t i = 0; i < views.size(); ++i) {
+    HostTensor out(entry->results[i].dtype, views[i].shape);
+    gatherStrided(static_cast<const uint8_t *>(views[i].aligned), views[i],
+                  package::dtypeSize(out.dtype), out.data.data());
     results.push_back(std::move(out));
   }
   outputs = std::move(results);

@@ -1,8 +1,9 @@
 //===- PackageFormat.cpp - reading and writing .ssmpkg bytes --------------===//
 
-#include "ssmc/runtime/Package.h"
 #include "ssmc/runtime/Json.h"
+#include "ssmc/runtime/Package.h"
 
+#include <cassert>
 #include <cstring>
 
 namespace ssmc {
@@ -136,6 +137,13 @@ void putU64(std::string &out, uint64_t v) {
   for (int i = 0; i < 8; ++i)
     out += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
+/// Why a package of an older format version is rejected, and what to do.
+std::string olderVersionAdvice() {
+  return "the package was written by an older ssmc; recompile it with this "
+         "ssmc, whose runtime reads format version " +
+         std::to_string(formatVersion);
+}
+
 uint64_t getLE(const std::string &bytes, size_t at, int n) {
   uint64_t v = 0;
   for (int i = n - 1; i >= 0; --i)
@@ -149,13 +157,6 @@ std::string writeManifest(const Manifest &m) {
   json::Value root = json::Value::object();
   root.set("ssmc_version", m.ssmcVersion);
   root.set("format_version", static_cast<int64_t>(m.formatVersion));
-  root.set("target", m.target);
-  root.set("arch", m.arch);
-  root.set("cpu", m.cpu);
-  json::Value features = json::Value::array();
-  for (const std::string &f : m.cpuFeatures)
-    features.push(f);
-  root.set("cpu_features", std::move(features));
   json::Value entries = json::Value::array();
   for (const EntrySpec &e : m.entries) {
     json::Value entry = json::Value::object();
@@ -171,8 +172,89 @@ std::string writeManifest(const Manifest &m) {
     entries.push(std::move(entry));
   }
   root.set("entries", std::move(entries));
+  json::Value objects = json::Value::array();
+  for (const Object &o : m.objects) {
+    json::Value object = json::Value::object();
+    object.set("target", o.target);
+    object.set("arch", o.arch);
+    // cpu objects always say what they need of the CPU; cuda objects only
+    // when the compiler recorded it.
+    if (o.target == cpuTarget || !o.cpu.empty())
+      object.set("cpu", o.cpu);
+    if (o.target == cpuTarget || !o.cpuFeatures.empty()) {
+      json::Value features = json::Value::array();
+      for (const std::string &f : o.cpuFeatures)
+        features.push(f);
+      object.set("cpu_features", std::move(features));
+    }
+    if (o.target == cudaTarget || !o.gpuArch.empty())
+      object.set("gpu_arch", o.gpuArch);
+    object.set("offset", static_cast<int64_t>(o.offset));
+    object.set("size", static_cast<int64_t>(o.size));
+    objects.push(std::move(object));
+  }
+  root.set("objects", std::move(objects));
   return json::write(root, 2) + "\n";
 }
+
+namespace {
+
+/// "object 1 (cuda)" for messages.
+std::string objectName(size_t i, const Object &o) {
+  return "object " + std::to_string(i) + " (" + o.target + ")";
+}
+
+std::string parseObject(const json::Value &v, const std::string &at,
+                        Object &o) {
+  if (!v.isObject())
+    return at + ": not an object";
+  if (std::string err = parseString(v, "target", at, o.target); !err.empty())
+    return err;
+  if (o.target != cpuTarget && o.target != cudaTarget)
+    return at + ": unknown target \"" + o.target +
+           "\" (known targets: cpu, cuda)";
+  if (std::string err = parseString(v, "arch", at, o.arch); !err.empty())
+    return err;
+  bool cpu = o.target == cpuTarget;
+  if (cpu || v.find("cpu"))
+    if (std::string err = parseString(v, "cpu", at, o.cpu); !err.empty())
+      return err;
+  if (const json::Value *features = v.find("cpu_features")) {
+    if (!features->isArray())
+      return at + ": member \"cpu_features\" is not an array";
+    for (const json::Value &f : features->getArray()) {
+      if (!f.isString())
+        return at + ": \"cpu_features\" must hold strings";
+      o.cpuFeatures.push_back(f.getString());
+    }
+  } else if (cpu) {
+    return at + ": member \"cpu_features\" is missing or not an array";
+  }
+  if (!cpu) {
+    if (std::string err = parseString(v, "gpu_arch", at, o.gpuArch);
+        !err.empty())
+      return err;
+    int major, minor;
+    bool specific;
+    if (!parseGpuArch(o.gpuArch, major, minor, specific))
+      return at + ": malformed \"gpu_arch\" \"" + o.gpuArch +
+             "\" (expected sm_XY, e.g. sm_90)";
+  }
+  for (auto [key, field] :
+       {std::pair<const char *, uint64_t *>{"offset", &o.offset},
+        {"size", &o.size}}) {
+    const json::Value *n = v.find(key);
+    if (!n || !n->isInteger() || n->getInteger() < 0)
+      return at + ": member \"" + key +
+             "\" is missing or not a non-negative integer";
+    *field = static_cast<uint64_t>(n->getInteger());
+  }
+  if (o.size == 0)
+    return at + ": size is 0 (an object is a whole shared object)";
+  return "";
+}
+
+} // namespace
 
 std::string parseManifest(const std::string &text, Manifest &out) {
   json::Value root;
@@ -188,25 +270,15 @@ std::string parseManifest(const std::string &text, Manifest &out) {
   const json::Value *version = root.find("format_version");
   if (!version || !version->isInteger())
     return "manifest: member \"format_version\" is missing or not an integer";
+  if (version->getInteger() < formatVersion)
+    return "manifest has format version " +
+           std::to_string(version->getInteger()) + " (" + olderVersionAdvice() +
+           ")";
   if (version->getInteger() != formatVersion)
     return "manifest has format version " +
            std::to_string(version->getInteger()) + ", expected " +
            std::to_string(formatVersion);
   m.formatVersion = formatVersion;
-  for (auto [key, field] :
-       {std::pair<const char *, std::string *>{"target", &m.target},
-        {"arch", &m.arch},
-        {"cpu", &m.cpu}})
-    if (std::string err = parseString(root, key, where, *field); !err.empty())
-      return err;
-  const json::Value *features = root.find("cpu_features");
-  if (!features || !features->isArray())
-    return "manifest: member \"cpu_features\" is missing or not an array";
-  for (const json::Value &f : features->getArray()) {
-    if (!f.isString())
-      return "manifest: \"cpu_features\" must hold strings";
-    m.cpuFeatures.push_back(f.getString());
-  }
   const json::Value *entries = root.find("entries");
   if (!entries || !entries->isArray())
     return "manifest: member \"entries\" is missing or not an array";
@@ -232,11 +304,73 @@ std::string parseManifest(const std::string &text, Manifest &out) {
         return at + ": duplicate entry name \"" + entry.name + "\"";
     m.entries.push_back(std::move(entry));
   }
+  const json::Value *objects = root.find("objects");
+  if (!objects || !objects->isArray())
+    return "manifest: member \"objects\" is missing or not an array";
+  if (objects->getArray().empty())
+    return "manifest: the package has no object";
+  for (size_t i = 0; i < objects->getArray().size(); ++i) {
+    Object o;
+    if (std::string err =
+            parseObject(objects->getArray()[i],
+                        "manifest objects[" + std::to_string(i) + "]", o);
+        !err.empty())
+      return err;
+    for (size_t j = 0; j < m.objects.size(); ++j) {
+      const Object &other = m.objects[j];
+      if (other.target == o.target)
+        return "manifest: " + objectName(j, other) + " and " +
+               objectName(i, o) + " are for the same target";
+      // [a, a + n) and [b, b + k) overlap when each starts before the other
+      // ends; written without sums, which could wrap.
+      if (o.offset < other.offset ? other.offset - o.offset < o.size
+                                  : o.offset - other.offset < other.size)
+        return "manifest: " + objectName(j, other) + " (bytes " +
+               std::to_string(other.offset) + "+" + std::to_string(other.size) +
+               ") and " + objectName(i, o) + " (bytes " +
+               std::to_string(o.offset) + "+" + std::to_string(o.size) +
+               ") overlap";
+    }
+    m.objects.push_back(std::move(o));
+  }
   out = std::move(m);
   return "";
 }
 
-std::string serialize(const Manifest &manifest, const std::string &payload) {
+const Object *Manifest::findObject(const std::string &target) const {
+  for (const Object &o : objects)
+    if (o.target == target)
+      return &o;
+  return nullptr;
+}
+
+std::string Manifest::targetList() const {
+  std::string list;
+  for (const Object &o : objects)
+    list += (list.empty() ? "" : ", ") + o.target;
+  return list.empty() ? "none" : list;
+}
+
+bool parseGpuArch(const std::string &gpuArch, int &major, int &minor,
+                  bool &archSpecific) {
+  if (gpuArch.size() < 5 || gpuArch.compare(0, 3, "sm_") != 0)
+    return false;
+  std::string digits = gpuArch.substr(3);
+  archSpecific = digits.back() == 'a';
+  if (archSpecific)
+    digits.pop_back();
+  if (digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  int number = std::stoi(digits);
+  if (number < 10)
+    return false;
+  major = number / 10;
+  minor = number % 10;
+  return true;
+}
+
+std::string serializeRaw(const Manifest &manifest, const std::string &payload) {
   std::string json = writeManifest(manifest);
   std::string out(magic, sizeof(magic));
   putU32(out, formatVersion);
@@ -246,6 +380,19 @@ std::string serialize(const Manifest &manifest, const std::string &payload) {
   out += json;
   out += payload;
   return out;
+}
+
+std::string serialize(Manifest manifest,
+                      const std::vector<std::string> &objects) {
+  assert(manifest.objects.size() == objects.size() &&
+         "one byte string per manifest object");
+  std::string payload;
+  for (size_t i = 0; i < objects.size() && i < manifest.objects.size(); ++i) {
+    manifest.objects[i].offset = payload.size();
+    manifest.objects[i].size = objects[i].size();
+    payload += objects[i];
+  }
+  return serializeRaw(manifest, payload);
 }
 
 std::string deserialize(const std::string &bytes, const std::string &name,
@@ -261,6 +408,9 @@ std::string deserialize(const std::string &bytes, const std::string &name,
   uint32_t flags = static_cast<uint32_t>(getLE(bytes, 12, 4));
   uint64_t manifestSize = getLE(bytes, 16, 8);
   uint64_t payloadSize = getLE(bytes, 24, 8);
+  if (version < formatVersion)
+    return name + ": package format version " + std::to_string(version) + " (" +
+           olderVersionAdvice() + ")";
   if (version != formatVersion)
     return name + ": package format version " + std::to_string(version) +
            " is not supported (this runtime reads version " +
@@ -284,9 +434,23 @@ std::string deserialize(const std::string &bytes, const std::string &name,
   std::string json = bytes.substr(headerSize, manifestSize);
   if (std::string err = parseManifest(json, m); !err.empty())
     return name + ": " + err;
+  for (size_t i = 0; i < m.objects.size(); ++i) {
+    const Object &o = m.objects[i];
+    if (o.offset > payloadSize || o.size > payloadSize - o.offset)
+      return name + ": " + objectName(i, o) + " (bytes " +
+             std::to_string(o.offset) + "+" + std::to_string(o.size) +
+             ") runs past the end of the payload (" +
+             std::to_string(payloadSize) + " bytes)";
+  }
   manifest = std::move(m);
   payload = bytes.substr(headerSize + manifestSize, payloadSize);
   return "";
+}
+
+std::string objectBytes(const std::string &payload, const Object &object) {
+  if (object.offset > payload.size())
+    return "";
+  return payload.substr(object.offset, object.size);
 }
 
 } // namespace package

@@ -28,9 +28,7 @@
 // RUN: od -A n -c -N 8 %t/f.ssmpkg | FileCheck %s --check-prefix=MAGIC
 // MAGIC: S   S   M   C   P   K   G  \0
 // RUN: strings %t/f.ssmpkg | FileCheck %s --check-prefix=MANIFEST
-// MANIFEST: "format_version": 1,
-// MANIFEST-NEXT: "target": "cpu",
-// MANIFEST: "cpu": "{{.+}}",
+// MANIFEST: "format_version": 2,
 // MANIFEST: "name": "axpy",
 // MANIFEST-NEXT: "symbol": "ssmc_entry_axpy",
 // MANIFEST: "dtype": "f32",
@@ -42,6 +40,10 @@
 // MANIFEST-NEXT: -1,
 // MANIFEST-NEXT: 4
 // MANIFEST-NOT: "name": "helper"
+// MANIFEST: "objects": [
+// MANIFEST: "target": "cpu",
+// MANIFEST-NEXT: "arch": "{{.+}}",
+// MANIFEST-NEXT: "cpu": "{{.+}}",
 
 // RUN: ssmc compile %s --cpu=x86-64 -o %t/generic.ssmpkg
 // RUN: strings %t/generic.ssmpkg | FileCheck %s --check-prefix=GENERIC

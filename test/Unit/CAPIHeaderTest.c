@@ -15,3 +15,17 @@ int ssmcCAPIHeaderCompilesAsC(const char *path) {
   ssmc_package_free(package);
   return status;
 }
+
+/* The device choice of the C API. */
+int ssmcCAPIDeviceCompilesAsC(const char *path) {
+  ssmc_package *package = ssmc_package_load_for_device(path, "cuda");
+  int onCpu;
+  if (!package)
+    return 1;
+  onCpu = ssmc_package_device(package)[0] == 'c' &&
+          ssmc_package_device(package)[1] == 'p';
+  if (ssmc_package_notice(package)[0] != '\0')
+    onCpu = 2;
+  ssmc_package_free(package);
+  return onCpu;
+}

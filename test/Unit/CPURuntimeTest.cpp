@@ -62,8 +62,11 @@ void ssmc_entry_transpose_scale(void **argv) {
 
 package::Manifest manifest() {
   package::Manifest m;
-  m.arch = package::hostArch();
-  m.cpu = "generic";
+  package::Object cpu;
+  cpu.target = package::cpuTarget;
+  cpu.arch = package::hostArch();
+  cpu.cpu = "generic";
+  m.objects.push_back(cpu);
   package::EntrySpec e;
   e.name = "transpose_scale";
   e.symbol = "ssmc_entry_transpose_scale";
@@ -88,7 +91,7 @@ protected:
                       std::istreambuf_iterator<char>());
     path = tmp + "/e.ssmpkg";
     std::ofstream(path, std::ios::binary)
-        << package::serialize(manifest(), bytes);
+        << package::serialize(manifest(), {bytes});
   }
   void TearDown() override {
     for (const char *f : {"/e.c", "/e.so", "/e.ssmpkg", "/missing.ssmpkg"})
@@ -174,11 +177,11 @@ TEST_F(CPURuntimeTest, ResolvesEverySymbol) {
   std::string payload;
   ASSERT_EQ(package::deserialize(bytes, path, old, payload), "");
   std::string other = tmp + "/missing.ssmpkg";
-  std::ofstream(other, std::ios::binary) << package::serialize(m, payload);
+  std::ofstream(other, std::ios::binary) << package::serialize(m, {payload});
   std::string error;
   EXPECT_EQ(runtime::Package::load(other, error), nullptr);
   EXPECT_NE(error.find("entry 'transpose_scale': symbol 'ssmc_entry_missing' "
-                       "is missing from the shared object"),
+                       "is missing from the cpu object"),
             std::string::npos)
       << error;
 }

@@ -452,10 +452,13 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
     failFn(llvm::toString(so.takeError()));
     return failure();
   }
-  manifest.arch = ssmc::package::hostArch();
-  manifest.cpu = (*machine)->getTargetCPU().str();
-  manifest.cpuFeatures = ssmc::enabledFeatures(**machine);
-  out.text = ssmc::package::serialize(manifest, *so);
+  ssmc::package::Object cpuObject;
+  cpuObject.target = ssmc::package::cpuTarget;
+  cpuObject.arch = ssmc::package::hostArch();
+  cpuObject.cpu = (*machine)->getTargetCPU().str();
+  cpuObject.cpuFeatures = ssmc::enabledFeatures(**machine);
+  manifest.objects.push_back(std::move(cpuObject));
+  out.text = ssmc::package::serialize(manifest, {*so});
   return success();
 }
 

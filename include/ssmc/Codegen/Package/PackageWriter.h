@@ -28,12 +28,14 @@ mlir::FailureOr<package::EntrySpec> entrySpecFor(mlir::func::FuncOp func);
 mlir::LogicalResult collectEntries(mlir::ModuleOp module,
                                    std::vector<package::EntrySpec> &entries);
 
-/// Writes the package made of \p manifest and \p sharedObject to \p path,
-/// through a temporary file renamed into place, so that \p path is never
-/// left half-written.
+/// Writes the package made of \p manifest and \p objects to \p path:
+/// objects[i] holds the bytes of the shared object that manifest.objects[i]
+/// describes (target, arch, CPU or GPU), whose offset and size are filled in
+/// here. Writes a temporary file and renames it into place, so that \p path
+/// is never left half-written.
 llvm::Error writePackage(llvm::StringRef path,
                          const package::Manifest &manifest,
-                         const std::string &sharedObject);
+                         const std::vector<std::string> &objects);
 
 } // namespace ssmc
 

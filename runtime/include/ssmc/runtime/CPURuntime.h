@@ -1,9 +1,11 @@
 //===- CPURuntime.h - loading and running CPU packages ---------*- C++ -*-===//
 //
-// The C++ API of the CPU runtime: load a .ssmpkg (see Package.h), check it
-// against the host, and run its entries on host tensors. Plain C++17 over
-// libc and libdl; no MLIR or LLVM. Errors are returned as messages, never
-// thrown, and nothing here exits the process.
+// The C++ API of the CPU runtime: load the cpu object of a .ssmpkg (see
+// Package.h), check it against the host, and run its entries on host tensors;
+// and the pieces the CUDA runtime (CUDARuntime.h) shares with it: loading a
+// shared object from memory, checking inputs, reading result descriptors.
+// Plain C++17 over libc and libdl; no MLIR or LLVM. Errors are returned as
+// messages, never thrown, and nothing here exits the process.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,20 +50,103 @@ std::vector<std::string>
 missingCpuFeatures(const std::vector<std::string> &required,
                    const std::vector<std::string> *hostFeatures = nullptr);
 
-/// A loaded package: its manifest, the shared object, the entry functions.
 /// The strided memref descriptor of a contiguous row-major buffer, as the
 /// entry ABI takes it: {allocated, aligned, offset = 0, sizes, strides}, one
 /// int64_t word each (pointers stored bit for bit).
 std::vector<int64_t> contiguousDescriptor(const void *data,
                                           const std::vector<int64_t> &shape);
 
+/// The int64_t words of a rank-\p rank descriptor.
+constexpr size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
+
+/// One result descriptor as an entry wrote it: a strided view (offset and
+/// strides in elements) of the buffer at `aligned`, allocated at `allocated`.
+struct MemRefView {
+  void *allocated = nullptr;
+  void *aligned = nullptr;
+  int64_t offset = 0;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides;
+
+  int64_t numElements() const;
+  /// Whether the elements are row-major and dense (sizes-1 dims ignored).
+  bool isContiguous() const;
+  /// The elements [first, last] the view touches relative to `aligned`
+  /// (both 0 when it is empty).
+  void span(int64_t &first, int64_t &last) const;
+};
+
+/// Decodes the result descriptors that entry \p entry wrote one after
+/// another at \p words, checking each shape against the manifest; "" or a
+/// message naming the entry and the result.
+std::string readResults(const package::EntrySpec &entry, const int64_t *words,
+                        std::vector<MemRefView> &views);
+
+/// Copies the elements of \p view, \p elemSize bytes each, in row-major order
+/// to \p out, reading them at \p base (the host address of `aligned`).
+void gatherStrided(const uint8_t *base, const MemRefView &view,
+                   int64_t elemSize, uint8_t *out);
+
+/// Checks inputs of the given dtypes and concrete shapes against the
+/// arguments of \p entry (count, dtype, rank, sizes); "" or a message such as
+/// "entry 'f': input 0: expected shape (?, 3), got (2, 4)".
+std::string checkInputs(const package::EntrySpec &entry,
+                        const std::vector<package::TensorSpec> &inputs);
+
+/// The message for a missing entry: "no entry 'g' in the package; its
+/// entries are: f, h".
+std::string noEntryMessage(const package::Manifest &manifest,
+                           const std::string &name);
+
+/// Reads the package file at \p path and splits it into its manifest and
+/// payload (package::deserialize); "" or a message naming the file.
+std::string readPackage(const std::string &path, package::Manifest &manifest,
+                        std::string &payload);
+
+/// Checks the host side of \p object of package \p path: the architecture,
+/// and the CPU features it was compiled with (\p hostFeatures overrides
+/// detection as in LoadOptions); "" or a message.
+std::string checkHost(const package::Object &object, const std::string &path,
+                      const std::vector<std::string> *hostFeatures = nullptr);
+
+/// A shared object loaded from memory: its bytes are written to an anonymous
+/// in-memory file (memfd), so nothing is left on disk and no directory has
+/// to be writable, and dlopen'ed from there; unloaded on destruction.
+class SharedObject {
+public:
+  /// Loads \p bytes; on failure returns null and sets \p error, which starts
+  /// with \p what (e.g. "p.ssmpkg: cpu object").
+  static std::unique_ptr<SharedObject>
+  load(const std::string &bytes, const std::string &what, std::string &error);
+  ~SharedObject();
+  SharedObject(const SharedObject &) = delete;
+  SharedObject &operator=(const SharedObject &) = delete;
+
+  /// The address of \p name, or null.
+  void *symbol(const std::string &name) const;
+
+private:
+  SharedObject() = default;
+  void *handle = nullptr;
+  int memfd = -1;
+};
+
+/// A package loaded for the CPU: its manifest, its cpu object, the entry
+/// functions.
 class Package {
 public:
   /// Loads the package at \p path: checks magic, version, sizes, manifest,
-  /// target, architecture and CPU features against the host, loads the
-  /// payload from an in-memory file and resolves every entry. On failure
+  /// the cpu object's architecture and CPU features against the host, loads
+  /// the cpu object from memory and resolves every entry. On failure
   /// returns null and sets \p error.
   static std::unique_ptr<Package> load(const std::string &path,
+                                       std::string &error,
+                                       const LoadOptions &options = {});
+  /// As above for a package already read (readPackage); \p path names it in
+  /// messages.
+  static std::unique_ptr<Package> load(const std::string &path,
+                                       const package::Manifest &manifest,
+                                       const std::string &payload,
                                        std::string &error,
                                        const LoadOptions &options = {});
   ~Package();
@@ -75,7 +160,7 @@ public:
   /// The entry called \p name, or null.
   const package::EntrySpec *findEntry(const std::string &name) const;
 
-  /// The address of `symbol` in the package's shared object, or null; e.g.
+  /// The address of `symbol` in the package's cpu object, or null; e.g.
   /// an entry's `void ssmc_entry_NAME(void **argv)` for callers that build
   /// the descriptors themselves (bench/ssmc_bench.cpp).
   void *symbol(const std::string &symbol) const;
@@ -92,9 +177,12 @@ private:
   using EntryFn = void (*)(void **);
   package::Manifest info;
   std::vector<EntryFn> functions;
-  void *handle = nullptr;
-  int memfd = -1;
+  std::unique_ptr<SharedObject> object;
 };
+
+/// The dtypes and shapes of \p tensors, for checkInputs().
+std::vector<package::TensorSpec>
+tensorTypes(const std::vector<HostTensor> &tensors);
 
 } // namespace runtime
 } // namespace ssmc

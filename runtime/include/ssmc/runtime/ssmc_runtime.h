@@ -1,8 +1,10 @@
-/*===- ssmc_runtime.h - the C API of the ssmc CPU runtime ----------*- C -*-===
+/*===- ssmc_runtime.h - the C API of the ssmc runtime -------------*- C -*-===
  *
- * Load a .ssmpkg package and run its entries on dense row-major tensors.
- * Every function that can fail returns NULL or a nonzero status and leaves a
- * message for ssmc_last_error() (per thread). Nothing here exits the process.
+ * Load a .ssmpkg package for the CPU or a CUDA GPU and run its entries on
+ * dense row-major tensors in host memory (for a GPU the runtime copies them
+ * to the device and back). Every function that can fail returns NULL or a
+ * nonzero status and leaves a message for ssmc_last_error() (per thread).
+ * Nothing here exits the process.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -40,8 +42,26 @@ typedef struct ssmc_tensor {
 
 typedef struct ssmc_package ssmc_package;
 
-/** Loads and checks the package at `path`; NULL on failure. */
+/** Loads and checks the package at `path` for the CPU; NULL on failure.
+ * The same as ssmc_package_load_for_device(path, "cpu"). */
 ssmc_package *ssmc_package_load(const char *path);
+
+/** Loads and checks the package at `path` for `device`: "cpu" (also when
+ * NULL) or "cuda" (CUDA device 0; $SSMC_CUDA_DRIVER names the driver library
+ * when libcuda.so.1 is not the one). With "cuda" on a host where CUDA cannot
+ * be used at all (no driver, cuInit fails, no device) the package's cpu
+ * object runs instead, and ssmc_package_notice() says why; a package without
+ * a cpu object then fails to load. NULL on failure. */
+ssmc_package *ssmc_package_load_for_device(const char *path,
+                                           const char *device);
+
+/** "cpu" or "cuda": where the entries of `package` run (valid while it is
+ * loaded). */
+const char *ssmc_package_device(const ssmc_package *package);
+
+/** Why a package loaded for "cuda" runs on the CPU, for the caller to print
+ * once; "" when nothing fell back. Valid while the package is loaded. */
+const char *ssmc_package_notice(const ssmc_package *package);
 
 /** Unloads a package (NULL is allowed). */
 void ssmc_package_free(ssmc_package *package);

@@ -1,16 +1,16 @@
-//===- CAPI.cpp - the C API of the CPU runtime over the C++ one -----------===//
+//===- CAPI.cpp - the C API of the runtime over the C++ one ---------------===//
 
+#include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/ssmc_runtime.h"
-#include "ssmc/runtime/CPURuntime.h"
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 using namespace ssmc::runtime;
 
 struct ssmc_package {
-  std::unique_ptr<Package> impl;
+  std::unique_ptr<DevicePackage> impl;
 };
 
 namespace {
@@ -39,18 +39,35 @@ static_assert(static_cast<int>(DType::F32) == SSMC_DTYPE_F32 &&
 extern "C" {
 
 ssmc_package *ssmc_package_load(const char *path) {
+  return ssmc_package_load_for_device(path, "cpu");
+}
+
+ssmc_package *ssmc_package_load_for_device(const char *path,
+                                           const char *device) {
   if (!path) {
     setError("ssmc_package_load: path is NULL");
     return nullptr;
   }
+  DeviceOptions options;
+  if (device)
+    options.device = device;
   std::string error;
-  std::unique_ptr<Package> impl = Package::load(path, error);
+  std::unique_ptr<DevicePackage> impl =
+      DevicePackage::load(path, error, options);
   if (!impl) {
     setError(error);
     return nullptr;
   }
   lastError.clear();
   return new ssmc_package{std::move(impl)};
+}
+
+const char *ssmc_package_device(const ssmc_package *package) {
+  return package ? package->impl->device().c_str() : nullptr;
+}
+
+const char *ssmc_package_notice(const ssmc_package *package) {
+  return package ? package->impl->notice().c_str() : "";
 }
 
 void ssmc_package_free(ssmc_package *package) { delete package; }
@@ -74,15 +91,14 @@ int ssmc_package_run(const ssmc_package *package, const char *entry,
   const auto *spec = package->impl->findEntry(entry);
   if (spec && spec->results.size() != num_outputs)
     return setError("entry '" + std::string(entry) + "': expected " +
-                    std::to_string(spec->results.size()) +
-                    " outputs, got " + std::to_string(num_outputs));
+                    std::to_string(spec->results.size()) + " outputs, got " +
+                    std::to_string(num_outputs));
   std::vector<HostTensor> in;
   for (size_t i = 0; i < num_inputs; ++i) {
     const ssmc_tensor &t = inputs[i];
     if (t.rank < 0 || t.rank > SSMC_MAX_RANK ||
         static_cast<unsigned>(t.dtype) > SSMC_DTYPE_I64)
-      return setError("input " + std::to_string(i) +
-                      ": bad rank or dtype");
+      return setError("input " + std::to_string(i) + ": bad rank or dtype");
     for (int32_t d = 0; d < t.rank; ++d)
       if (t.shape[d] < 0)
         return setError("input " + std::to_string(i) +
