@@ -128,13 +128,6 @@ struct Case {
   std::vector<Tensor> reference;  // float64 results
 };
 
-std::string dimsString(std::initializer_list<int64_t> dims) {
-  std::string s;
-  for (int64_t d : dims)
-    s += (s.empty() ? "" : "x") + std::to_string(d);
-  return s;
-}
-
 Case scanCase(Rng &rng, int64_t b, int64_t d, int64_t l, int64_t g, bool bf16,
               bool withReference) {
   const int64_t n = 16;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (the device tool), from the repository root, over
 # what bench/gpu/build.sh put in gpu-carry/: the GPU check (f32 and bf16 at odd
-# shapes), compute-sanitizer memcheck and racecheck on the small checks, and
-# the benchmark at the shapes of ANCHORS.md; results and logs under $OUT.
+# shapes), the benchmark at the shapes of ANCHORS.md, then compute-sanitizer
+# memcheck and racecheck on the small checks; results and logs under $OUT.
 # Usage: bash bench/gpu/run_device.sh [check|sanitize|bench|all] (default all)
 set -uo pipefail
 what="${1:-all}"
@@ -17,6 +17,11 @@ if [ "$what" = all ] || [ "$what" = check ]; then
   echo "== check"
   "$bin" "$pkg" --check --json "$out/check.json" 2>&1 | tee "$out/check.log" || status=1
 fi
+if [ "$what" = all ] || [ "$what" = bench ]; then
+  echo "== bench"
+  "$bin" "$pkg" --bench --json "$out/bench.json" 2>&1 | tee "$out/bench.log" || status=1
+  python3 bench/gpu/plot.py "$out/bench.json" "$out/bench.png" || true
+fi
 if [ "$what" = all ] || [ "$what" = sanitize ]; then
   for tool in memcheck racecheck; do
     echo "== compute-sanitizer --tool $tool (small checks)"
@@ -26,10 +31,5 @@ if [ "$what" = all ] || [ "$what" = sanitize ]; then
     tail -n 3 "$out/sanitize-$tool.log"
     [ $rc -eq 0 ] || { echo "sanitizer $tool: exit $rc"; status=1; }
   done
-fi
-if [ "$what" = all ] || [ "$what" = bench ]; then
-  echo "== bench"
-  "$bin" "$pkg" --bench --json "$out/bench.json" 2>&1 | tee "$out/bench.log" || status=1
-  python3 bench/gpu/plot.py "$out/bench.json" "$out/bench.png" || true
 fi
 exit $status

@@ -19,6 +19,7 @@
 #include "ssmc/Dialect/SSM/Transforms/Passes.h"
 #include "ssmc/InitAll.h"
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/Npy.h"
 #include "ssmc/Codegen/CPU/Pipeline.h"
 #include "ssmc/Codegen/GPU/CUDAObject.h"
@@ -115,7 +116,10 @@ static cl::opt<bool> runBf16(
              "tolerance of --compare-reference becomes 1e-2"),
     cl::sub(evalCmd), cl::cat(evalCategory));
 static cl::opt<std::string> targetName(
-    "target", cl::desc("Where to run: reference (the default) or cpu"),
+    "target",
+    cl::desc("Where to run: reference (the default), cpu, or cuda[:sm_XX] "
+             "(compiled for the GPU; run on the CPU, with one message, where "
+             "no GPU or driver is)"),
     cl::init("reference"), cl::sub(evalCmd), cl::cat(evalCategory));
 static cl::opt<std::string> packageFile(
     "package",
@@ -387,6 +391,9 @@ OwningOpRef<ModuleOp> parseFile(const std::string &path,
 struct CompileOutput {
   std::string text;
   bool binary = false;
+  /// For Emit::Package: the manifest and the objects' bytes in its order.
+  ssmc::package::Manifest manifest;
+  std::vector<std::string> objects;
 };
 
 ssmc::HostTargetOptions hostOptions() {
@@ -459,6 +466,47 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
   cpuObject.cpuFeatures = ssmc::enabledFeatures(**machine);
   manifest.objects.push_back(std::move(cpuObject));
   out.text = ssmc::package::serialize(manifest, {*so});
+  out.manifest = std::move(manifest);
+  out.objects = {std::move(*so)};
+  return success();
+}
+
+/// The host CPU of cuda objects: their host code only launches kernels, and
+/// it must run on whatever x86-64 drives the GPU.
+ssmc::HostTargetOptions cudaHostOptions() {
+  ssmc::HostTargetOptions options;
+  options.cpu = "x86-64";
+  options.features = "";
+  return options;
+}
+
+/// Compiles \p module into the bytes of a package with a cpu object and a
+/// cuda object for \p gpu (the cpu object is where a machine without a GPU
+/// runs it).
+LogicalResult compileCUDAPackage(ModuleOp module,
+                                 const ssmc::GPUPipelineOptions &gpu,
+                                 std::string &bytes,
+                                 int (*failFn)(const llvm::Twine &)) {
+  OwningOpRef<ModuleOp> forCPU = module.clone();
+  CompileOutput cpuOut;
+  if (failed(compileModule(*forCPU, Emit::Package, cpuOut, failFn)))
+    return failure();
+  llvm::Expected<std::string> so = ssmc::compileForCUDA(
+      module, ssmc::CUDAStage::SharedObject, gpu, cudaHostOptions());
+  if (!so) {
+    failFn(llvm::toString(so.takeError()));
+    return failure();
+  }
+  ssmc::package::Object cudaObject;
+  cudaObject.target = ssmc::package::cudaTarget;
+  cudaObject.arch = ssmc::package::hostArch();
+  cudaObject.cpu = "x86-64";
+  cudaObject.gpuArch = gpu.chip;
+  ssmc::package::Manifest manifest = cpuOut.manifest;
+  manifest.objects.push_back(std::move(cudaObject));
+  std::vector<std::string> objects = std::move(cpuOut.objects);
+  objects.push_back(std::move(*so));
+  bytes = ssmc::package::serialize(manifest, objects);
   return success();
 }
 
@@ -494,9 +542,6 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
 
 /// `ssmc compile --target cuda`: the stages up to the cuda object.
 int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
-  if (emitKind == Emit::Package)
-    return failCompile("--target cuda packages are not written yet; use "
-                       "--emit=gpu, llvm-dialect, ptx, llvm or obj");
   DialectRegistry registry;
   registerCompilerDialects(registry);
   ssmc::registerGPUCompilerExtensions(registry);
@@ -515,6 +560,9 @@ int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
   if (emitKind == Emit::MLIR) {
     llvm::raw_string_ostream os(text);
     module->print(os);
+  } else if (emitKind == Emit::Package) {
+    if (failed(compileCUDAPackage(*module, gpu, text, failCompile)))
+      return 1;
   } else {
     ssmc::CUDAStage stage = ssmc::CUDAStage::Kernels;
     switch (emitKind) {
@@ -535,12 +583,12 @@ int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
       break;
     }
     llvm::Expected<std::string> out =
-        ssmc::compileForCUDA(*module, stage, gpu, hostOptions());
+        ssmc::compileForCUDA(*module, stage, gpu, cudaHostOptions());
     if (!out)
       return failCompile(llvm::toString(out.takeError()));
     text = std::move(*out);
   }
-  bool binary = emitKind == Emit::Obj;
+  bool binary = emitKind == Emit::Obj || emitKind == Emit::Package;
   std::error_code ec;
   auto file = std::make_unique<llvm::ToolOutputFile>(
       compileOutput, ec,
@@ -811,15 +859,22 @@ Tensor fromHost(const HostTensor &h) {
 //===----------------------------------------------------------------------===//
 
 int runEval() {
-  bool cpu = targetName == "cpu";
+  // `cpu` below means "a compiled target": the CPU, or CUDA (which runs on
+  // the CPU, with one message, where no GPU is).
+  ssmc::GPUPipelineOptions gpu;
+  std::string targetError;
+  bool cuda = parseCudaTarget(targetName, gpu, targetError);
+  if (!targetError.empty())
+    return fail(targetError);
+  bool cpu = targetName == "cpu" || cuda;
   if (targetName != "reference" && !cpu)
     return fail("unknown --target '" + targetName +
-                "'; allowed targets: reference, cpu");
+                "'; allowed targets: reference, cpu, cuda, cuda:sm_XX");
   bool usePackage = !packageFile.empty();
   if (usePackage && !cpu)
-    return fail("--package needs --target cpu");
+    return fail("--package needs --target cpu or cuda");
   if (compareReference && !cpu)
-    return fail("--compare-reference needs --target cpu");
+    return fail("--compare-reference needs --target cpu or cuda");
   if (evalFile.empty() && !usePackage)
     return fail("no input file; usage: ssmc eval FILE.mlir --entry NAME "
                 "--output PREFIX ...");
@@ -839,14 +894,16 @@ int runEval() {
   if (compareUndecomposed && !decompose)
     return fail("--compare-undecomposed needs --decompose");
   if (runBf16 && (!cpu || usePackage))
-    return fail("--bf16 compiles the function for --target cpu (not with "
-                "--package: a package's entry types are fixed)");
+    return fail("--bf16 compiles the function for --target cpu or cuda (not "
+                "with --package: a package's entry types are fixed)");
   if (cpu && (decompose || exact))
     return fail("--decompose and --exact only apply to --target reference");
 
   DialectRegistry registry;
   if (cpu) {
     registerCompilerDialects(registry);
+    if (cuda)
+      ssmc::registerGPUCompilerExtensions(registry);
   } else {
     registry.insert<arith::ArithDialect, func::FuncDialect,
                     linalg::LinalgDialect, math::MathDialect,
@@ -880,13 +937,24 @@ int runEval() {
   }
 
   // A prebuilt package is loaded (and checked against the host) first.
-  std::unique_ptr<ssmc::runtime::Package> package;
+  std::unique_ptr<ssmc::runtime::DevicePackage> package;
   const ssmc::package::EntrySpec *entry = nullptr;
+  ssmc::runtime::DeviceOptions deviceOptions;
+  deviceOptions.device =
+      cuda ? ssmc::package::cudaTarget : ssmc::package::cpuTarget;
+  // Loads a package for the target, printing the CPU fallback notice.
+  auto loadPackage = [&](const std::string &path, std::string &error) {
+    auto loaded =
+        ssmc::runtime::DevicePackage::load(path, error, deviceOptions);
+    if (loaded && !loaded->notice().empty())
+      llvm::errs() << "ssmc eval: " << loaded->notice() << "\n";
+    return loaded;
+  };
   Signature sig;
   sig.name = entryName;
   if (usePackage) {
     std::string error;
-    package = ssmc::runtime::Package::load(packageFile, error);
+    package = loadPackage(packageFile, error);
     if (!package)
       return fail(error);
     entry = package->findEntry(entryName);
@@ -968,7 +1036,8 @@ int runEval() {
       // Compile in-process into a temporary package and load that, so that
       // eval runs exactly what `ssmc compile` writes.
       CompileOutput out;
-      if (failed(compileModule(*module, Emit::Package, out, fail)))
+      if (cuda ? failed(compileCUDAPackage(*module, gpu, out.text, fail))
+               : failed(compileModule(*module, Emit::Package, out, fail)))
         return 1;
       int fd;
       if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
@@ -981,7 +1050,7 @@ int runEval() {
       if (os.has_error())
         return fail("cannot write the temporary package '" + tmpPath + "'");
       std::string error;
-      package = ssmc::runtime::Package::load(tmpPath.str().str(), error);
+      package = loadPackage(tmpPath.str().str(), error);
       if (!package)
         return fail(error);
       entry = package->findEntry(entryName);
