@@ -325,7 +325,9 @@ int runChecks(Device &dev, uint64_t seed, bool small, FILE *json) {
     cases.push_back(convCase(rng, 2, 37, 1025, true, bf16, true));
     cases.push_back(step2Case(rng, 1, 3, 5, 128, 1, bf16, true));
     cases.push_back(step2Case(rng, 3, 8, 64, 128, 2, bf16, true));
-    cases.push_back(step2Case(rng, 2, 4, 17, 48, 1, bf16, true));
+    Case any = step2Case(rng, 2, 4, 17, 48, 1, bf16, true);
+    any.op = "step2any";
+    cases.push_back(any);
     cases.push_back(step1Case(rng, 1, 37, 1, bf16, true));
     cases.push_back(step1Case(rng, 3, 300, 3, bf16, true));
     cases.push_back(ssdCase(rng, 1, 1, 3, 1, bf16, true));

@@ -25,7 +25,16 @@ func.func @conv_f32_cache(%x: tensor<?x?x?xf32>, %w: tensor<?x4xf32>, %b: tensor
       -> (tensor<?x?x?xf32>, tensor<?x?x3xf32>)
   return %y, %ns : tensor<?x?x?xf32>, tensor<?x?x3xf32>
 }
-func.func @step2_f32(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xf32>, %dt: tensor<?x?xf32>,
+func.func @step2_f32(%st: tensor<?x?x?x128xf32>, %x: tensor<?x?x?xf32>, %dt: tensor<?x?xf32>,
+    %A: tensor<?xf32>, %B: tensor<?x?x128xf32>, %C: tensor<?x?x128xf32>, %D: tensor<?xf32>,
+    %z: tensor<?x?x?xf32>, %db: tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x?x128xf32>) {
+  %y, %n = ssm.state_update %st, %x, %dt, %A, %B, %C D(%D) z(%z) dt_bias(%db) dt_softplus
+      : (tensor<?x?x?x128xf32>, tensor<?x?x?xf32>, tensor<?x?xf32>, tensor<?xf32>,
+         tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?xf32>, tensor<?x?x?xf32>,
+         tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x?x128xf32>)
+  return %y, %n : tensor<?x?x?xf32>, tensor<?x?x?x128xf32>
+}
+func.func @step2any_f32(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xf32>, %dt: tensor<?x?xf32>,
     %A: tensor<?xf32>, %B: tensor<?x?x?xf32>, %C: tensor<?x?x?xf32>, %D: tensor<?xf32>,
     %z: tensor<?x?x?xf32>, %db: tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x?x?xf32>) {
   %y, %n = ssm.state_update %st, %x, %dt, %A, %B, %C D(%D) z(%z) dt_bias(%db) dt_softplus
@@ -67,7 +76,16 @@ func.func @conv_bf16_cache(%x: tensor<?x?x?xbf16>, %w: tensor<?x4xf32>, %b: tens
       -> (tensor<?x?x?xbf16>, tensor<?x?x3xbf16>)
   return %y, %ns : tensor<?x?x?xbf16>, tensor<?x?x3xbf16>
 }
-func.func @step2_bf16(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xbf16>, %dt: tensor<?x?xbf16>,
+func.func @step2_bf16(%st: tensor<?x?x?x128xf32>, %x: tensor<?x?x?xbf16>, %dt: tensor<?x?xbf16>,
+    %A: tensor<?xf32>, %B: tensor<?x?x128xbf16>, %C: tensor<?x?x128xbf16>, %D: tensor<?xf32>,
+    %z: tensor<?x?x?xbf16>, %db: tensor<?xf32>) -> (tensor<?x?x?xbf16>, tensor<?x?x?x128xf32>) {
+  %y, %n = ssm.state_update %st, %x, %dt, %A, %B, %C D(%D) z(%z) dt_bias(%db) dt_softplus
+      : (tensor<?x?x?x128xf32>, tensor<?x?x?xbf16>, tensor<?x?xbf16>, tensor<?xf32>,
+         tensor<?x?x128xbf16>, tensor<?x?x128xbf16>, tensor<?xf32>, tensor<?x?x?xbf16>,
+         tensor<?xf32>) -> (tensor<?x?x?xbf16>, tensor<?x?x?x128xf32>)
+  return %y, %n : tensor<?x?x?xbf16>, tensor<?x?x?x128xf32>
+}
+func.func @step2any_bf16(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xbf16>, %dt: tensor<?x?xbf16>,
     %A: tensor<?xf32>, %B: tensor<?x?x?xbf16>, %C: tensor<?x?x?xbf16>, %D: tensor<?xf32>,
     %z: tensor<?x?x?xbf16>, %db: tensor<?xf32>) -> (tensor<?x?x?xbf16>, tensor<?x?x?x?xf32>) {
   %y, %n = ssm.state_update %st, %x, %dt, %A, %B, %C D(%D) z(%z) dt_bias(%db) dt_softplus

@@ -116,21 +116,54 @@ LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
     for (int64_t j = 0; j < k; ++j)
       weights.push_back(e.loadF32(w, {c, e.idx(j)}));
     Value b0 = bias ? e.loadF32(bias, {c}) : e.f(0.0);
-    // window[i] = x[t - (k - 1) + i] for the current t.
-    SmallVector<Value> window;
-    for (int64_t i = 0; i < k - 1; ++i)
-      window.push_back(input(t0, i - (k - 1)));
-    for (int64_t s = 0; s < steps; ++s) {
-      Value t = e.iadd(t0, e.idx(s));
-      window.push_back(input(t0, s));
-      Value acc = b0;
-      for (int64_t j = 0; j < k; ++j)
-        acc = e.fma(weights[j], window[j], acc);
-      if (silu)
-        acc = e.silu(acc);
-      e.ifThen(e.icmp(arith::CmpIPredicate::ult, t, len),
-               [&] { e.storeAs(acc, y, {bi, c, t}, yElt); });
-      window.erase(window.begin());
+    // A run of `steps` inside the sequence, past the first k - 1 steps, in
+    // a row whose length is a multiple of `steps` (so aligned): one vector
+    // load and one vector store, no bounds checks. Anything else element by
+    // element with them.
+    Value full = e.andi(
+        e.andi(e.icmp(arith::CmpIPredicate::uge, t0, e.idx(k - 1)),
+               e.icmp(arith::CmpIPredicate::ule, e.iadd(t0, e.idx(steps)),
+                      len)),
+        e.icmp(arith::CmpIPredicate::eq, e.irem(len, e.idx(steps)), zero));
+    auto convolve = [&](SmallVector<Value> window, ArrayRef<Value> run,
+                        function_ref<void(int64_t, Value)> emit) {
+      for (int64_t s = 0; s < steps; ++s) {
+        window.push_back(run[s]);
+        Value acc = b0;
+        for (int64_t j = 0; j < k; ++j)
+          acc = e.fma(weights[j], window[j], acc);
+        if (silu)
+          acc = e.silu(acc);
+        emit(s, acc);
+        window.erase(window.begin());
+      }
+    };
+    auto ifFull = scf::IfOp::create(rewriter, loc, full, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard g(rewriter);
+      rewriter.setInsertionPoint(ifFull.thenBlock()->getTerminator());
+      SmallVector<Value> window;
+      for (int64_t i = 0; i < k - 1; ++i)
+        window.push_back(
+            e.loadF32(x, {bi, c, e.isub(t0, e.idx(k - 1 - i))}));
+      SmallVector<Value> run = e.loadVecF32(x, {bi, c, t0}, steps);
+      SmallVector<Value> outs;
+      convolve(window, run, [&](int64_t, Value v) { outs.push_back(v); });
+      e.storeVecAs(outs, y, {bi, c, t0}, yElt);
+
+      rewriter.setInsertionPoint(ifFull.elseBlock()->getTerminator());
+      // window[i] = x[t - (k - 1) + i] for the current t.
+      SmallVector<Value> slow;
+      for (int64_t i = 0; i < k - 1; ++i)
+        slow.push_back(input(t0, i - (k - 1)));
+      SmallVector<Value> slowRun;
+      for (int64_t s = 0; s < steps; ++s)
+        slowRun.push_back(input(t0, s));
+      convolve(slow, slowRun, [&](int64_t s, Value v) {
+        Value t = e.iadd(t0, e.idx(s));
+        e.ifThen(e.icmp(arith::CmpIPredicate::ult, t, len),
+                 [&] { e.storeAs(v, y, {bi, c, t}, yElt); });
+      });
     }
     if (newCache) {
       // Slot i holds the input at step len - (k - 1) + i.

@@ -39,6 +39,8 @@ namespace {
 
 /// Steps per vector access of the staging and the output stores.
 constexpr int64_t kVec = 4;
+/// Steps of the recurrence unrolled into straight-line code.
+constexpr int64_t kUnroll = 4;
 
 /// The static shared-memory tiles of one scan kernel and its launch sizes.
 struct ScanPlan {
@@ -94,6 +96,8 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
     attributions.push_back(tileType(lc, bcCols));
   if (useZ)
     attributions.push_back(tileType(rows, lc + 1));
+  if (outputs)
+    attributions.push_back(tileType(rows, lc + 1));
 
   Value one = e.idx(1);
   auto launch = gpu::LaunchOp::create(
@@ -107,6 +111,7 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   Value uS = smem[0], dtS = smem[1], bS = smem[2];
   Value cS = outputs ? Value(smem[3]) : Value();
   Value zS = useZ ? Value(smem[4]) : Value();
+  Value yS = outputs ? Value(smem[useZ ? 5 : 4]) : Value();
 
   Value tile = launch.getBlockIds().x, bi = launch.getBlockIds().y,
         seg = launch.getBlockIds().z, tid = launch.getThreadIds().x;
@@ -122,8 +127,27 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   SmallVector<Value> a2;
   for (int64_t j = 0; j < n; ++j)
     a2.push_back(e.mul(e.loadF32(o.a, {cc, e.idx(j)}), e.f(kLog2E)));
-  Value bias = o.bias ? e.loadF32(o.bias, {cc}) : Value();
-  Value dSkip = outputs && o.d ? e.loadF32(o.d, {cc}) : Value();
+  // dt of channel `ch` (any row of the tile, clamped to the last channel):
+  // bias and softplus, applied while staging so that the recurrence only
+  // reads it (its dependence chains would otherwise serialise the steps).
+  auto processDt = [&](Value dt, Value ch) -> Value {
+    Value chc = e.imin(ch, e.isub(o.dim, one));
+    if (o.bias)
+      dt = e.add(dt, e.loadF32(o.bias, {chc}));
+    if (o.softplus)
+      dt = e.softplus(dt);
+    return dt;
+  };
+  // The output of channel `ch` from the raw y: the D skip and the silu gate,
+  // applied while writing the chunk out (off the recurrence too).
+  auto finish = [&](Value y, Value uv, Value zv, Value ch) -> Value {
+    Value chc = e.imin(ch, e.isub(o.dim, one));
+    if (o.d)
+      y = e.fma(e.loadF32(o.d, {chc}), uv, y);
+    if (zv)
+      y = e.mul(y, e.silu(zv));
+    return y;
+  };
 
   // The segment's steps [segStart, segEnd).
   Value segStart = e.imul(seg, segLen);
@@ -180,15 +204,16 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
             Value row = e.idiv(v, perRow);
             Value col = e.imul(e.irem(v, perRow), e.idx(kVec));
             Value ch = e.iadd(c0, row), t = e.iadd(t0, col);
-            auto stage = [&](Value src, Value dst) {
+            auto stage = [&](Value src, Value dst, bool isDt) {
               SmallVector<Value> vals = e.loadVecF32(src, {bi, ch, t}, kVec);
               for (int64_t i = 0; i < kVec; ++i)
-                e.store(vals[i], dst, {row, e.iadd(col, e.idx(i))});
+                e.store(isDt ? processDt(vals[i], ch) : vals[i], dst,
+                        {row, e.iadd(col, e.idx(i))});
             };
-            stage(o.u, uS);
-            stage(o.delta, dtS);
+            stage(o.u, uS, false);
+            stage(o.delta, dtS, true);
             if (zS)
-              stage(o.z, zS);
+              stage(o.z, zS, false);
           });
           // B and C: n rows of lc steps.
           Value bcVecs = e.idx(n * lc / kVec);
@@ -224,13 +249,14 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
           Value ok = e.andi(e.icmp(arith::CmpIPredicate::ult, ch, o.dim),
                             e.icmp(arith::CmpIPredicate::ult, col, tl));
           Value t = e.iadd(t0, col);
-          auto stage = [&](Value src, Value dst) {
-            e.store(e.guardedLoadF32(ok, src, {bi, ch, t}), dst, {row, col});
+          auto stage = [&](Value src, Value dst, bool isDt) {
+            Value v = e.guardedLoadF32(ok, src, {bi, ch, t});
+            e.store(isDt ? processDt(v, ch) : v, dst, {row, col});
           };
-          stage(o.u, uS);
-          stage(o.delta, dtS);
+          stage(o.u, uS, false);
+          stage(o.delta, dtS, true);
           if (zS)
-            stage(o.z, zS);
+            stage(o.z, zS, false);
         });
         // B and C: n x lc elements, coalesced along time.
         Value bcCount = e.idx(n * lc);
@@ -251,42 +277,56 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
         }
         gpu::BarrierOp::create(b, loc);
 
-        // 2. The recurrence over the chunk.
-        SmallVector<Value> next = e.loop(
-            e.idx(0), tl, one, carried, [&](Value t, ValueRange st) {
-              Value dt = e.load(dtS, {tid, t});
-              if (bias)
-                dt = e.add(dt, bias);
-              if (o.softplus)
-                dt = e.softplus(dt);
-              Value uv = e.load(uS, {tid, t});
-              Value dtu = e.mul(dt, uv);
-              SmallVector<Value> bv = e.loadRow(bS, t, n, vec4);
-              SmallVector<Value> cv;
-              if (outputs)
-                cv = e.loadRow(cS, t, n, vec4);
-              SmallVector<Value> hn;
-              Value y = zeroF;
-              for (int64_t j = 0; j < n; ++j) {
-                // The first polyExps decays on the FMA pipes, the rest on
-                // the special-function unit: the two run in parallel.
-                Value arg = e.mul(dt, a2[j]);
-                Value decay =
-                    j < plan.polyExps ? e.exp2Poly(arg) : e.exp2(arg);
-                Value hj = e.fma(decay, st[j], e.mul(dtu, bv[j]));
-                hn.push_back(hj);
-                if (outputs)
-                  y = e.fma(cv[j], hj, y);
-              }
-              if (outputs) {
-                if (dSkip)
-                  y = e.fma(dSkip, uv, y);
-                if (zS)
-                  y = e.mul(y, e.silu(e.load(zS, {tid, t})));
-                e.store(y, uS, {tid, t});
-              }
-              hn.push_back(e.add(st[n], dt));
-              return hn;
+        // 2. The recurrence over the chunk: one step of it, then kUnroll
+        // steps at a time (straight-line code, so that the next steps'
+        // loads and decays, which do not depend on the state, are issued
+        // while this step's updates complete) and the remaining steps one
+        // by one.
+        auto step = [&](Value t, ArrayRef<Value> st) {
+          Value dt = e.load(dtS, {tid, t});
+          Value uv = e.load(uS, {tid, t});
+          Value dtu = e.mul(dt, uv);
+          SmallVector<Value> bv = e.loadRow(bS, t, n, vec4);
+          SmallVector<Value> cv;
+          if (outputs)
+            cv = e.loadRow(cS, t, n, vec4);
+          // y in four partial sums: a short dependence chain.
+          SmallVector<Value> hn, acc;
+          for (int64_t j = 0; j < n; ++j) {
+            // The first polyExps decays on the FMA pipes, the rest on the
+            // special-function unit: the two run in parallel.
+            Value arg = e.mul(dt, a2[j]);
+            Value decay = j < plan.polyExps ? e.exp2Poly(arg) : e.exp2(arg);
+            Value hj = e.fma(decay, st[j], e.mul(dtu, bv[j]));
+            hn.push_back(hj);
+            if (!outputs)
+              continue;
+            if (j < 4)
+              acc.push_back(e.mul(cv[j], hj));
+            else
+              acc[j % 4] = e.fma(cv[j], hj, acc[j % 4]);
+          }
+          if (outputs) {
+            Value y = zeroF;
+            for (Value part : acc)
+              y = e.add(y, part);
+            e.store(y, yS, {tid, t});
+          }
+          hn.push_back(e.add(st[n], dt));
+          return hn;
+        };
+        Value unrollV = e.idx(kUnroll);
+        Value mainEnd = e.imul(e.idiv(tl, unrollV), unrollV);
+        SmallVector<Value> mid = e.loop(
+            e.idx(0), mainEnd, unrollV, carried, [&](Value t, ValueRange st) {
+              SmallVector<Value> cur(st.begin(), st.end());
+              for (int64_t i = 0; i < kUnroll; ++i)
+                cur = step(e.iadd(t, e.idx(i)), cur);
+              return cur;
+            });
+        SmallVector<Value> next =
+            e.loop(mainEnd, tl, one, mid, [&](Value t, ValueRange st) {
+              return step(t, SmallVector<Value>(st.begin(), st.end()));
             });
         gpu::BarrierOp::create(b, loc);
 
@@ -303,8 +343,14 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
               Value row = e.idiv(v, perRow);
               Value col = e.imul(e.irem(v, perRow), e.idx(kVec));
               SmallVector<Value> vals;
-              for (int64_t i = 0; i < kVec; ++i)
-                vals.push_back(e.load(uS, {row, e.iadd(col, e.idx(i))}));
+              Value ch = e.iadd(c0, row);
+              for (int64_t i = 0; i < kVec; ++i) {
+                Value ci = e.iadd(col, e.idx(i));
+                vals.push_back(finish(e.load(yS, {row, ci}),
+                                      e.load(uS, {row, ci}),
+                                      zS ? e.load(zS, {row, ci}) : Value(),
+                                      ch));
+              }
               e.storeVecAs(vals, out, {bi, e.iadd(c0, row), e.iadd(t0, col)},
                            o.outElt);
             });
@@ -316,8 +362,9 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
             Value ok = e.andi(e.icmp(arith::CmpIPredicate::ult, ch, o.dim),
                               e.icmp(arith::CmpIPredicate::ult, col, tl));
             e.ifThen(ok, [&] {
-              e.storeAs(e.load(uS, {row, col}), out, {bi, ch, e.iadd(t0, col)},
-                        o.outElt);
+              Value y = finish(e.load(yS, {row, col}), e.load(uS, {row, col}),
+                               zS ? e.load(zS, {row, col}) : Value(), ch);
+              e.storeAs(y, out, {bi, ch, e.iadd(t0, col)}, o.outElt);
             });
           });
           }

@@ -119,9 +119,60 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     bool dPerChannel =
         dBuf && cast<MemRefType>(dBuf.getType()).getRank() == 2;
     Value dHead = dBuf && !dPerChannel ? e.loadF32(dBuf, {hh}) : Value();
+    Value p0 = e.iadd(e.imul(bx, rowsPerBlock), e.imul(warp, e.idx(rows)));
+    // The row's output from the warp's sum: the D skip and the gate.
+    auto finishRow = [&](Value sum, Value xv, Value pi) {
+      Value out = sum;
+      if (dBuf) {
+        Value d = dPerChannel ? e.loadF32(dBuf, {hh, pi}) : dHead;
+        out = e.fma(d, xv, out);
+      }
+      if (z)
+        out = e.mul(out, e.silu(e.loadF32(z, {bi, hh, pi})));
+      e.storeAs(out, y, {bi, hh, pi}, yElt);
+    };
+    auto nStatic = stateType.isDynamicDim(3)
+                       ? std::optional<int64_t>()
+                       : std::optional<int64_t>(stateType.getDimSize(3));
+    int64_t perLane = nStatic ? *nStatic / kWarp : 0;
+    if (nStatic && *nStatic % kWarp == 0 && (perLane == 1 || perLane == 2 ||
+                                            perLane == 4)) {
+      // Lane `lane` owns the perLane consecutive n indices from lane *
+      // perLane: rows of the state move as one vector per lane (whole lines
+      // per warp), all rows' loads issued before their arithmetic.
+      Value col = e.imul(lane, e.idx(perLane));
+      SmallVector<Value> bv = e.loadVecF32(bMat, {bi, gi, col}, perLane);
+      SmallVector<Value> cv = e.loadVecF32(cMat, {bi, gi, col}, perLane);
+      SmallVector<Value> pis, oks, xs;
+      SmallVector<SmallVector<Value>> hs;
+      for (int64_t r = 0; r < rows; ++r) {
+        Value pi = e.iadd(p0, e.idx(r));
+        Value ok = e.icmp(arith::CmpIPredicate::ult, pi, p);
+        Value pc = e.select(ok, pi, e.isub(p, one));
+        pis.push_back(pi);
+        oks.push_back(ok);
+        xs.push_back(e.loadF32(x, {bi, hh, pc}));
+        hs.push_back(e.loadVecF32(state, {bi, hh, pc, col}, perLane));
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        Value dtx = e.mul(dt, xs[r]);
+        SmallVector<Value> hn;
+        Value partial = e.f(0.0);
+        for (int64_t v = 0; v < perLane; ++v) {
+          hn.push_back(e.fma(decay, hs[r][v], e.mul(dtx, bv[v])));
+          partial = e.fma(cv[v], hn.back(), partial);
+        }
+        e.ifThen(oks[r], [&] {
+          e.storeVecAs(hn, next, {bi, hh, pis[r], col}, stateElt);
+        });
+        Value sum = e.warpSum(partial, kWarp);
+        e.ifThen(e.andi(oks[r], e.icmp(arith::CmpIPredicate::eq, lane, zero)),
+                 [&] { finishRow(sum, xs[r], pis[r]); });
+      }
+      gpu::TerminatorOp::create(rewriter, loc);
+    } else {
     // Lane `lane` owns n indices lane, lane + 32, ...: `slots` of them.
     Value slots = e.idiv(e.iadd(n, e.idx(kWarp - 1)), e.idx(kWarp));
-    Value p0 = e.iadd(e.imul(bx, rowsPerBlock), e.imul(warp, e.idx(rows)));
     e.forEach(e.idx(rows), [&](Value r) {
       Value pi = e.iadd(p0, r);
       Value rowOk = e.icmp(arith::CmpIPredicate::ult, pi, p);
@@ -149,18 +200,10 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
                              })[0];
       Value sum = e.warpSum(partial, kWarp);
       e.ifThen(e.andi(rowOk, e.icmp(arith::CmpIPredicate::eq, lane, zero)),
-               [&] {
-                 Value out = sum;
-                 if (dBuf) {
-                   Value d = dPerChannel ? e.loadF32(dBuf, {hh, pi}) : dHead;
-                   out = e.fma(d, xv, out);
-                 }
-                 if (z)
-                   out = e.mul(out, e.silu(e.loadF32(z, {bi, hh, pi})));
-                 e.storeAs(out, y, {bi, hh, pi}, yElt);
-               });
+               [&] { finishRow(sum, xv, pi); });
     });
     gpu::TerminatorOp::create(rewriter, loc);
+    }
   } else {
     Value batch = stateSizes[0], dim = stateSizes[1], n = stateSizes[2];
     Value perGroup = e.idiv(dim, groups);

@@ -165,6 +165,12 @@ static cl::opt<int64_t> gpuScanTimeChunk(
     cl::desc("With --target cuda, selective scan steps staged per chunk (0: "
              "the tiling heuristic)"),
     cl::init(0), cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<int64_t> gpuScanPolyExps(
+    "gpu-scan-poly-exps",
+    cl::desc("With --target cuda, selective scan decays per step computed by "
+             "a polynomial on the FMA pipes instead of ex2.approx (-1: the "
+             "heuristic)"),
+    cl::init(-1), cl::sub(compileCmd), cl::cat(compileCategory));
 static cl::opt<int64_t> gpuScanSegments(
     "gpu-scan-segments",
     cl::desc("With --target cuda, selective scan sequence segments (-1: the "
@@ -537,6 +543,7 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
   gpu.scanChannels = gpuScanChannels;
   gpu.scanTimeChunk = gpuScanTimeChunk;
   gpu.scanSegments = gpuScanSegments;
+  gpu.scanPolyExps = gpuScanPolyExps;
   return true;
 }
 
