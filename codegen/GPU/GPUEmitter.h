@@ -48,6 +48,10 @@ public:
   mlir::Value f(double v) {
     return mlir::arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
+  /// x + c for an index x.
+  mlir::Value iaddConst(mlir::Value x, int64_t c) {
+    return c == 0 ? x : iadd(x, idx(c));
+  }
   mlir::Value iadd(mlir::Value x, mlir::Value y) {
     return mlir::arith::AddIOp::create(b, loc, x, y);
   }
@@ -116,9 +120,11 @@ public:
                                                mlir::LLVM::FastmathFlagsAttr())
         .getResult(0);
   }
-  /// 2^x: ex2.approx.f32 (about 2 ulp; subnormal results kept).
+  /// 2^x: ex2.approx.ftz.f32, one MUFU.EX2 (about 2 ulp; subnormal inputs
+  /// and results flushed to zero, which for decays below 2^-126 is what
+  /// they are worth; the non-ftz form costs three more instructions).
   mlir::Value exp2(mlir::Value x) {
-    return intrinsic("llvm.nvvm.ex2.approx.f32", x);
+    return intrinsic("llvm.nvvm.ex2.approx.ftz.f32", x);
   }
   /// 2^x on the FMA pipes: x clamped to [-126, 127], k = round(x) by adding
   /// and subtracting 1.5 * 2^23, 2^(x - k) by its degree-6 Taylor polynomial
@@ -205,16 +211,23 @@ public:
   /// 16-byte-aligned vector<4xf32> loads (rows of a multiple of 4 floats).
   llvm::SmallVector<mlir::Value> loadRow(mlir::Value mem, mlir::Value row,
                                          int64_t n, bool vec4) {
+    return loadRow(mem, row, idx(0), n, vec4);
+  }
+  /// Elements first .. first + n - 1 of row `row` (with `vec4`, `first` a
+  /// multiple of 4).
+  llvm::SmallVector<mlir::Value> loadRow(mlir::Value mem, mlir::Value row,
+                                         mlir::Value first, int64_t n,
+                                         bool vec4) {
     llvm::SmallVector<mlir::Value> out;
-    if (!vec4) {
+    if (!vec4 || n % 4 != 0) {
       for (int64_t j = 0; j < n; ++j)
-        out.push_back(load(mem, {row, idx(j)}));
+        out.push_back(load(mem, {row, iaddConst(first, j)}));
       return out;
     }
     auto v4 = mlir::VectorType::get({4}, f32);
     for (int64_t j = 0; j < n; j += 4) {
       mlir::Value v = mlir::vector::LoadOp::create(
-          b, loc, v4, mem, mlir::ValueRange{row, idx(j)},
+          b, loc, v4, mem, mlir::ValueRange{row, iaddConst(first, j)},
           /*nontemporal=*/false, llvm::MaybeAlign(16));
       for (int64_t k = 0; k < 4; ++k)
         out.push_back(mlir::vector::ExtractOp::create(b, loc, v, k));

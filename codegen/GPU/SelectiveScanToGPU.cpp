@@ -50,6 +50,9 @@ struct ScanPlan {
   bool hasZ;
   /// Decays per step computed by a polynomial instead of ex2.approx.
   int64_t polyExps;
+  /// Threads per channel, each with n / split of the states (adjacent
+  /// lanes; y is summed with a shuffle).
+  int64_t split;
 };
 
 /// The operands of one selective scan as buffers, and its sizes.
@@ -100,8 +103,12 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
     attributions.push_back(tileType(rows, lc + 1));
 
   Value one = e.idx(1);
+  int64_t P = plan.split, np = n / P;
+  Value splitV = e.idx(P);
+  // `threads` channels per block, P threads each.
+  Value blockSize = e.imul(threads, splitV);
   auto launch = gpu::LaunchOp::create(
-      b, loc, numTiles, o.batch, numSegments, threads, one, one,
+      b, loc, numTiles, o.batch, numSegments, blockSize, one, one,
       /*dynamicSharedMemorySize=*/nullptr, e.tokenType(), ValueRange{e.token},
       attributions);
   e.token = launch.getAsyncToken();
@@ -115,8 +122,12 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
 
   Value tile = launch.getBlockIds().x, bi = launch.getBlockIds().y,
         seg = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+  // Thread tid owns states [part * np, part * np + np) of tile row `row`.
+  Value row0 = e.idiv(tid, splitV), part = e.irem(tid, splitV);
+  Value j0 = e.imul(part, e.idx(np));
+  Value isPart0 = e.icmp(arith::CmpIPredicate::eq, part, e.idx(0));
   Value c0 = e.imul(tile, threads);
-  Value c = e.iadd(c0, tid);
+  Value c = e.iadd(c0, row0);
   Value active = e.icmp(arith::CmpIPredicate::ult, c, o.dim);
   // Inactive threads (past the last channel) read channel d - 1 and store
   // nothing; they still take part in the staging and the barriers.
@@ -124,9 +135,10 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   Value gi = e.idiv(c0, o.perGroup);
   Value zeroF = e.f(0.0);
 
+  auto stateIdx = [&](int64_t jj) { return e.iadd(j0, e.idx(jj)); };
   SmallVector<Value> a2;
-  for (int64_t j = 0; j < n; ++j)
-    a2.push_back(e.mul(e.loadF32(o.a, {cc, e.idx(j)}), e.f(kLog2E)));
+  for (int64_t j = 0; j < np; ++j)
+    a2.push_back(e.mul(e.loadF32(o.a, {cc, stateIdx(j)}), e.f(kLog2E)));
   // dt of channel `ch` (any row of the tile, clamped to the last channel):
   // bias and softplus, applied while staging so that the recurrence only
   // reads it (its dependence chains would otherwise serialise the steps).
@@ -154,20 +166,20 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   Value segEnd = e.imin(o.len, e.iadd(segStart, segLen));
 
   // The state entering the segment.
-  SmallVector<Value> h(n, zeroF);
+  SmallVector<Value> h(np, zeroF);
   if (outputs) {
-    for (int64_t j = 0; j < n; ++j)
+    for (int64_t j = 0; j < np; ++j)
       if (o.h0)
-        h[j] = e.loadF32(o.h0, {bi, cc, e.idx(j)});
+        h[j] = e.loadF32(o.h0, {bi, cc, stateIdx(j)});
     if (ends) {
       // The carry over the segments before this one.
       h = e.loop(e.idx(0), seg, one, h, [&](Value s, ValueRange hin) {
         Value sum = e.load(sums, {bi, s, cc});
         SmallVector<Value> next;
-        for (int64_t j = 0; j < n; ++j) {
+        for (int64_t j = 0; j < np; ++j) {
           Value decay = e.exp2(e.mul(sum, a2[j]));
           next.push_back(
-              e.fma(decay, hin[j], e.load(ends, {bi, s, cc, e.idx(j)})));
+              e.fma(decay, hin[j], e.load(ends, {bi, s, cc, stateIdx(j)})));
         }
         return next;
       });
@@ -199,8 +211,8 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
           // of row v / (lc / 4): a warp reads whole rows, 16 bytes (f32) or
           // 8 (bf16) per thread.
           Value perRow = e.idx(lc / kVec);
-          e.forEach(e.idx(lc / kVec), [&](Value k) {
-            Value v = e.iadd(e.imul(k, threads), tid);
+          e.forEach(e.idx(lc / kVec / P), [&](Value k) {
+            Value v = e.iadd(e.imul(k, blockSize), tid);
             Value row = e.idiv(v, perRow);
             Value col = e.imul(e.irem(v, perRow), e.idx(kVec));
             Value ch = e.iadd(c0, row), t = e.iadd(t0, col);
@@ -217,9 +229,9 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
           });
           // B and C: n rows of lc steps.
           Value bcVecs = e.idx(n * lc / kVec);
-          e.forEach(e.idiv(e.iadd(bcVecs, e.isub(threads, one)), threads),
+          e.forEach(e.idiv(e.iadd(bcVecs, e.isub(blockSize, one)), blockSize),
                     [&](Value k) {
-                      Value v = e.iadd(e.imul(k, threads), tid);
+                      Value v = e.iadd(e.imul(k, blockSize), tid);
                       e.ifThen(e.icmp(arith::CmpIPredicate::ult, v, bcVecs),
                                [&] {
                                  Value j = e.idiv(v, perRow);
@@ -241,8 +253,8 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
           b.setInsertionPoint(ifFull.elseBlock()->getTerminator());
           // Element k*threads + tid of the [channels x lc] tile: consecutive
           // threads read consecutive steps of one channel.
-        e.forEach(lcV, [&](Value k) {
-          Value el = e.iadd(e.imul(k, threads), tid);
+        e.forEach(e.idx(lc / P), [&](Value k) {
+          Value el = e.iadd(e.imul(k, blockSize), tid);
           Value row = e.idiv(el, lcV), col = e.irem(el, lcV);
           Value ch = e.iadd(c0, row);
           // el < lc * threads, so row < threads: every element is stored.
@@ -260,9 +272,10 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
         });
         // B and C: n x lc elements, coalesced along time.
         Value bcCount = e.idx(n * lc);
-        Value bcIters = e.idiv(e.iadd(bcCount, e.isub(threads, one)), threads);
+        Value bcIters =
+            e.idiv(e.iadd(bcCount, e.isub(blockSize, one)), blockSize);
         e.forEach(bcIters, [&](Value k) {
-          Value el = e.iadd(e.imul(k, threads), tid);
+          Value el = e.iadd(e.imul(k, blockSize), tid);
           Value j = e.idiv(el, lcV), col = e.irem(el, lcV);
           Value inTile = e.icmp(arith::CmpIPredicate::ult, el, bcCount);
           Value ok = e.andi(inTile, e.icmp(arith::CmpIPredicate::ult, col, tl));
@@ -283,16 +296,16 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
         // while this step's updates complete) and the remaining steps one
         // by one.
         auto step = [&](Value t, ArrayRef<Value> st) {
-          Value dt = e.load(dtS, {tid, t});
-          Value uv = e.load(uS, {tid, t});
+          Value dt = e.load(dtS, {row0, t});
+          Value uv = e.load(uS, {row0, t});
           Value dtu = e.mul(dt, uv);
-          SmallVector<Value> bv = e.loadRow(bS, t, n, vec4);
+          SmallVector<Value> bv = e.loadRow(bS, t, j0, np, vec4);
           SmallVector<Value> cv;
           if (outputs)
-            cv = e.loadRow(cS, t, n, vec4);
+            cv = e.loadRow(cS, t, j0, np, vec4);
           // y in four partial sums: a short dependence chain.
           SmallVector<Value> hn, acc;
-          for (int64_t j = 0; j < n; ++j) {
+          for (int64_t j = 0; j < np; ++j) {
             // The first polyExps decays on the FMA pipes, the rest on the
             // special-function unit: the two run in parallel.
             Value arg = e.mul(dt, a2[j]);
@@ -308,11 +321,15 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
           }
           if (outputs) {
             Value y = zeroF;
-            for (Value part : acc)
-              y = e.add(y, part);
-            e.store(y, yS, {tid, t});
+            for (Value partial : acc)
+              y = e.add(y, partial);
+            // The other parts' sums: the P threads of a channel are
+            // adjacent lanes.
+            if (P > 1)
+              y = e.warpSum(y, P);
+            e.ifThen(isPart0, [&] { e.store(y, yS, {row0, t}); });
           }
-          hn.push_back(e.add(st[n], dt));
+          hn.push_back(e.add(st[np], dt));
           return hn;
         };
         Value unrollV = e.idx(kUnroll);
@@ -338,8 +355,8 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
             OpBuilder::InsertionGuard g(b);
             b.setInsertionPoint(ifFullOut.thenBlock()->getTerminator());
             Value perRow = e.idx(lc / kVec);
-            e.forEach(e.idx(lc / kVec), [&](Value k) {
-              Value v = e.iadd(e.imul(k, threads), tid);
+            e.forEach(e.idx(lc / kVec / P), [&](Value k) {
+              Value v = e.iadd(e.imul(k, blockSize), tid);
               Value row = e.idiv(v, perRow);
               Value col = e.imul(e.irem(v, perRow), e.idx(kVec));
               SmallVector<Value> vals;
@@ -355,8 +372,8 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
                            o.outElt);
             });
             b.setInsertionPoint(ifFullOut.elseBlock()->getTerminator());
-          e.forEach(lcV, [&](Value k) {
-            Value el = e.iadd(e.imul(k, threads), tid);
+          e.forEach(e.idx(lc / P), [&](Value k) {
+            Value el = e.iadd(e.imul(k, blockSize), tid);
             Value row = e.idiv(el, lcV), col = e.irem(el, lcV);
             Value ch = e.iadd(c0, row);
             Value ok = e.andi(e.icmp(arith::CmpIPredicate::ult, ch, o.dim),
@@ -379,14 +396,14 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   if (outputs) {
     if (fin)
       e.ifThen(e.andi(active, lastSeg), [&] {
-        for (int64_t j = 0; j < n; ++j)
-          e.store(last[j], fin, {bi, c, e.idx(j)});
+        for (int64_t j = 0; j < np; ++j)
+          e.store(last[j], fin, {bi, c, stateIdx(j)});
       });
   } else {
     e.ifThen(active, [&] {
-      for (int64_t j = 0; j < n; ++j)
-        e.store(last[j], ends, {bi, seg, c, e.idx(j)});
-      e.store(last[n], sums, {bi, seg, c});
+      for (int64_t j = 0; j < np; ++j)
+        e.store(last[j], ends, {bi, seg, c, stateIdx(j)});
+      e.ifThen(isPart0, [&] { e.store(last[np], sums, {bi, seg, c}); });
     });
   }
   gpu::TerminatorOp::create(b, loc);
@@ -429,6 +446,8 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
   tile.timeChunk = intOf("time_chunk", tile.timeChunk);
   tile.segments = intOf("segments", tile.segments);
   tile.polyExps = intOf("poly_exps", tile.polyExps);
+  int64_t nState = aType.getDimSize(1);
+  int64_t split = intOf("state_split", nState % 8 == 0 ? 2 : 1);
   if (tile.channels < 1 || tile.channels > 1024 || tile.timeChunk < 1 ||
       tile.timeChunk % kVec != 0 || tile.segments < 0 || tile.polyExps < 0)
     return op.emitOpError() << "invalid " << kGPUTileAttrName << " " << tileAttr;
@@ -453,7 +472,13 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
   o.perGroup = e.idiv(o.dim, o.groups);
   int64_t n = aType.getDimSize(1);
 
-  ScanPlan plan{tile.channels, tile.timeChunk, n, bool(o.z), tile.polyExps};
+  if (split < 1 || split > 32 || n % split != 0 ||
+      (tile.timeChunk / kVec) % split != 0 || (split & (split - 1)) != 0)
+    return op.emitOpError() << "invalid " << kGPUTileAttrName << " "
+                            << tileAttr << ": state_split must be a power of "
+                               "two dividing n and time_chunk / 4";
+  ScanPlan plan{tile.channels, tile.timeChunk, n, bool(o.z), tile.polyExps,
+                split};
   Value one = e.idx(1);
 
   // Threads per block: `channels`, unless a block would straddle two groups

@@ -9,7 +9,7 @@
 // CHECK:         gpu.alloc async {{.*}} : memref<?x?x?xbf16>
 // CHECK:         gpu.alloc async {{.*}} : memref<?x?x?x?xf32>
 // CHECK:         gpu.launch async {{.*}} threads({{.*}}) in ({{.*}} = %c128
-// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK:           scf.for
 // CHECK:             memref.load %{{.*}} : memref<?x?x?x?xf32>
 // CHECK:             memref.store %{{.*}} : memref<?x?x?x?xf32>
@@ -35,7 +35,7 @@ func.func @step2(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xbf16>, %dt: tensor<?
 // CHECK-LABEL: func.func @step1
 // CHECK:         gpu.launch async
 // CHECK:           scf.for
-// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK-NOT:     gpu.shuffle
 // PTX-LABEL:     .entry step1_kernel(
 // PTX-NOT:       .local

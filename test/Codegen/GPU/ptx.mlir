@@ -15,7 +15,7 @@
 // CHECK:     .shared .align {{[0-9]+}} .b8
 // CHECK:     bar.sync
 // CHECK:     ld.shared.v4.b32
-// CHECK:     ex2.approx.f32
+// CHECK:     ex2.approx.ftz.f32
 // CHECK-NOT: .local
 // CHECK:     // ssmc: kernel module @scan_kernel_0
 // CHECK-NOT: .local
