@@ -96,11 +96,13 @@ public:
   mlir::Value fma(mlir::Value x, mlir::Value y, mlir::Value z) {
     return mlir::LLVM::FMAOp::create(b, loc, x, y, z);
   }
-  /// The sum of `v` over the `width` lanes of each group of the warp
-  /// (butterfly xor shuffles: every lane gets the sum).
+  /// The sum of `v` over each group of `width` adjacent lanes of the warp
+  /// (butterfly xor shuffles: every lane gets its group's sum). The shuffles
+  /// name the whole warp (gpu.shuffle's width is the number of lanes that
+  /// take part, counted from lane 0, not a segment size).
   mlir::Value warpSum(mlir::Value v, int64_t width) {
     mlir::Value w = mlir::arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                                       width);
+                                                       32);
     for (int64_t off = width / 2; off >= 1; off /= 2) {
       mlir::Value o = mlir::arith::ConstantIntOp::create(b, loc,
                                                          b.getI32Type(), off);
