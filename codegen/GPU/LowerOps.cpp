@@ -8,6 +8,7 @@
 #include "ssmc/Codegen/GPU/Passes.h"
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "GPUEmitter.h"
@@ -143,9 +144,17 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
     numKernels += kernels;
-    // Whatever is left of the ssm dialect has no GPU lowering yet.
+    // Whatever is left of the ssm dialect, and any other computation on
+    // tensors (linalg, math, ...), has no GPU lowering yet.
+    auto isTensor = [](Type t) { return isa<RankedTensorType>(t); };
     WalkResult left = getOperation()->walk([&](Operation *op) {
-      if (!isa<SSMDialect>(op->getDialect()))
+      bool tensorWork =
+          (llvm::any_of(op->getResultTypes(), isTensor) ||
+           llvm::any_of(op->getOperandTypes(), isTensor)) &&
+          !isa<func::ReturnOp, func::CallOp, func::FuncOp,
+               bufferization::ToTensorOp, bufferization::ToBufferOp,
+               tensor::DimOp, tensor::CastOp>(op);
+      if (!isa<SSMDialect>(op->getDialect()) && !tensorWork)
         return WalkResult::advance();
       if (diagnosed.contains(op))
         return WalkResult::interrupt();

@@ -14,7 +14,7 @@
 // CHECK: output 0: rel. L2 vs reference = {{[0-9.]+e-0[3-9]}}
 // CHECK: output 1: rel. L2 vs reference = {{[0-9.]+e-0[3-9]}}
 // TIGHT: ssmc eval: output 0 differs from the reference interpreter by {{.*}} > tolerance 1.0e-05
-// PKG: ssmc eval: --bf16 compiles the function for --target cpu (not with --package: a package's entry types are fixed)
+// PKG: ssmc eval: --bf16 compiles the function for --target cpu or cuda (not with --package: a package's entry types are fixed)
 func.func @scan(%u: tensor<?x?x?xf32>, %dt: tensor<?x?x?xf32>,
     %A: tensor<?x16xf32>, %B: tensor<?x1x16x?xf32>, %C: tensor<?x1x16x?xf32>,
     %D: tensor<?xf32>, %z: tensor<?x?x?xf32>, %db: tensor<?xf32>)

@@ -44,8 +44,8 @@
 // RUN: not ssmc eval %s --entry dyn --random-inputs 1 %{check} --check-prefix=DYNAMIC
 // DYNAMIC: ssmc eval: argument 0 of @dyn has type tensor<?x3xf32> with dynamic sizes: give its shape with --input-shape 0=AxBxC
 
-// RUN: not ssmc eval %s --entry dyn --random-inputs 1 --input-shape 0=5x3 --target cuda %{check} --check-prefix=TARGET
-// TARGET: ssmc eval: unknown --target 'cuda'; allowed targets: reference
+// RUN: not ssmc eval %s --entry dyn --random-inputs 1 --input-shape 0=5x3 --target tpu %{check} --check-prefix=TARGET
+// TARGET: ssmc eval: unknown --target 'tpu'; allowed targets: reference, cpu, cuda, cuda:sm_XX
 
 // RUN: not ssmc eval %s --entry f --random-inputs 1 --compare-undecomposed %{check} --check-prefix=COMPARE
 // COMPARE: ssmc eval: --compare-undecomposed needs --decompose

@@ -19,3 +19,12 @@ func.func @norm(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
   %y = ssm.rms_norm %x, %w eps = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
+
+// -----
+
+// So is any other computation on tensors.
+func.func @sin(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'math.sin' has no GPU lowering yet (the cuda target lowers ssm.selective_scan, ssm.ssd, ssm.causal_conv1d and ssm.state_update)}}
+  %s = math.sin %a : tensor<4xf32>
+  return %s : tensor<4xf32>
+}
