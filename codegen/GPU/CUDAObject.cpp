@@ -4,6 +4,8 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <cstdlib>
+
 using namespace mlir;
 
 std::string ssmc::collectPTX(ModuleOp module) {
@@ -32,10 +34,21 @@ ssmc::compileForCUDA(ModuleOp module, CUDAStage stage, GPUPipelineOptions gpu,
   auto fail = [](const llvm::Twine &msg) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
   };
-  if (gpu.format == "auto") {
-    std::string toolkit;
-    gpu.format = findCudaToolkit(toolkit) ? "fatbin" : "isa";
-  }
+  std::string toolkit;
+  bool haveToolkit = findCudaToolkit(toolkit);
+  if (gpu.format == "auto")
+    gpu.format = haveToolkit ? "fatbin" : "isa";
+  // gpu-module-to-binary looks for ptxas and fatbinary under
+  // $CUDA_ROOT/bin (then its build-time default, then PATH): point it at the
+  // toolkit found here unless the user chose one.
+  if (haveToolkit && gpu.format != "isa" && !std::getenv("CUDA_ROOT") &&
+      !std::getenv("CUDA_HOME") && !std::getenv("CUDA_PATH"))
+    ::setenv("CUDA_ROOT", toolkit.c_str(), /*overwrite=*/0);
+  if (!haveToolkit && gpu.format != "isa")
+    return fail("--gpu-format=" + gpu.format +
+                " needs the CUDA toolkit's ptxas (none under $CUDA_HOME, "
+                "$CUDA_PATH, /usr/local/cuda, /usr/lib/cuda or in PATH); "
+                "--gpu-format=isa embeds PTX only");
   if (stage == CUDAStage::PTX)
     gpu.format = "isa";
   if (gpu.format != "isa" && gpu.format != "bin" && gpu.format != "fatbin")
