@@ -24,15 +24,6 @@ namespace {
 /// The widest kernel the unrolled window takes.
 constexpr int64_t kMaxWidth = 16;
 
-Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
-  if (!tensor)
-    return Value();
-  auto type = cast<RankedTensorType>(tensor.getType());
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
-                                           /*read_only=*/true);
-}
-
 } // namespace
 
 LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
@@ -56,10 +47,10 @@ LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
                             << tileAttr;
 
   Emitter e(rewriter, loc);
-  Value x = toBuffer(rewriter, loc, op.getX());
-  Value w = toBuffer(rewriter, loc, op.getWeight());
-  Value bias = toBuffer(rewriter, loc, op.getBias());
-  Value cache = toBuffer(rewriter, loc, op.getConvState());
+  Value x = toDenseBuffer(rewriter, loc, op.getX());
+  Value w = toDenseBuffer(rewriter, loc, op.getWeight());
+  Value bias = toDenseBuffer(rewriter, loc, op.getBias());
+  Value cache = toDenseBuffer(rewriter, loc, op.getConvState());
   bool silu = op.getSilu();
   auto yType = cast<RankedTensorType>(op.getY().getType());
   Type yElt = yType.getElementType();

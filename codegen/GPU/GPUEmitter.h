@@ -13,6 +13,7 @@
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -353,6 +354,19 @@ public:
                 .getAsyncToken();
   }
 };
+
+/// Reads a tensor operand (or null) as a dense row-major buffer, what the
+/// entry ABI passes, so that the kernels' vector accesses along the last
+/// dimension are legal.
+inline mlir::Value toDenseBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value tensor) {
+  if (!tensor)
+    return mlir::Value();
+  auto type = mlir::cast<mlir::RankedTensorType>(tensor.getType());
+  auto memType = mlir::MemRefType::get(type.getShape(), type.getElementType());
+  return mlir::bufferization::ToBufferOp::create(b, loc, mlir::Type(memType),
+                                                 tensor, /*read_only=*/true);
+}
 
 /// Lowers one tiled ssm.state_update (StateUpdateToGPU.cpp).
 mlir::LogicalResult lowerStateUpdate(ssm::StateUpdateOp op,

@@ -30,15 +30,6 @@ namespace {
 
 constexpr int64_t kWarp = 32;
 
-Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
-  if (!tensor)
-    return Value();
-  auto type = cast<RankedTensorType>(tensor.getType());
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
-                                           /*read_only=*/true);
-}
-
 } // namespace
 
 LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
@@ -67,16 +58,16 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
   int64_t perLane = n / kWarp;
 
   Emitter e(rewriter, loc);
-  Value x = toBuffer(rewriter, loc, op.getX());
-  Value dtIn = toBuffer(rewriter, loc, op.getDt());
-  Value a = toBuffer(rewriter, loc, op.getA());
-  Value bMat = toBuffer(rewriter, loc, op.getB());
-  Value cMat = toBuffer(rewriter, loc, op.getC());
-  Value dBuf = toBuffer(rewriter, loc, op.getD());
-  Value z = toBuffer(rewriter, loc, op.getZ());
-  Value bias = toBuffer(rewriter, loc, op.getDtBias());
-  Value h0 = toBuffer(rewriter, loc, op.getInitialStates());
-  Value seqIdx = toBuffer(rewriter, loc, op.getSeqIdx());
+  Value x = toDenseBuffer(rewriter, loc, op.getX());
+  Value dtIn = toDenseBuffer(rewriter, loc, op.getDt());
+  Value a = toDenseBuffer(rewriter, loc, op.getA());
+  Value bMat = toDenseBuffer(rewriter, loc, op.getB());
+  Value cMat = toDenseBuffer(rewriter, loc, op.getC());
+  Value dBuf = toDenseBuffer(rewriter, loc, op.getD());
+  Value z = toDenseBuffer(rewriter, loc, op.getZ());
+  Value bias = toDenseBuffer(rewriter, loc, op.getDtBias());
+  Value h0 = toDenseBuffer(rewriter, loc, op.getInitialStates());
+  Value seqIdx = toDenseBuffer(rewriter, loc, op.getSeqIdx());
   bool softplus = op.getDtSoftplus();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   bool dPerChannel =

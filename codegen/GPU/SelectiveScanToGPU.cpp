@@ -409,18 +409,6 @@ void emitScanKernel(Emitter &e, const ScanOperands &o, const ScanPlan &plan,
   gpu::TerminatorOp::create(b, loc);
 }
 
-/// Reads a tensor operand as a dense row-major buffer (what the entry ABI
-/// passes), so that the kernels' vector accesses along the last dimension
-/// are legal.
-Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
-  if (!tensor)
-    return Value();
-  auto type = cast<RankedTensorType>(tensor.getType());
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
-                                           /*read_only=*/true);
-}
-
 } // namespace
 
 LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
@@ -454,15 +442,15 @@ LogicalResult lowerSelectiveScan(SelectiveScanOp op, PatternRewriter &rewriter,
 
   Emitter e(rewriter, loc);
   ScanOperands o;
-  o.u = toBuffer(rewriter, loc, op.getU());
-  o.delta = toBuffer(rewriter, loc, op.getDelta());
-  o.a = toBuffer(rewriter, loc, op.getA());
-  o.bMat = toBuffer(rewriter, loc, op.getB());
-  o.cMat = toBuffer(rewriter, loc, op.getC());
-  o.d = toBuffer(rewriter, loc, op.getD());
-  o.z = toBuffer(rewriter, loc, op.getZ());
-  o.bias = toBuffer(rewriter, loc, op.getDeltaBias());
-  o.h0 = toBuffer(rewriter, loc, op.getInitialState());
+  o.u = toDenseBuffer(rewriter, loc, op.getU());
+  o.delta = toDenseBuffer(rewriter, loc, op.getDelta());
+  o.a = toDenseBuffer(rewriter, loc, op.getA());
+  o.bMat = toDenseBuffer(rewriter, loc, op.getB());
+  o.cMat = toDenseBuffer(rewriter, loc, op.getC());
+  o.d = toDenseBuffer(rewriter, loc, op.getD());
+  o.z = toDenseBuffer(rewriter, loc, op.getZ());
+  o.bias = toDenseBuffer(rewriter, loc, op.getDeltaBias());
+  o.h0 = toDenseBuffer(rewriter, loc, op.getInitialState());
   o.softplus = op.getDeltaSoftplus();
   o.outElt = cast<ShapedType>(op.getOut().getType()).getElementType();
   o.batch = e.dim(o.u, 0);

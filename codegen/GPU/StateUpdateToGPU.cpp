@@ -27,15 +27,6 @@ namespace {
 /// Lanes of a warp.
 constexpr int64_t kWarp = 32;
 
-Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
-  if (!tensor)
-    return Value();
-  auto type = cast<RankedTensorType>(tensor.getType());
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  return bufferization::ToBufferOp::create(b, loc, Type(memType), tensor,
-                                           /*read_only=*/true);
-}
-
 /// dt of one step: bias, softplus, then the clamp of dt_limit.
 Value processDt(Emitter &e, Value dt, Value bias, bool softplus,
                 std::optional<ArrayRef<double>> limit) {
@@ -68,15 +59,15 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     return op.emitOpError() << "invalid " << kGPUTileAttrName << " "
                             << tileAttr;
 
-  Value state = toBuffer(rewriter, loc, op.getState());
-  Value x = toBuffer(rewriter, loc, op.getX());
-  Value dtIn = toBuffer(rewriter, loc, op.getDt());
-  Value a = toBuffer(rewriter, loc, op.getA());
-  Value bMat = toBuffer(rewriter, loc, op.getB());
-  Value cMat = toBuffer(rewriter, loc, op.getC());
-  Value dBuf = toBuffer(rewriter, loc, op.getD());
-  Value z = toBuffer(rewriter, loc, op.getZ());
-  Value bias = toBuffer(rewriter, loc, op.getDtBias());
+  Value state = toDenseBuffer(rewriter, loc, op.getState());
+  Value x = toDenseBuffer(rewriter, loc, op.getX());
+  Value dtIn = toDenseBuffer(rewriter, loc, op.getDt());
+  Value a = toDenseBuffer(rewriter, loc, op.getA());
+  Value bMat = toDenseBuffer(rewriter, loc, op.getB());
+  Value cMat = toDenseBuffer(rewriter, loc, op.getC());
+  Value dBuf = toDenseBuffer(rewriter, loc, op.getD());
+  Value z = toDenseBuffer(rewriter, loc, op.getZ());
+  Value bias = toDenseBuffer(rewriter, loc, op.getDtBias());
   bool softplus = op.getDtSoftplus();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   auto yType = cast<RankedTensorType>(op.getY().getType());
