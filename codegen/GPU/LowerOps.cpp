@@ -56,6 +56,8 @@ struct ChooseTilesPass
       tile.segments = segments;
     if (polyExps >= 0)
       tile.polyExps = polyExps;
+    if (stateSplit > 0)
+      tile.stateSplit = stateSplit;
     Builder b(&getContext());
     getOperation()->walk([&](Operation *op) {
       if (op->hasAttr(ssmc::kGPUTileAttrName))
@@ -87,16 +89,15 @@ struct ChooseTilesPass
       }
       if (!isa<SelectiveScanOp>(op))
         return;
-      op->setAttr(ssmc::kGPUTileAttrName,
-                  b.getDictionaryAttr(
-                      {b.getNamedAttr("channels",
-                                      b.getI64IntegerAttr(tile.channels)),
-                       b.getNamedAttr("time_chunk",
-                                      b.getI64IntegerAttr(tile.timeChunk)),
-                       b.getNamedAttr("segments",
-                                      b.getI64IntegerAttr(tile.segments)),
-                       b.getNamedAttr("poly_exps",
-                                      b.getI64IntegerAttr(tile.polyExps))}));
+      SmallVector<NamedAttribute> attrs{
+          b.getNamedAttr("channels", b.getI64IntegerAttr(tile.channels)),
+          b.getNamedAttr("time_chunk", b.getI64IntegerAttr(tile.timeChunk)),
+          b.getNamedAttr("segments", b.getI64IntegerAttr(tile.segments)),
+          b.getNamedAttr("poly_exps", b.getI64IntegerAttr(tile.polyExps))};
+      if (tile.stateSplit > 0)
+        attrs.push_back(b.getNamedAttr(
+            "state_split", b.getI64IntegerAttr(tile.stateSplit)));
+      op->setAttr(ssmc::kGPUTileAttrName, b.getDictionaryAttr(attrs));
     });
   }
 };

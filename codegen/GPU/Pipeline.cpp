@@ -32,6 +32,7 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   tiles.timeChunk = options.scanTimeChunk;
   tiles.segments = options.scanSegments;
   tiles.polyExps = options.scanPolyExps;
+  tiles.stateSplit = options.scanStateSplit;
   pm.addPass(createSSMGPUChooseTiles(tiles));
   pm.addPass(createSSMGPULowerOps());
   pm.addPass(createCanonicalizerPass());

@@ -171,6 +171,11 @@ static cl::opt<int64_t> gpuScanPolyExps(
              "a polynomial on the FMA pipes instead of ex2.approx (-1: the "
              "heuristic)"),
     cl::init(-1), cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<int64_t> gpuScanStateSplit(
+    "gpu-scan-state-split",
+    cl::desc("With --target cuda, selective scan threads per channel, each "
+             "with n / this many states (0: the tiling heuristic)"),
+    cl::init(0), cl::sub(compileCmd), cl::cat(compileCategory));
 static cl::opt<int64_t> gpuScanSegments(
     "gpu-scan-segments",
     cl::desc("With --target cuda, selective scan sequence segments (-1: the "
@@ -544,6 +549,7 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
   gpu.scanTimeChunk = gpuScanTimeChunk;
   gpu.scanSegments = gpuScanSegments;
   gpu.scanPolyExps = gpuScanPolyExps;
+  gpu.scanStateSplit = gpuScanStateSplit;
   return true;
 }
 

@@ -5,10 +5,10 @@
 // stream), then, when batch x channels is small, the three-phase split (a
 // segment-state kernel and the output kernel with segment scratch that is
 // freed after), else the output kernel alone. Each kernel is a gpu.launch
-// over (channel tiles, batch, segments) x (64 channels x 2 threads, each
-// with 8 of the 16 states; y summed by a shuffle) whose per-chunk tiles
+// over (channel tiles, batch, segments) x (64 channels x 4 threads, each
+// with 4 of the 16 states; y summed by shuffles) whose per-chunk tiles
 // live in workgroup memory: u, delta, z as [64 x 33] (padded rows), B and C
-// as [32 x 16]; the thread's 8 states and the sum of dt are the iter_args of the
+// as [32 x 16]; the thread's 4 states and the sum of dt are the iter_args of the
 // loops over time (registers); B and C are read as 16-byte vectors; the
 // decays are ex2.approx; no other buffer is allocated.
 // CHECK-LABEL: func.func @scan
@@ -20,7 +20,7 @@
 // CHECK:           %[[ENDS:.*]], %{{.*}} = gpu.alloc async {{.*}} : memref<?x?x?x16xf32>
 // CHECK:           %[[SUMS:.*]], %{{.*}} = gpu.alloc async {{.*}} : memref<?x?x?xf32>
 // CHECK:           gpu.launch async {{.*}} workgroup(%[[U:.*]] : memref<64x33xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x33xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<32x16xf32, #gpu.address_space<workgroup>>)
-// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32)
 // CHECK:               gpu.barrier
 // CHECK:               vector.load %[[BS]]{{.*}}{alignment = 16 : i64}
 // CHECK:               llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"

@@ -31,6 +31,9 @@ struct ScanTileGPU {
   /// Decays per step computed by a polynomial on the FMA pipes instead of
   /// the special-function unit (which bounds the scan), to balance the two.
   int64_t polyExps = 0;
+  /// Threads per channel, each with n / stateSplit of the states (0: 4 when
+  /// n is a multiple of 16, 2 when of 8, else 1).
+  int64_t stateSplit = 0;
 };
 
 /// The heuristic of ssm-gpu-choose-tiles for the selective scan on `chip`.

@@ -20,6 +20,8 @@ def SSMGPUChooseTiles : Pass<"ssm-gpu-choose-tiles", "::mlir::ModuleOp"> {
         channels cannot fill the GPU (a three-phase scan: segment end states
         from zero, their carry, then the outputs), 1 otherwise; 0 leaves it
         to a run-time choice from the shapes;
+      - `state_split`: threads per channel (adjacent lanes), each with n /
+        state_split of the states; y is summed by shuffles;
       - `poly_exps`: how many of the n decays of a step are computed by a
         polynomial on the FMA pipes rather than by ex2.approx on the
         special-function unit, whose rate bounds the scan.
@@ -35,6 +37,9 @@ def SSMGPUChooseTiles : Pass<"ssm-gpu-choose-tiles", "::mlir::ModuleOp"> {
     Option<"segments", "segments", "int64_t", "-1",
            "Selective scan: sequence segments (-1: the heuristic, 0: chosen "
            "at run time from the shapes, >= 1: fixed)">,
+    Option<"stateSplit", "state-split", "int64_t", "0",
+           "Selective scan: threads per channel, each with n / state-split "
+           "states (0: the heuristic)">,
     Option<"polyExps", "poly-exps", "int64_t", "-1",
            "Selective scan: decays per step by polynomial (-1: the "
            "heuristic)">,

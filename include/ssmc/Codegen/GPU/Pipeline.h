@@ -34,6 +34,7 @@ struct GPUPipelineOptions {
   int64_t scanTimeChunk = 0;
   int64_t scanSegments = -1;
   int64_t scanPolyExps = -1;
+  int64_t scanStateSplit = 0;
 };
 
 /// Appends to `pm` (anchored on builtin.module) every pass from functions on
