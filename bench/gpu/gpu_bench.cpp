@@ -79,34 +79,15 @@ Tensor random(Rng &rng, std::vector<int64_t> shape, double lo, double hi,
 
 HostTensor toHost(const Tensor &t, bool bf16) {
   HostTensor h(bf16 ? DType::BF16 : DType::F32, t.shape);
-  for (size_t i = 0; i < t.data.size(); ++i) {
-    float f = static_cast<float>(t.data[i]);
-    if (bf16) {
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      uint16_t hi = static_cast<uint16_t>(bits >> 16);
-      std::memcpy(h.data.data() + 2 * i, &hi, 2);
-    } else {
-      std::memcpy(h.data.data() + 4 * i, &f, 4);
-    }
-  }
+  for (size_t i = 0; i < t.data.size(); ++i)
+    h.set(static_cast<int64_t>(i), t.data[i]);
   return h;
 }
 
 Tensor fromHost(const HostTensor &h) {
   Tensor t(h.shape);
-  for (size_t i = 0; i < t.data.size(); ++i) {
-    float f;
-    if (h.dtype == DType::BF16) {
-      uint16_t hi;
-      std::memcpy(&hi, h.data.data() + 2 * i, 2);
-      uint32_t bits = uint32_t(hi) << 16;
-      std::memcpy(&f, &bits, 4);
-    } else {
-      std::memcpy(&f, h.data.data() + 4 * i, 4);
-    }
-    t.data[i] = f;
-  }
+  for (size_t i = 0; i < t.data.size(); ++i)
+    t.data[i] = h.get(static_cast<int64_t>(i));
   return t;
 }
 

@@ -1,6 +1,7 @@
 //===- CPURuntime.cpp - loading and running CPU packages ------------------===//
 
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/Npy.h"
 #include "ssmc/runtime/ThreadPool.h"
 
 #include <algorithm>
@@ -30,6 +31,86 @@ int64_t HostTensor::numElements() const {
   for (int64_t s : shape)
     n *= s;
   return n;
+}
+
+double HostTensor::get(int64_t i) const {
+  const uint8_t *at = data.data() + i * package::dtypeSize(dtype);
+  switch (dtype) {
+  case DType::F32: {
+    float f;
+    std::memcpy(&f, at, 4);
+    return f;
+  }
+  case DType::F16: {
+    uint16_t bits;
+    std::memcpy(&bits, at, 2);
+    return npy::decodeF16(bits);
+  }
+  case DType::BF16: {
+    uint16_t hi;
+    std::memcpy(&hi, at, 2);
+    uint32_t bits = static_cast<uint32_t>(hi) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  case DType::F64: {
+    double d;
+    std::memcpy(&d, at, 8);
+    return d;
+  }
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, at, 4);
+    return v;
+  }
+  case DType::I64: {
+    int64_t v;
+    std::memcpy(&v, at, 8);
+    return static_cast<double>(v);
+  }
+  }
+  return 0;
+}
+
+void HostTensor::set(int64_t i, double value) {
+  uint8_t *at = data.data() + i * package::dtypeSize(dtype);
+  switch (dtype) {
+  case DType::F32: {
+    float f = static_cast<float>(value);
+    std::memcpy(at, &f, 4);
+    return;
+  }
+  case DType::F16: {
+    uint16_t bits = npy::encodeF16(value);
+    std::memcpy(at, &bits, 2);
+    return;
+  }
+  case DType::BF16: {
+    float f = static_cast<float>(value);
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    uint16_t hi =
+        (bits & 0x7F800000u) == 0x7F800000u // Inf and NaN keep their class.
+            ? static_cast<uint16_t>((bits >> 16) | ((bits & 0xFFFFu) ? 0x40 : 0))
+            : static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
+    std::memcpy(at, &hi, 2);
+    return;
+  }
+  case DType::F64:
+    std::memcpy(at, &value, 8);
+    return;
+  case DType::I32: {
+    int32_t v = static_cast<int32_t>(value);
+    std::memcpy(at, &v, 4);
+    return;
+  }
+  case DType::I64: {
+    int64_t v = static_cast<int64_t>(value);
+    std::memcpy(at, &v, 8);
+    return;
+  }
+  }
 }
 
 //===----------------------------------------------------------------------===//

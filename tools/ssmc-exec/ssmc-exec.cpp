@@ -88,100 +88,19 @@ npy::DType toNpy(DType dtype) {
   return npy::DType::F64;
 }
 
-uint16_t encodeBF16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if ((bits & 0x7F800000u) == 0x7F800000u) // Inf and NaN keep their class.
-    return static_cast<uint16_t>((bits >> 16) | ((bits & 0xFFFFu) ? 0x40 : 0));
-  return static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
-}
-
 /// \p array as a host tensor of \p dtype (values exactly representable, or
 /// rounded for f16 and bf16).
 HostTensor toHost(const npy::Array &array, DType dtype) {
   HostTensor h(dtype, array.shape);
-  int64_t size = package::dtypeSize(dtype);
-  for (size_t k = 0; k < array.data.size(); ++k) {
-    double v = array.data[k];
-    uint8_t *at = h.data.data() + k * size;
-    switch (dtype) {
-    case DType::F32: {
-      float f = static_cast<float>(v);
-      std::memcpy(at, &f, 4);
-      break;
-    }
-    case DType::F16: {
-      uint16_t bits = npy::encodeF16(v);
-      std::memcpy(at, &bits, 2);
-      break;
-    }
-    case DType::BF16: {
-      uint16_t bits = encodeBF16(static_cast<float>(v));
-      std::memcpy(at, &bits, 2);
-      break;
-    }
-    case DType::F64:
-      std::memcpy(at, &v, 8);
-      break;
-    case DType::I32: {
-      int32_t i = static_cast<int32_t>(v);
-      std::memcpy(at, &i, 4);
-      break;
-    }
-    case DType::I64: {
-      int64_t i = static_cast<int64_t>(v);
-      std::memcpy(at, &i, 8);
-      break;
-    }
-    }
-  }
+  for (size_t k = 0; k < array.data.size(); ++k)
+    h.set(static_cast<int64_t>(k), array.data[k]);
   return h;
 }
 
 std::vector<double> values(const HostTensor &h) {
   std::vector<double> out(static_cast<size_t>(h.numElements()));
-  int64_t size = package::dtypeSize(h.dtype);
-  for (size_t k = 0; k < out.size(); ++k) {
-    const uint8_t *at = h.data.data() + k * size;
-    switch (h.dtype) {
-    case DType::F32: {
-      float f;
-      std::memcpy(&f, at, 4);
-      out[k] = f;
-      break;
-    }
-    case DType::F16: {
-      uint16_t bits;
-      std::memcpy(&bits, at, 2);
-      out[k] = npy::decodeF16(bits);
-      break;
-    }
-    case DType::BF16: {
-      uint16_t hi;
-      std::memcpy(&hi, at, 2);
-      uint32_t bits = static_cast<uint32_t>(hi) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      out[k] = f;
-      break;
-    }
-    case DType::F64:
-      std::memcpy(&out[k], at, 8);
-      break;
-    case DType::I32: {
-      int32_t i;
-      std::memcpy(&i, at, 4);
-      out[k] = i;
-      break;
-    }
-    case DType::I64: {
-      int64_t i;
-      std::memcpy(&i, at, 8);
-      out[k] = static_cast<double>(i);
-      break;
-    }
-    }
-  }
+  for (size_t k = 0; k < out.size(); ++k)
+    out[k] = h.get(static_cast<int64_t>(k));
   return out;
 }
 

@@ -778,92 +778,15 @@ LogicalResult makeBf16Entry(ModuleOp module, StringRef name) {
 /// \p t (values already rounded to the element type) in \p dtype.
 HostTensor toHost(const Tensor &t, DType dtype) {
   HostTensor h(dtype, t.shape);
-  for (size_t k = 0; k < t.data.size(); ++k) {
-    double v = t.data[k];
-    uint8_t *at = h.data.data() + k * ssmc::package::dtypeSize(dtype);
-    switch (dtype) {
-    case DType::F32: {
-      float f = static_cast<float>(v);
-      std::memcpy(at, &f, 4);
-      break;
-    }
-    case DType::F16: {
-      uint16_t bits = npy::encodeF16(v);
-      std::memcpy(at, &bits, 2);
-      break;
-    }
-    case DType::BF16: {
-      // Exact: the value was rounded to bf16 on input.
-      float f = static_cast<float>(v);
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      uint16_t hi = static_cast<uint16_t>(bits >> 16);
-      std::memcpy(at, &hi, 2);
-      break;
-    }
-    case DType::F64:
-      std::memcpy(at, &v, 8);
-      break;
-    case DType::I32: {
-      int32_t i = static_cast<int32_t>(v);
-      std::memcpy(at, &i, 4);
-      break;
-    }
-    case DType::I64: {
-      int64_t i = static_cast<int64_t>(v);
-      std::memcpy(at, &i, 8);
-      break;
-    }
-    }
-  }
+  for (size_t k = 0; k < t.data.size(); ++k)
+    h.set(static_cast<int64_t>(k), t.data[k]);
   return h;
 }
 
 Tensor fromHost(const HostTensor &h) {
   Tensor t(h.shape);
-  int64_t size = ssmc::package::dtypeSize(h.dtype);
-  for (size_t k = 0; k < t.data.size(); ++k) {
-    const uint8_t *at = h.data.data() + k * size;
-    double &v = t.data[k];
-    switch (h.dtype) {
-    case DType::F32: {
-      float f;
-      std::memcpy(&f, at, 4);
-      v = f;
-      break;
-    }
-    case DType::F16: {
-      uint16_t bits;
-      std::memcpy(&bits, at, 2);
-      v = npy::decodeF16(bits);
-      break;
-    }
-    case DType::BF16: {
-      uint16_t hi;
-      std::memcpy(&hi, at, 2);
-      uint32_t bits = static_cast<uint32_t>(hi) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      v = f;
-      break;
-    }
-    case DType::F64:
-      std::memcpy(&v, at, 8);
-      break;
-    case DType::I32: {
-      int32_t i;
-      std::memcpy(&i, at, 4);
-      v = i;
-      break;
-    }
-    case DType::I64: {
-      int64_t i;
-      std::memcpy(&i, at, 8);
-      v = static_cast<double>(i);
-      break;
-    }
-    }
-  }
+  for (size_t k = 0; k < t.data.size(); ++k)
+    t.data[k] = h.get(static_cast<int64_t>(k));
   return t;
 }
 

@@ -34,6 +34,11 @@ struct HostTensor {
   HostTensor() = default;
   HostTensor(DType dtype, std::vector<int64_t> shape);
   int64_t numElements() const;
+  /// Element \p i (row-major) as a double, whatever the dtype.
+  double get(int64_t i) const;
+  /// Stores \p value as element \p i: rounded to nearest even for f32, f16
+  /// and bf16 (Inf and NaN keep their class), truncated for integers.
+  void set(int64_t i, double value);
 };
 
 /// How load() checks the host; the defaults describe this process's CPU.
