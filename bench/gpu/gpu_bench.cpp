@@ -91,6 +91,15 @@ Tensor fromHost(const HostTensor &h) {
   return t;
 }
 
+/// Stops the program when the float64 reference refuses its inputs (a bug
+/// of this program, not of ssmc).
+void requireOk(const std::string &referenceError) {
+  if (referenceError.empty())
+    return;
+  std::fprintf(stderr, "reference: %s\n", referenceError.c_str());
+  std::exit(2);
+}
+
 bool allFinite(const Tensor &t) {
   for (double v : t.data)
     if (!std::isfinite(v))
@@ -130,11 +139,7 @@ Case scanCase(Rng &rng, int64_t b, int64_t d, int64_t l, int64_t g, bool bf16,
   c.activation = {true, true, false, true, true, false, true, false};
   if (withReference) {
     ssmc::reference::SelectiveScanOutputs out;
-    std::string err = ssmc::reference::selectiveScan(in, out);
-    if (!err.empty()) {
-      std::fprintf(stderr, "reference: %s\n", err.c_str());
-      std::exit(2);
-    }
+    requireOk(ssmc::reference::selectiveScan(in, out));
     c.reference = {out.out, out.finalState};
   }
   return c;
@@ -161,11 +166,7 @@ Case convCase(Rng &rng, int64_t b, int64_t ch, int64_t l, bool cache,
   }
   if (withReference) {
     ssmc::reference::CausalConv1dOutputs out;
-    std::string err = ssmc::reference::causalConv1d(in, out);
-    if (!err.empty()) {
-      std::fprintf(stderr, "reference: %s\n", err.c_str());
-      std::exit(2);
-    }
+    requireOk(ssmc::reference::causalConv1d(in, out));
     c.reference = {out.y};
     if (cache)
       c.reference.push_back(out.newConvState);
@@ -196,11 +197,7 @@ Case step2Case(Rng &rng, int64_t b, int64_t h, int64_t p, int64_t n,
   c.activation = {false, true, true, false, true, true, false, true, false};
   if (withReference) {
     ssmc::reference::StateUpdateOutputs out;
-    std::string err = ssmc::reference::stateUpdate(in, out);
-    if (!err.empty()) {
-      std::fprintf(stderr, "reference: %s\n", err.c_str());
-      std::exit(2);
-    }
+    requireOk(ssmc::reference::stateUpdate(in, out));
     c.reference = {out.y, out.newState};
   }
   return c;
@@ -229,11 +226,7 @@ Case step1Case(Rng &rng, int64_t b, int64_t d, int64_t g, bool bf16,
   c.activation = {false, true, true, false, true, true, false, true, false};
   if (withReference) {
     ssmc::reference::StateUpdateOutputs out;
-    std::string err = ssmc::reference::stateUpdate(in, out);
-    if (!err.empty()) {
-      std::fprintf(stderr, "reference: %s\n", err.c_str());
-      std::exit(2);
-    }
+    requireOk(ssmc::reference::stateUpdate(in, out));
     c.reference = {out.y, out.newState};
   }
   return c;
@@ -260,11 +253,7 @@ Case ssdCase(Rng &rng, int64_t b, int64_t l, int64_t h, int64_t g, bool bf16,
   c.activation = {true, true, false, true, true, false, true, false};
   if (withReference) {
     ssmc::reference::SsdOutputs out;
-    std::string err = ssmc::reference::ssdRecurrent(in, out);
-    if (!err.empty()) {
-      std::fprintf(stderr, "reference: %s\n", err.c_str());
-      std::exit(2);
-    }
+    requireOk(ssmc::reference::ssdRecurrent(in, out));
     c.reference = {out.out, out.finalStates};
   }
   return c;
