@@ -175,6 +175,20 @@ public:
         b, loc, mlir::arith::CmpFPredicate::OGT, x, f(20.0));
     return select(big, x, select(small, series, viaLog));
   }
+  /// dt of one step: + bias (when given), softplus, then the clamp of
+  /// dt_limit (when given).
+  mlir::Value processDt(mlir::Value dt, mlir::Value bias, bool withSoftplus,
+                        std::optional<llvm::ArrayRef<double>> limit) {
+    if (bias)
+      dt = add(dt, bias);
+    if (withSoftplus)
+      dt = softplus(dt);
+    if (limit && limit->size() == 2) {
+      dt = mlir::arith::MaximumFOp::create(b, loc, dt, f((*limit)[0]));
+      dt = mlir::arith::MinimumFOp::create(b, loc, dt, f((*limit)[1]));
+    }
+    return dt;
+  }
   /// silu(x) = x / (1 + 2^(-x log2 e)).
   mlir::Value silu(mlir::Value x) {
     return mul(x, rcp(add(f(1.0), exp2(mul(x, f(-kLog2E))))));

@@ -173,17 +173,8 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
           e.ifThen(e.icmp(arith::CmpIPredicate::ult, tid, lcV), [&] {
             Value ok = e.icmp(arith::CmpIPredicate::ult, tid, tl);
             Value at = e.iadd(t0, tid);
-            Value dt = e.guardedLoadF32(ok, dtIn, {bi, at, hh});
-            if (biasH)
-              dt = e.add(dt, biasH);
-            if (softplus)
-              dt = e.softplus(dt);
-            if (limit && limit->size() == 2) {
-              dt = arith::MaximumFOp::create(rewriter, loc, dt,
-                                             e.f((*limit)[0]));
-              dt = arith::MinimumFOp::create(rewriter, loc, dt,
-                                             e.f((*limit)[1]));
-            }
+            Value dt = e.processDt(e.guardedLoadF32(ok, dtIn, {bi, at, hh}),
+                                   biasH, softplus, limit);
             Value keep = e.f(1.0);
             if (seqIdx) {
               // A step whose seq_idx differs from the previous step's

@@ -27,20 +27,6 @@ namespace {
 /// Lanes of a warp.
 constexpr int64_t kWarp = 32;
 
-/// dt of one step: bias, softplus, then the clamp of dt_limit.
-Value processDt(Emitter &e, Value dt, Value bias, bool softplus,
-                std::optional<ArrayRef<double>> limit) {
-  if (bias)
-    dt = e.add(dt, bias);
-  if (softplus)
-    dt = e.softplus(dt);
-  if (limit && limit->size() == 2) {
-    dt = arith::MaximumFOp::create(e.b, e.loc, dt, e.f((*limit)[0]));
-    dt = arith::MinimumFOp::create(e.b, e.loc, dt, e.f((*limit)[1]));
-  }
-  return dt;
-}
-
 } // namespace
 
 LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
@@ -103,7 +89,7 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
           bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
     Value warp = e.idiv(tid, e.idx(kWarp)), lane = e.irem(tid, e.idx(kWarp));
     Value gi = e.idiv(hh, perGroup);
-    Value dt = processDt(e, e.loadF32(dtIn, {bi, hh}),
+    Value dt = e.processDt(e.loadF32(dtIn, {bi, hh}),
                          bias ? e.loadF32(bias, {hh}) : Value(), softplus,
                          limit);
     Value decay = e.exp2(e.mul(e.mul(dt, e.loadF32(a, {hh})), e.f(kLog2E)));
@@ -212,7 +198,7 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     Value c = e.iadd(e.imul(bx, threads), tid);
     e.ifThen(e.icmp(arith::CmpIPredicate::ult, c, dim), [&] {
       Value gi = e.idiv(c, perGroup);
-      Value dt = processDt(e, e.loadF32(dtIn, {bi, c}),
+      Value dt = e.processDt(e.loadF32(dtIn, {bi, c}),
                            bias ? e.loadF32(bias, {c}) : Value(), softplus,
                            limit);
       Value xv = e.loadF32(x, {bi, c});
