@@ -115,6 +115,7 @@ struct Case {
   std::string op, shape;
   std::vector<Tensor> inputs;     // in the entry's argument order
   std::vector<bool> activation;   // stored in bf16 by the bf16 entry
+  std::vector<bool> integer;      // stored as i32 (empty: none)
   std::vector<Tensor> reference;  // float64 results
 };
 
@@ -259,10 +260,56 @@ Case ssdCase(Rng &rng, int64_t b, int64_t l, int64_t h, int64_t g, bool bf16,
   return c;
 }
 
+/// SSD with D per channel, no gate, an initial state and packed sequences
+/// (seq_idx changes inside chunks, at a chunk start and at step 1).
+Case ssdSeqCase(Rng &rng, int64_t b, int64_t l, int64_t h, int64_t g,
+                bool bf16) {
+  const int64_t p = 64, n = 128;
+  Case c;
+  c.op = "ssdseq";
+  c.shape = "b=" + std::to_string(b) + " l=" + std::to_string(l) +
+            " h=" + std::to_string(h) + " g=" + std::to_string(g) + " seq";
+  ssmc::reference::SsdInputs in;
+  in.x = random(rng, {b, l, h, p}, -1, 1, bf16);
+  in.dt = random(rng, {b, l, h}, -4, -1, bf16);
+  in.A = random(rng, {h}, -2, -0.1, false);
+  in.B = random(rng, {b, l, g, n}, -1, 1, bf16);
+  in.C = random(rng, {b, l, g, n}, -1, 1, bf16);
+  in.D = random(rng, {h, p}, 0.5, 1.5, false);
+  in.dtBias = random(rng, {h}, -0.5, 0.5, false);
+  in.initialStates = random(rng, {b, h, p, n}, -1, 1, false);
+  in.dtSoftplus = true;
+  Tensor seq({b, l});
+  for (int64_t bi = 0; bi < b; ++bi) {
+    int64_t id = 0;
+    for (int64_t t = 0; t < l; ++t) {
+      if (t == 1 || t == 64 || (t > 1 && rng.uniform(0, 1) < 0.02))
+        ++id;
+      seq.data[bi * l + t] = static_cast<double>(id);
+    }
+  }
+  in.seqIdx = seq;
+  c.inputs = {in.x, in.dt, in.A, in.B, in.C, *in.D, *in.dtBias,
+              *in.initialStates, seq};
+  c.activation = {true, true, false, true, true, false, false, false, false};
+  c.integer = {false, false, false, false, false, false, false, false, true};
+  ssmc::reference::SsdOutputs out;
+  requireOk(ssmc::reference::ssdRecurrent(in, out));
+  c.reference = {out.out, out.finalStates};
+  return c;
+}
+
 std::vector<HostTensor> hostInputs(const Case &c, bool bf16) {
   std::vector<HostTensor> in;
   for (size_t i = 0; i < c.inputs.size(); ++i)
-    in.push_back(toHost(c.inputs[i], bf16 && c.activation[i]));
+    if (i < c.integer.size() && c.integer[i]) {
+      HostTensor h(DType::I32, c.inputs[i].shape);
+      for (size_t k = 0; k < c.inputs[i].data.size(); ++k)
+        h.set(static_cast<int64_t>(k), c.inputs[i].data[k]);
+      in.push_back(std::move(h));
+    } else {
+      in.push_back(toHost(c.inputs[i], bf16 && c.activation[i]));
+    }
   return in;
 }
 
@@ -303,6 +350,8 @@ int runChecks(Device &dev, uint64_t seed, bool small, FILE *json) {
     cases.push_back(ssdCase(rng, 1, 1, 3, 1, bf16, true));
     cases.push_back(ssdCase(rng, 2, 37, 4, 2, bf16, true));
     cases.push_back(ssdCase(rng, 1, small ? 100 : 1000, 3, 1, bf16, true));
+    cases.push_back(ssdSeqCase(rng, 1, small ? 200 : 777, 2, 1, bf16));
+    cases.push_back(ssdSeqCase(rng, 3, 150, 4, 2, bf16));
     for (Case &c : cases) {
       std::string entry = (c.op == "conv_cache" ? std::string("conv_") + dt +
                                                       "_cache"

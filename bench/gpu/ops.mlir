@@ -123,3 +123,27 @@ func.func @ssd_bf16(%x: tensor<?x?x?x64xbf16>, %dt: tensor<?x?x?xbf16>, %A: tens
       -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>)
   return %y, %h : tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>
 }
+func.func @ssdseq_f32(%x: tensor<?x?x?x64xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?xf32>,
+    %B: tensor<?x?x?x128xf32>, %C: tensor<?x?x?x128xf32>, %D: tensor<?x64xf32>,
+    %db: tensor<?xf32>, %h0: tensor<?x?x64x128xf32>, %seq: tensor<?x?xi32>)
+    -> (tensor<?x?x?x64xf32>, tensor<?x?x64x128xf32>) {
+  %y, %h = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 D(%D) dt_bias(%db)
+      initial_states(%h0) seq_idx(%seq) dt_softplus
+      : (tensor<?x?x?x64xf32>, tensor<?x?x?xf32>, tensor<?xf32>, tensor<?x?x?x128xf32>,
+         tensor<?x?x?x128xf32>, tensor<?x64xf32>, tensor<?xf32>, tensor<?x?x64x128xf32>,
+         tensor<?x?xi32>)
+      -> (tensor<?x?x?x64xf32>, tensor<?x?x64x128xf32>)
+  return %y, %h : tensor<?x?x?x64xf32>, tensor<?x?x64x128xf32>
+}
+func.func @ssdseq_bf16(%x: tensor<?x?x?x64xbf16>, %dt: tensor<?x?x?xbf16>, %A: tensor<?xf32>,
+    %B: tensor<?x?x?x128xbf16>, %C: tensor<?x?x?x128xbf16>, %D: tensor<?x64xf32>,
+    %db: tensor<?xf32>, %h0: tensor<?x?x64x128xf32>, %seq: tensor<?x?xi32>)
+    -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>) {
+  %y, %h = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 D(%D) dt_bias(%db)
+      initial_states(%h0) seq_idx(%seq) dt_softplus
+      : (tensor<?x?x?x64xbf16>, tensor<?x?x?xbf16>, tensor<?xf32>, tensor<?x?x?x128xbf16>,
+         tensor<?x?x?x128xbf16>, tensor<?x64xf32>, tensor<?xf32>, tensor<?x?x64x128xf32>,
+         tensor<?x?xi32>)
+      -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>)
+  return %y, %h : tensor<?x?x?x64xbf16>, tensor<?x?x64x128xf32>
+}

@@ -392,6 +392,17 @@ mlir::LogicalResult lowerStateUpdate(ssm::StateUpdateOp op,
 mlir::LogicalResult lowerSSD(ssm::SSDOp op, mlir::PatternRewriter &rewriter,
                              mlir::DictionaryAttr tile, int64_t &kernels);
 
+/// Whether ssm.ssd can take the chunked tensor-core form (bf16 x, B, C;
+/// static p in {32, 64, 96, 128}, n a multiple of 16 up to 128); else says
+/// why in `why`.
+bool ssdChunkedApplies(ssm::SSDOp op, std::string *why);
+
+/// Lowers one ssm.ssd tiled with form = "chunked" (SSDChunkedToGPU.cpp).
+mlir::LogicalResult lowerSSDChunked(ssm::SSDOp op,
+                                    mlir::PatternRewriter &rewriter,
+                                    mlir::DictionaryAttr tile,
+                                    int64_t &kernels);
+
 /// Lowers one tiled ssm.causal_conv1d (CausalConv1dToGPU.cpp).
 mlir::LogicalResult lowerCausalConv1d(ssm::CausalConv1dOp op,
                                       mlir::PatternRewriter &rewriter,

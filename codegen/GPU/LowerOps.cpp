@@ -79,11 +79,21 @@ struct ChooseTilesPass
                          b.getNamedAttr("threads", b.getI64IntegerAttr(128))}));
         return;
       }
-      // SSD (recurrent form): 8 warps per (batch, head), 16 steps staged.
-      if (isa<SSDOp>(op)) {
+      // SSD: the chunked form on tensor cores where it applies (bf16
+      // operands), segments chosen at run time; else the recurrent form,
+      // 8 warps per (batch, head), 16 steps staged.
+      if (auto ssd = dyn_cast<SSDOp>(op)) {
+        if (ssmc::gpu_emit::ssdChunkedApplies(ssd, nullptr)) {
+          op->setAttr(ssmc::kGPUTileAttrName,
+                      b.getDictionaryAttr(
+                          {b.getNamedAttr("form", b.getStringAttr("chunked")),
+                           b.getNamedAttr("segments", b.getI64IntegerAttr(0))}));
+          return;
+        }
         op->setAttr(ssmc::kGPUTileAttrName,
                     b.getDictionaryAttr(
-                        {b.getNamedAttr("time_chunk", b.getI64IntegerAttr(16)),
+                        {b.getNamedAttr("form", b.getStringAttr("recurrent")),
+                         b.getNamedAttr("time_chunk", b.getI64IntegerAttr(16)),
                          b.getNamedAttr("warps", b.getI64IntegerAttr(8))}));
         return;
       }

@@ -13,6 +13,9 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Utils/GPUUtils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -22,6 +25,35 @@
 #include "llvm/Support/Program.h"
 
 using namespace mlir;
+
+namespace {
+
+/// Sinks the constants and dims that a kernel marked `ssm.sink_constants`
+/// uses back into its gpu.launch before outlining: CSE shares them with the
+/// host code, and outlined they would become kernel parameters (index
+/// arithmetic on registers: divisions by a register instead of shifts, and
+/// loop-invariant addresses that the kernel keeps live). Only marked
+/// kernels: for the others constant trip counts make LLVM unroll whole loops
+/// and triple their registers.
+struct SinkMarkedLaunchConstants
+    : PassWrapper<SinkMarkedLaunchConstants, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SinkMarkedLaunchConstants)
+  StringRef getArgument() const final { return "ssm-gpu-sink-constants"; }
+  void runOnOperation() final {
+    getOperation()->walk([&](gpu::LaunchOp launch) {
+      if (!launch->hasAttr(ssmc::kSinkConstantsAttrName))
+        return;
+      launch->removeAttr(ssmc::kSinkConstantsAttrName);
+      auto beneficial = [](Operation *op) {
+        return matchPattern(op, m_Constant()) || isa<memref::DimOp>(op);
+      };
+      if (failed(sinkOperationsIntoLaunchOp(launch, beneficial)))
+        signalPassFailure();
+    });
+  }
+};
+
+} // namespace
 
 void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
@@ -46,6 +78,7 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(std::make_unique<SinkMarkedLaunchConstants>());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;

@@ -13,8 +13,8 @@
 // chunk's outputs leave shared memory as whole rows of p. A change of
 // seq_idx resets the state before the step.
 //
-// This is the correct, general form; the chunked dual form on tensor cores
-// is what makes SSD fast, and is to come.
+// This is the general form (f32 inputs, shapes the tensor-core form does not
+// take); bf16 inputs take the chunked dual form (SSDChunkedToGPU.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "GPUEmitter.h"
@@ -34,6 +34,14 @@ constexpr int64_t kWarp = 32;
 
 LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
                        DictionaryAttr tileAttr, int64_t &kernels) {
+  if (auto form = tileAttr.getAs<StringAttr>("form")) {
+    if (form.getValue() == "chunked")
+      return lowerSSDChunked(op, rewriter, tileAttr, kernels);
+    if (form.getValue() != "recurrent")
+      return op.emitOpError() << "unknown SSD form '" << form.getValue()
+                              << "' in " << kGPUTileAttrName
+                              << " (expected chunked or recurrent)";
+  }
   Location loc = op.getLoc();
   auto xType = cast<ShapedType>(op.getX().getType());
   auto bType = cast<ShapedType>(op.getB().getType());

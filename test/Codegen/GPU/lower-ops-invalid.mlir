@@ -28,3 +28,26 @@ func.func @sin(%a: tensor<4xf32>) -> tensor<4xf32> {
   %s = math.sin %a : tensor<4xf32>
   return %s : tensor<4xf32>
 }
+
+// -----
+
+// The chunked form asked for by hand where it does not apply says why.
+func.func @ssd_f32_chunked(%x: tensor<?x?x?x64xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?xf32>,
+    %B: tensor<?x?x?x128xf32>, %C: tensor<?x?x?x128xf32>) -> tensor<?x?x?x64xf32> {
+  // expected-error @+1 {{'ssm.ssd' op cannot use the chunked tensor-core form: the tensor-core form takes bf16 x, B and C}}
+  %y = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 {ssm.gpu_tile = {form = "chunked"}}
+      : (tensor<?x?x?x64xf32>, tensor<?x?x?xf32>, tensor<?xf32>, tensor<?x?x?x128xf32>,
+         tensor<?x?x?x128xf32>) -> tensor<?x?x?x64xf32>
+  return %y : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+func.func @ssd_bad_form(%x: tensor<?x?x?x64xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?xf32>,
+    %B: tensor<?x?x?x128xf32>, %C: tensor<?x?x?x128xf32>) -> tensor<?x?x?x64xf32> {
+  // expected-error @+1 {{'ssm.ssd' op unknown SSD form 'dual' in ssm.gpu_tile (expected chunked or recurrent)}}
+  %y = ssm.ssd %x, %dt, %A, %B, %C chunk_size = 256 {ssm.gpu_tile = {form = "dual"}}
+      : (tensor<?x?x?x64xf32>, tensor<?x?x?xf32>, tensor<?xf32>, tensor<?x?x?x128xf32>,
+         tensor<?x?x?x128xf32>) -> tensor<?x?x?x64xf32>
+  return %y : tensor<?x?x?x64xf32>
+}

@@ -7,8 +7,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -38,6 +40,11 @@ struct ScanTileGPU {
 
 /// The heuristic of ssm-gpu-choose-tiles for the selective scan on `chip`.
 ScanTileGPU chooseScanTileGPU(llvm::StringRef chip);
+
+/// Marks a gpu.launch whose constants are to be sunk back into the kernel
+/// before outlining (see Pipeline.cpp).
+inline constexpr llvm::StringLiteral kSinkConstantsAttrName =
+    "ssm.sink_constants";
 
 #define GEN_PASS_DECL
 #include "ssmc/Codegen/GPU/Passes.h.inc"
