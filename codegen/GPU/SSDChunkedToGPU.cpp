@@ -44,10 +44,12 @@ namespace ssmc::gpu_emit {
 namespace {
 
 constexpr int64_t kWarp = 32;
-/// Blocks of the chunked kernel resident per multiprocessor (shared memory
-/// bound at p = 64, n = 128) times the multiprocessors of an H100: the
-/// segment split aims at one full wave.
-constexpr int64_t kChunkedSlots = 2 * 132;
+/// Blocks of the chunked kernel resident per multiprocessor (at p = 64, n =
+/// 128) times the multiprocessors of an H100: the segment split aims at one
+/// full wave.
+constexpr int64_t kChunkedSlots = 3 * 132;
+/// Shared memory per multiprocessor of sm_80 / sm_90 (bytes).
+constexpr int64_t kSharedPerSM = 228 * 1024;
 
 /// The sizes of one chunked SSD kernel.
 struct ChunkPlan {
@@ -298,10 +300,17 @@ void emitChunkKernel(Emitter &e, const ChunkOperands &o, const ChunkPlan &pl,
   launch->setAttr(kSinkConstantsAttrName, b.getUnitAttr());
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
-  Value dyn = gpu::DynamicSharedMemoryOp::create(
+  auto dynOp = gpu::DynamicSharedMemoryOp::create(
       b, loc,
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                       MemRefLayoutAttrInterface(), wg));
+  Value dyn = dynOp;
+  // Registers for as many resident blocks as shared memory allows (at most
+  // three: 168 registers a thread at 4 warps), so that one block's staging
+  // waits are covered by the others' products.
+  int64_t perSM = std::min<int64_t>(3, kSharedPerSM / (bytes + 1024));
+  if (outputs && perSM >= 2)
+    dynOp->setAttr(kMinBlocksAttrName, b.getI64IntegerAttr(perSM));
   // The tiles are views of it at `shift` + their offset. Inside the chunk
   // loop `shift` is a zero read back from shared memory in every iteration:
   // the lane-dependent addresses of the loop's hundreds of shared accesses
@@ -566,15 +575,21 @@ void emitChunkKernel(Emitter &e, const ChunkOperands &o, const ChunkPlan &pl,
           y = e.loop(zero, e.iadd(warp, one), one, y, [&](Value j,
                                                           ValueRange yc) {
             Value s0 = e.imul(j, e.idx(16));
-            SmallVector<Value> gAcc(8, zeroF);
+            // Even and odd k-steps in separate accumulators: four chains of
+            // n / 32 dependent products instead of two of n / 16.
+            SmallVector<Value> gAcc(16, zeroF);
             for (int64_t kk = 0; kk < n / 16; ++kk) {
               auto cFr = tc.loadA(cS, r0, e.idx(16 * kk));
               auto bf = tc.loadBNK(bS, s0, e.idx(16 * kk));
+              int64_t half = 8 * (kk % 2);
               tc.mma(cFr, bf[0], bf[1],
-                     MutableArrayRef<Value>(gAcc).slice(0, 4));
+                     MutableArrayRef<Value>(gAcc).slice(half, 4));
               tc.mma(cFr, bf[2], bf[3],
-                     MutableArrayRef<Value>(gAcc).slice(4, 4));
+                     MutableArrayRef<Value>(gAcc).slice(half + 4, 4));
             }
+            for (int64_t r = 0; r < 8; ++r)
+              gAcc[r] = e.add(gAcc[r], gAcc[8 + r]);
+            gAcc.resize(8);
             // Element (tile tt, register r): step row = r < 2 ? rowA :
             // rowB, source step s = 16 j + 8 tt + 2 t4 + r % 2.
             Value sBase = e.iadd(s0, col2);

@@ -41,6 +41,11 @@ struct ScanTileGPU {
 /// The heuristic of ssm-gpu-choose-tiles for the selective scan on `chip`.
 ScanTileGPU chooseScanTileGPU(llvm::StringRef chip);
 
+/// On an op inside a gpu.launch body: the kernel's minimum resident blocks
+/// per multiprocessor (nvvm.minctasm on the outlined kernel).
+inline constexpr llvm::StringLiteral kMinBlocksAttrName =
+    "ssm.kernel_min_blocks_per_sm";
+
 /// Marks a gpu.launch whose constants are to be sunk back into the kernel
 /// before outlining (see Pipeline.cpp).
 inline constexpr llvm::StringLiteral kSinkConstantsAttrName =
