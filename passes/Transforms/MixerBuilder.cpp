@@ -1,0 +1,161 @@
+//===- MixerBuilder.cpp - the Mamba mixers as primitive ssm ops -----------===//
+//
+// The bodies of the two mixers (SEMANTICS.md), used by ssm-decompose-mixers
+// (no caches) and by the HF model frontend (caches in and out).
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Dialect/SSM/Transforms/MixerBuilder.h"
+
+using namespace mlir;
+
+namespace ssmc::ssm {
+
+namespace {
+
+int64_t dimOf(Value v, unsigned i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+/// A (b, dims...) f32 tensor type with the batch size of `like`.
+RankedTensorType batchType(Value like, ArrayRef<int64_t> dims, Type f32) {
+  SmallVector<int64_t> shape{cast<RankedTensorType>(like.getType()).getDimSize(0)};
+  shape.append(dims.begin(), dims.end());
+  return RankedTensorType::get(shape, f32);
+}
+
+} // namespace
+
+Value MixerBuilder::convSilu(Value x, Value weight, Value bias, Value state,
+                             Value *newState) {
+  Type stateType;
+  if (newState) {
+    int64_t c = dimOf(weight, 0), k = dimOf(weight, 1);
+    stateType = batchType(x, {c, k - 1}, f32);
+  }
+  auto conv = CausalConv1dOp::create(b, loc, x.getType(), stateType, x, weight,
+                                     bias, state, /*silu=*/true);
+  if (newState)
+    *newState = conv.getNewConvState();
+  return conv.getY();
+}
+
+Value MixerBuilder::add(Value x, Value y) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<AffineMap> maps(3, b.getMultiDimIdentityMap(rank));
+  SmallVector<IteratorType> iters(rank, IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{x, y},
+             ValueRange{empty(tensor::getMixedSizes(b, loc, x))}, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddFOp::create(nb, l, args[0], args[1]).getResult());
+             })
+      .getResult(0);
+}
+
+Value MixerBuilder::embed(Value tokens, Value table) {
+  int64_t vocab = dimOf(table, 0), dm = dimOf(table, 1);
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, tokens);
+  shape.push_back(b.getIndexAttr(dm));
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d0, d1}, ctx),
+                              b.getMultiDimIdentityMap(3)};
+  SmallVector<IteratorType> iters(3, IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{empty(shape).getType()}, ValueRange{tokens},
+             ValueRange{empty(shape)}, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value id = arith::IndexCastOp::create(nb, l, nb.getIndexType(),
+                                                     args[0]);
+               // Ids were checked by the runtime; clamped here so that a bad
+               // one can never read outside the table.
+               Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+               Value last = arith::ConstantIndexOp::create(nb, l, vocab - 1);
+               id = arith::MaxSIOp::create(nb, l, id, zero);
+               id = arith::MinSIOp::create(nb, l, id, last);
+               Value col = linalg::IndexOp::create(nb, l, 2);
+               Value v = tensor::ExtractOp::create(nb, l, table,
+                                                   ValueRange{id, col});
+               linalg::YieldOp::create(nb, l,
+                                       castScalar(nb, l, v, nb.getF32Type()));
+             })
+      .getResult(0);
+}
+
+MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
+                             const MambaMixerWeights &w, Value convState,
+                             Value ssmState, bool withStates) {
+  OpBuilder &b = mb.b;
+  int64_t d = dimOf(w.conv, 0), n = dimOf(w.aLog, 1), r = dimOf(w.dtProj, 1);
+  MixerResults res;
+  // [x, z] = in_proj(hidden), then to the scan's (b, d, l) layout.
+  Value xz = mb.project(hidden, mb.toF32(w.inProj), mb.toF32(w.inProjBias),
+                        /*channelDim=*/2);
+  Value x = mb.transpose(mb.slice(xz, 2, 0, d), {0, 2, 1});
+  Value z = mb.transpose(mb.slice(xz, 2, d, d), {0, 2, 1});
+  x = mb.convSilu(x, mb.toF32(w.conv), mb.toF32(w.convBias), convState,
+                  withStates ? &res.convState : nullptr);
+  // [dt_low, B, C] = x_proj(x), all (b, ., l).
+  Value xdbl = mb.project(x, mb.toF32(w.xProj), Value(), /*channelDim=*/1);
+  Value dtLow = mb.slice(xdbl, 1, 0, r);
+  Value bMat = mb.expand(mb.slice(xdbl, 1, r, n), 1, 1, n);
+  Value cMat = mb.expand(mb.slice(xdbl, 1, r + n, n), 1, 1, n);
+  Value dt = mb.project(dtLow, mb.toF32(w.dtProj), Value(), /*channelDim=*/1);
+  Value a = mb.negExp(mb.toF32(w.aLog));
+  Type finalType = withStates ? batchType(x, {d, n}, mb.f32) : Type();
+  auto scan = SelectiveScanOp::create(
+      b, mb.loc, x.getType(), finalType, x, dt, a, bMat, cMat, mb.toF32(w.d), z,
+      mb.toF32(w.dtProjBias), ssmState, /*delta_softplus=*/true);
+  if (withStates)
+    res.ssmState = scan.getFinalState();
+  Value y = mb.transpose(scan.getOut(), {0, 2, 1});
+  res.out = mb.project(y, mb.toF32(w.outProj), mb.toF32(w.outProjBias),
+                       /*channelDim=*/2);
+  return res;
+}
+
+MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
+                              const Mamba2MixerWeights &w, Value convState,
+                              Value ssmState, bool withStates) {
+  OpBuilder &b = mb.b;
+  int64_t d = dimOf(w.norm, 0), h = dimOf(w.aLog, 0);
+  int64_t convDim = dimOf(w.conv, 0);
+  int64_t g = w.nGroups, p = w.headDim;
+  int64_t gn = (convDim - d) / 2, n = gn / g;
+  MixerResults res;
+  // [z, xBC, dt] = in_proj(hidden), all (b, l, .).
+  Value zxbcdt = mb.project(hidden, mb.toF32(w.inProj), mb.toF32(w.inProjBias),
+                            /*channelDim=*/2);
+  Value z = mb.slice(zxbcdt, 2, 0, d);
+  Value xbc = mb.slice(zxbcdt, 2, d, convDim);
+  Value dt = mb.slice(zxbcdt, 2, d + convDim, h);
+  // The conv runs over l in the (b, c, l) layout.
+  xbc = mb.transpose(mb.convSilu(mb.transpose(xbc, {0, 2, 1}),
+                                 mb.toF32(w.conv), mb.toF32(w.convBias),
+                                 convState,
+                                 withStates ? &res.convState : nullptr),
+                     {0, 2, 1});
+  Value x = mb.expand(mb.slice(xbc, 2, 0, d), 2, h, p);
+  Value bMat = mb.expand(mb.slice(xbc, 2, d, gn), 2, g, n);
+  Value cMat = mb.expand(mb.slice(xbc, 2, d + gn, gn), 2, g, n);
+  Value a = mb.negExp(mb.toF32(w.aLog));
+  Type finalType = withStates ? batchType(x, {h, p, n}, mb.f32) : Type();
+  auto ssd = SSDOp::create(b, mb.loc, x.getType(), finalType, x, dt, a, bMat,
+                           cMat, mb.toF32(w.d), /*z=*/Value(),
+                           mb.toF32(w.dtBias), ssmState, /*seq_idx=*/Value(),
+                           b.getI64IntegerAttr(w.chunkSize), b.getUnitAttr(),
+                           w.dtLimit);
+  if (withStates)
+    res.ssmState = ssd.getFinalStates();
+  Value y = mb.collapse(ssd.getOut(), 2);
+  y = GatedRMSNormOp::create(b, mb.loc, y.getType(), y, z, mb.toF32(w.norm),
+                             b.getI64IntegerAttr(w.normGroupSize), w.eps);
+  res.out = mb.project(y, mb.toF32(w.outProj), mb.toF32(w.outProjBias),
+                       /*channelDim=*/2);
+  return res;
+}
+
+} // namespace ssmc::ssm
