@@ -519,21 +519,40 @@ std::vector<TensorSpec> tensorTypes(const std::vector<HostTensor> &tensors) {
 // Running
 //===----------------------------------------------------------------------===//
 
+TensorView viewOf(const HostTensor &t) {
+  return {t.dtype, t.shape, t.data.data(), t.data.size()};
+}
+
 std::string Package::run(const std::string &name,
                          const std::vector<HostTensor> &inputs,
                          std::vector<HostTensor> &outputs) const {
+  std::vector<TensorView> views;
+  for (const HostTensor &t : inputs)
+    views.push_back(viewOf(t));
+  return runViews(name, views, outputs);
+}
+
+std::string Package::runViews(const std::string &name,
+                              const std::vector<TensorView> &inputs,
+                              std::vector<HostTensor> &outputs) const {
   const EntrySpec *entry = findEntry(name);
   if (!entry)
     return noEntryMessage(info, name);
   EntryFn fn = functions[static_cast<size_t>(entry - info.entries.data())];
-  if (std::string err = checkInputs(*entry, tensorTypes(inputs)); !err.empty())
+  std::vector<TensorSpec> types;
+  for (const TensorView &t : inputs)
+    types.push_back({t.dtype, t.shape});
+  if (std::string err = checkInputs(*entry, types); !err.empty())
     return err;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const HostTensor &got = inputs[i];
-    int64_t need = got.numElements() * package::dtypeSize(got.dtype);
-    if (static_cast<int64_t>(got.data.size()) != need)
+    const TensorView &got = inputs[i];
+    int64_t count = 1;
+    for (int64_t s : got.shape)
+      count *= s;
+    uint64_t need = static_cast<uint64_t>(count * package::dtypeSize(got.dtype));
+    if (got.bytes != need)
       return "entry '" + name + "': input " + std::to_string(i) + ": holds " +
-             std::to_string(got.data.size()) + " bytes but shape " +
+             std::to_string(got.bytes) + " bytes but shape " +
              package::shapeString(got.shape) + " of " +
              package::dtypeName(got.dtype) + " needs " + std::to_string(need);
   }
@@ -543,7 +562,7 @@ std::string Package::run(const std::string &name,
   std::vector<std::vector<int64_t>> argDescs(inputs.size());
   std::vector<void *> argv(1 + inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    argDescs[i] = contiguousDescriptor(inputs[i].data.data(), inputs[i].shape);
+    argDescs[i] = contiguousDescriptor(inputs[i].data, inputs[i].shape);
     argv[1 + i] = argDescs[i].data();
   }
   size_t resultWords = 0;

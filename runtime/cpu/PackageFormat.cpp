@@ -194,6 +194,12 @@ std::string writeManifest(const Manifest &m) {
     objects.push(std::move(object));
   }
   root.set("objects", std::move(objects));
+  if (!m.model.empty()) {
+    json::Value model;
+    // Written by ssmc itself; text that does not parse is dropped.
+    if (json::parse(m.model, model).empty())
+      root.set("model", std::move(model));
+  }
   return json::write(root, 2) + "\n";
 }
 
@@ -332,6 +338,11 @@ std::string parseManifest(const std::string &text, Manifest &out) {
                ") overlap";
     }
     m.objects.push_back(std::move(o));
+  }
+  if (const json::Value *model = root.find("model")) {
+    if (!model->isObject())
+      return "manifest: member \"model\" is not an object";
+    m.model = json::write(*model);
   }
   out = std::move(m);
   return "";

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 namespace ssmc {
 namespace json {
@@ -155,6 +156,9 @@ private:
       ++pos;
       return true;
     }
+    // Where each key is, so that a large object (a tokenizer's vocabulary)
+    // parses in linear time; a repeated key replaces the earlier value.
+    std::unordered_map<std::string, size_t> where;
     while (true) {
       skipSpace();
       if (peek() != '"')
@@ -170,7 +174,11 @@ private:
       Value member;
       if (!parseValue(member, depth + 1))
         return false;
-      out.set(key, std::move(member));
+      auto [it, fresh] = where.emplace(key, out.getObject().size());
+      if (fresh)
+        out.getObject().emplace_back(std::move(key), std::move(member));
+      else
+        out.getObject()[it->second].second = std::move(member);
       skipSpace();
       if (peek() == ',') {
         ++pos;

@@ -17,7 +17,12 @@
 #include "ssmc/Codegen/Reference/Interpreter.h"
 #include "ssmc/Codegen/Target/HostObject.h"
 #include "ssmc/Dialect/SSM/Transforms/Passes.h"
+#include "RunCommand.h"
+#include "ssmc/Frontend/ModelModule.h"
 #include "ssmc/InitAll.h"
+#include "ssmc/model/Config.h"
+#include "ssmc/model/Layout.h"
+#include "ssmc/model/Weights.h"
 #include "ssmc/runtime/CPURuntime.h"
 #include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/Npy.h"
@@ -137,13 +142,19 @@ static cl::opt<std::string>
                  cl::cat(evalCategory));
 
 static cl::opt<std::string> compileFile(cl::Positional,
-                                        cl::desc("<file.mlir>"),
+                                        cl::desc("<file.mlir | MODEL_DIR>"),
                                         cl::sub(compileCmd),
                                         cl::cat(compileCategory));
 static cl::opt<std::string>
     compileOutput("o", cl::desc("Output file ('-' for stdout, text only)"),
                   cl::value_desc("file"), cl::sub(compileCmd),
                   cl::cat(compileCategory));
+static cl::opt<std::string> compileDType(
+    "dtype",
+    cl::desc("For a model directory: the element type of the weight matrices "
+             "in the package, f32, bf16 or f16 (default: f32 for f32 "
+             "checkpoints, else bf16)"),
+    cl::sub(compileCmd), cl::cat(compileCategory));
 static cl::opt<std::string> compileTarget(
     "target",
     cl::desc("Target to compile for: cpu, or cuda[:sm_XX] (default sm_90; "
@@ -417,13 +428,15 @@ ssmc::HostTargetOptions hostOptions() {
 /// Lowers \p module (in place) as far as \p stopAt. Errors are printed
 /// (diagnostics, or "ssmc <tool>: ..." through \p failFn) and yield failure.
 LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
-                            int (*failFn)(const llvm::Twine &)) {
+                            int (*failFn)(const llvm::Twine &),
+                            const std::string &modelJson = "") {
   llvm::raw_string_ostream os(out.text);
   if (stopAt == Emit::MLIR) {
     module.print(os);
     return success();
   }
   ssmc::package::Manifest manifest;
+  manifest.model = modelJson;
   if (failed(ssmc::collectEntries(module, manifest.entries)))
     return failure();
 
@@ -480,6 +493,39 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
   out.manifest = std::move(manifest);
   out.objects = {std::move(*so)};
   return success();
+}
+
+/// The module of the model in directory `dir` (config.json and its
+/// safetensors, checked against each other), for the compile dtype.
+OwningOpRef<ModuleOp> buildModelFromDirectory(const std::string &dir,
+                                              MLIRContext &context,
+                                              std::string &modelJson,
+                                              std::string &error) {
+  ssmc::model::ModelConfig cfg;
+  if (error = ssmc::model::readConfig(dir, cfg); !error.empty())
+    return nullptr;
+  std::unique_ptr<ssmc::model::WeightStore> store =
+      ssmc::model::WeightStore::open(dir, error);
+  if (!store)
+    return nullptr;
+  ssmc::model::ModelWeights weights;
+  if (error = ssmc::model::resolveWeights(cfg, *store, dir, weights);
+      !error.empty())
+    return nullptr;
+  std::string dtype = compileDType;
+  if (dtype.empty()) {
+    // The checkpoint's matrices decide: f32 stays f32, half types go bf16.
+    const ssmc::model::TensorInfo *emb = weights.embeddings;
+    dtype = emb && emb->dtype == ssmc::package::DType::F32 ? "f32" : "bf16";
+  }
+  llvm::errs() << "ssmc compile: " << dir << ": "
+               << (cfg.kind == ssmc::model::ModelKind::Mamba ? "mamba"
+                                                              : "mamba2")
+               << ", " << cfg.nLayer << " layers, d_model " << cfg.dModel
+               << ", vocab " << cfg.vocabSize << ", weights " << dtype
+               << "\n";
+  return ssmc::frontend::buildModelModule(context, cfg, dtype, modelJson,
+                                          error);
 }
 
 /// The host CPU of cuda objects: their host code only launches kernels, and
@@ -648,16 +694,23 @@ int runCompile() {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  std::string error;
-  OwningOpRef<ModuleOp> module =
-      parseFile(compileFile, sourceMgr, context, error);
+  std::string error, modelJson;
+  OwningOpRef<ModuleOp> module;
+  if (llvm::sys::fs::is_directory(compileFile)) {
+    module = buildModelFromDirectory(compileFile, context, modelJson, error);
+  } else {
+    if (!compileDType.empty())
+      return failCompile("--dtype applies to a model directory, and '" +
+                         compileFile + "' is a file");
+    module = parseFile(compileFile, sourceMgr, context, error);
+  }
   if (!error.empty())
     return failCompile(error);
   if (!module)
     return 1;
 
   CompileOutput out;
-  if (failed(compileModule(*module, emitKind, out, failCompile)))
+  if (failed(compileModule(*module, emitKind, out, failCompile, modelJson)))
     return 1;
   // Written through a temporary that is renamed into place on success.
   std::error_code ec;
@@ -1077,12 +1130,15 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(llvm::ArrayRef<const cl::OptionCategory *>());
   cl::HideUnrelatedOptions({&evalCategory, &cpuCategory}, evalCmd);
   cl::HideUnrelatedOptions({&compileCategory, &cpuCategory}, compileCmd);
+  cl::HideUnrelatedOptions({&ssmcRunCategory()}, ssmcRunCmd);
   cl::ParseCommandLineOptions(argc, argv,
                               "ssmc: a compiler for state space models\n");
   if (evalCmd)
     return runEval();
   if (compileCmd)
     return runCompile();
+  if (ssmcRunCmd)
+    return runModelCommand();
   llvm::errs() << "ssmc: no subcommand given; see 'ssmc --help'\n";
   return 1;
 }

@@ -24,6 +24,16 @@ namespace runtime {
 
 using package::DType;
 
+/// A dense row-major tensor somewhere in host memory that the caller keeps
+/// alive (e.g. a memory-mapped checkpoint tensor): passed without a copy.
+struct TensorView {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  const void *data = nullptr;
+  /// The bytes at `data` (checked against the shape).
+  uint64_t bytes = 0;
+};
+
 /// A dense row-major tensor in host memory.
 struct HostTensor {
   DType dtype = DType::F32;
@@ -176,6 +186,10 @@ public:
   std::string run(const std::string &name,
                   const std::vector<HostTensor> &inputs,
                   std::vector<HostTensor> &outputs) const;
+  /// The same on views: the inputs are passed where they are.
+  std::string runViews(const std::string &name,
+                       const std::vector<TensorView> &inputs,
+                       std::vector<HostTensor> &outputs) const;
 
 private:
   Package() = default;
@@ -188,6 +202,9 @@ private:
 /// The dtypes and shapes of \p tensors, for checkInputs().
 std::vector<package::TensorSpec>
 tensorTypes(const std::vector<HostTensor> &tensors);
+
+/// A view of \p t.
+TensorView viewOf(const HostTensor &t);
 
 } // namespace runtime
 } // namespace ssmc

@@ -124,6 +124,10 @@ struct Manifest {
   uint32_t formatVersion = package::formatVersion;
   std::vector<EntrySpec> entries;
   std::vector<Object> objects;
+  /// For a compiled model: its description (the config, the entries of its
+  /// stages and the checkpoint tensors their arguments take), as JSON text;
+  /// empty otherwise.
+  std::string model;
 
   /// The object for \p target, or null.
   const Object *findObject(const std::string &target) const;

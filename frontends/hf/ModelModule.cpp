@@ -1,0 +1,286 @@
+//===- ModelModule.cpp - an HF Mamba / Mamba-2 model as an ssm module -----===//
+//
+// Builds the stages of a model (embed, layer, head) as entry points whose
+// arguments are the activations, the caches and one layer's weights, and the
+// manifest's description of what every argument takes.
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Frontend/ModelModule.h"
+#include "ssmc/Dialect/SSM/IR/SSMOps.h"
+#include "ssmc/Dialect/SSM/Transforms/MixerBuilder.h"
+#include "ssmc/runtime/Json.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace ssmc;
+using namespace ssmc::ssm;
+
+namespace {
+
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+/// Collects one entry's arguments (types and roles) and results.
+struct EntryBuilder {
+  SmallVector<Type> types;
+  json::Value roles = json::Value::array();
+  json::Value resultRoles = json::Value::array();
+
+  unsigned add(Type t, const std::string &role) {
+    types.push_back(t);
+    roles.push(json::Value(role));
+    return types.size() - 1;
+  }
+};
+
+class ModelModuleBuilder {
+public:
+  ModelModuleBuilder(MLIRContext &ctx, const model::ModelConfig &cfg,
+          const std::string &dtype)
+      : ctx(ctx), cfg(cfg), dtype(dtype), b(&ctx),
+        loc(FileLineColLoc::get(&ctx, "model", 0, 0)), f32(b.getF32Type()) {
+    mat = dtype == "bf16"  ? Type(b.getBF16Type())
+          : dtype == "f16" ? Type(b.getF16Type())
+                           : Type(f32);
+  }
+
+  OwningOpRef<ModuleOp> build(std::string &modelJson) {
+    module = ModuleOp::create(loc);
+    b.setInsertionPointToEnd(module->getBody());
+    json::Value entries = json::Value::object();
+    buildEmbed(entries);
+    buildLayer(entries);
+    buildHead(entries);
+
+    json::Value desc = json::Value::object();
+    desc.set("kind", cfg.kind == model::ModelKind::Mamba ? "mamba" : "mamba2");
+    desc.set("dtype", dtype);
+    desc.set("config", configJson());
+    desc.set("entries", std::move(entries));
+    modelJson = json::write(desc);
+    return std::move(module);
+  }
+
+private:
+  /// A tensor type with the matrices' element type when `name` is a
+  /// matrix, f32 otherwise.
+  Type weight(const std::string &name, ArrayRef<int64_t> shape) {
+    Type elt = frontend::weightDType(name, dtype) == "f32" ? f32 : mat;
+    return RankedTensorType::get(shape, elt);
+  }
+  Type act(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, f32);
+  }
+  std::string layerName(const std::string &leaf) {
+    return "weight:backbone.layers.{i}." + leaf;
+  }
+
+  func::FuncOp makeFunc(const std::string &name, EntryBuilder &eb,
+                        ArrayRef<Type> results) {
+    auto fn = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(eb.types, results));
+    fn.addEntryBlock();
+    return fn;
+  }
+
+  void buildEmbed(json::Value &entries) {
+    EntryBuilder eb;
+    eb.add(RankedTensorType::get({kDyn, kDyn}, b.getI32Type()), "tokens");
+    eb.add(weight("backbone.embeddings.weight", {cfg.vocabSize, cfg.dModel}),
+           "weight:backbone.embeddings.weight");
+    Type out = act({kDyn, kDyn, cfg.dModel});
+    eb.resultRoles.push(json::Value("residual"));
+    func::FuncOp fn = makeFunc("embed", eb, {out});
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&fn.front());
+    Value tokens = fn.getArgument(0);
+    MixerBuilder mb(b, loc, tokens);
+    Value res = mb.embed(tokens, fn.getArgument(1));
+    func::ReturnOp::create(b, loc, res);
+    addEntry(entries, "embed", eb);
+  }
+
+  void buildHead(json::Value &entries) {
+    EntryBuilder eb;
+    eb.add(act({kDyn, kDyn, cfg.dModel}), "residual");
+    eb.add(weight("backbone.norm_f.weight", {cfg.dModel}),
+           "weight:backbone.norm_f.weight");
+    eb.add(weight("lm_head.weight", {cfg.vocabSize, cfg.dModel}),
+           "weight:lm_head.weight");
+    Type out = act({kDyn, kDyn, cfg.vocabSize});
+    eb.resultRoles.push(json::Value("logits"));
+    func::FuncOp fn = makeFunc("head", eb, {out});
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&fn.front());
+    Value res = fn.getArgument(0);
+    MixerBuilder mb(b, loc, res);
+    Value normed = RMSNormOp::create(b, loc, res.getType(), res,
+                                     fn.getArgument(1),
+                                     b.getF64FloatAttr(cfg.eps));
+    Value logits = mb.project(normed, mb.toF32(fn.getArgument(2)), Value(),
+                              /*channelDim=*/2);
+    func::ReturnOp::create(b, loc, logits);
+    addEntry(entries, "head", eb);
+  }
+
+  void buildLayer(json::Value &entries) {
+    const int64_t dm = cfg.dModel, d = cfg.dInner, n = cfg.dState,
+                  k = cfg.dConv;
+    bool m2 = cfg.kind == model::ModelKind::Mamba2;
+    const int64_t g = cfg.nGroups, h = cfg.nHeads, p = cfg.headDim,
+                  r = cfg.dtRank;
+    const int64_t convDim = m2 ? d + 2 * g * n : d;
+    EntryBuilder eb;
+    unsigned resArg = eb.add(act({kDyn, kDyn, dm}), "residual");
+    unsigned normArg = eb.add(weight("norm.weight", {dm}), layerName("norm.weight"));
+    auto w = [&](const std::string &leaf, ArrayRef<int64_t> shape) {
+      return eb.add(weight("mixer." + leaf, shape), layerName("mixer." + leaf));
+    };
+    int64_t inOut = m2 ? 2 * d + 2 * g * n + h : 2 * d;
+    unsigned inProj = w("in_proj.weight", {inOut, dm});
+    int inProjBias = cfg.projBias ? int(w("in_proj.bias", {inOut})) : -1;
+    unsigned conv = w("conv1d.weight", {convDim, 1, k});
+    int convBias = cfg.convBias ? int(w("conv1d.bias", {convDim})) : -1;
+    unsigned xProj = 0, dtProj = 0, dtProjBias = 0, dtBias = 0, norm = 0;
+    if (!m2) {
+      xProj = w("x_proj.weight", {r + 2 * n, d});
+      dtProj = w("dt_proj.weight", {d, r});
+      dtProjBias = w("dt_proj.bias", {d});
+    } else {
+      dtBias = w("dt_bias", {h});
+    }
+    unsigned aLog = m2 ? w("A_log", {h}) : w("A_log", {d, n});
+    unsigned dSkip = m2 ? w("D", {h}) : w("D", {d});
+    if (m2)
+      norm = w("norm.weight", {d});
+    unsigned outProj = w("out_proj.weight", {dm, d});
+    int outProjBias = cfg.projBias ? int(w("out_proj.bias", {dm})) : -1;
+    Type convType = act({kDyn, convDim, k - 1});
+    Type ssmType = m2 ? act({kDyn, h, p, n}) : act({kDyn, d, n});
+    unsigned convArg = eb.add(convType, "conv_state");
+    unsigned ssmArg = eb.add(ssmType, "ssm_state");
+    for (const char *role : {"residual", "conv_state", "ssm_state"})
+      eb.resultRoles.push(json::Value(role));
+
+    func::FuncOp fn = makeFunc("layer", eb, {act({kDyn, kDyn, dm}), convType,
+                                             ssmType});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&fn.front());
+    auto arg = [&](int i) { return i < 0 ? Value() : fn.getArgument(i); };
+    Value res = arg(resArg);
+    MixerBuilder mb(b, loc, res);
+    Value hidden = RMSNormOp::create(b, loc, res.getType(), res, arg(normArg),
+                                     b.getF64FloatAttr(cfg.eps));
+    // The checkpoint's conv weight is (C, 1, k); the op takes (C, k).
+    Value convW = tensor::CollapseShapeOp::create(
+        b, loc, arg(conv), SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    MixerResults mr;
+    if (!m2) {
+      MambaMixerWeights mw{arg(inProj),  arg(inProjBias), convW,
+                           arg(convBias), arg(xProj),     arg(dtProj),
+                           arg(dtProjBias), arg(aLog),    arg(dSkip),
+                           arg(outProj), arg(outProjBias)};
+      mr = buildMambaMixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
+                           /*withStates=*/true);
+    } else {
+      Mamba2MixerWeights mw;
+      mw.inProj = arg(inProj);
+      mw.inProjBias = arg(inProjBias);
+      mw.conv = convW;
+      mw.convBias = arg(convBias);
+      mw.dtBias = arg(dtBias);
+      mw.aLog = arg(aLog);
+      mw.d = arg(dSkip);
+      mw.norm = arg(norm);
+      mw.outProj = arg(outProj);
+      mw.outProjBias = arg(outProjBias);
+      mw.nGroups = g;
+      mw.headDim = p;
+      mw.chunkSize = cfg.chunkSize;
+      mw.normGroupSize = cfg.normPerGroup ? d / g : d;
+      mw.eps = b.getF64FloatAttr(cfg.eps);
+      if (cfg.hasDtLimit)
+        mw.dtLimit = b.getDenseF64ArrayAttr({cfg.dtLimitLo, cfg.dtLimitHi});
+      mr = buildMamba2Mixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
+                            /*withStates=*/true);
+    }
+    Value next = mb.add(res, mr.out);
+    func::ReturnOp::create(b, loc, ValueRange{next, mr.convState, mr.ssmState});
+    addEntry(entries, "layer", eb);
+  }
+
+  void addEntry(json::Value &entries, const std::string &name,
+                EntryBuilder &eb) {
+    json::Value e = json::Value::object();
+    e.set("arguments", std::move(eb.roles));
+    e.set("results", std::move(eb.resultRoles));
+    entries.set(name, std::move(e));
+  }
+
+  json::Value configJson() {
+    json::Value c = json::Value::object();
+    c.set("d_model", cfg.dModel);
+    c.set("n_layer", cfg.nLayer);
+    c.set("vocab_size", cfg.vocabSize);
+    c.set("d_inner", cfg.dInner);
+    c.set("d_state", cfg.dState);
+    c.set("d_conv", cfg.dConv);
+    c.set("dt_rank", cfg.dtRank);
+    c.set("n_groups", cfg.nGroups);
+    c.set("head_dim", cfg.headDim);
+    c.set("n_heads", cfg.nHeads);
+    c.set("chunk_size", cfg.chunkSize);
+    c.set("eps", cfg.eps);
+    c.set("tie_embeddings", cfg.tieEmbeddings);
+    c.set("conv_bias", cfg.convBias);
+    c.set("proj_bias", cfg.projBias);
+    c.set("norm_per_group", cfg.normPerGroup);
+    return c;
+  }
+
+  MLIRContext &ctx;
+  const model::ModelConfig &cfg;
+  std::string dtype;
+  OpBuilder b;
+  Location loc;
+  Type f32, mat;
+  OwningOpRef<ModuleOp> module;
+};
+
+} // namespace
+
+std::string frontend::weightDType(const std::string &name,
+                                  const std::string &dtype) {
+  auto ends = [&](const char *suffix) {
+    std::string s(suffix);
+    return name.size() >= s.size() &&
+           name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  bool matrix = ends("embeddings.weight") || ends("embedding.weight") ||
+                ends("lm_head.weight") || ends("in_proj.weight") ||
+                ends("x_proj.weight") || ends("dt_proj.weight") ||
+                ends("out_proj.weight");
+  return matrix ? dtype : "f32";
+}
+
+OwningOpRef<ModuleOp> frontend::buildModelModule(MLIRContext &ctx,
+                                                  const model::ModelConfig &cfg,
+                                                  const std::string &dtype,
+                                                  std::string &modelJson,
+                                                  std::string &error) {
+  if (dtype != "f32" && dtype != "bf16" && dtype != "f16") {
+    error = "unknown --dtype '" + dtype + "' (expected f32, bf16 or f16)";
+    return nullptr;
+  }
+  ctx.loadDialect<SSMDialect, func::FuncDialect, arith::ArithDialect,
+                  linalg::LinalgDialect, tensor::TensorDialect,
+                  math::MathDialect>();
+  ModelModuleBuilder builder(ctx, cfg, dtype);
+  OwningOpRef<ModuleOp> module = builder.build(modelJson);
+  if (failed(verify(*module))) {
+    error = "the model module does not verify (a bug of ssmc)";
+    return nullptr;
+  }
+  return module;
+}

@@ -1,0 +1,95 @@
+//===- Model.h - running a compiled model over its checkpoint --*- C++ -*-===//
+//
+// Loads a package that `ssmc compile MODEL_DIR` wrote and the checkpoint's
+// weights (memory-mapped, checked against what every entry argument of the
+// package expects: name, shape, dtype), then runs prefill over prompts and
+// decode steps with the conv and SSM caches of every sequence. CPU for now.
+// No MLIR, no LLVM.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SSMC_SERVE_MODEL_H
+#define SSMC_SERVE_MODEL_H
+
+#include "ssmc/runtime/CPURuntime.h"
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace ssmc::model {
+class WeightStore;
+}
+
+namespace ssmc::serve {
+
+/// How the next token is chosen from the logits.
+struct SamplingOptions {
+  /// 0: greedy (argmax); else softmax(logits / temperature).
+  double temperature = 0.0;
+  /// Keep the k most likely tokens (0: all).
+  int64_t topK = 0;
+  /// Keep the smallest set of most likely tokens whose probability reaches
+  /// p (1: all).
+  double topP = 1.0;
+};
+
+/// The token chosen from `vocab` logits.
+int64_t sampleToken(const float *logits, int64_t vocab,
+                    const SamplingOptions &options, std::mt19937_64 &rng);
+
+class Model {
+public:
+  /// Loads the package and the weights of `weightsDir`; null and `error`
+  /// (naming the file and tensor) on failure.
+  static std::unique_ptr<Model> load(const std::string &packagePath,
+                                     const std::string &weightsDir,
+                                     std::string &error);
+  ~Model();
+
+  int64_t vocabSize() const { return vocab; }
+  int64_t numLayers() const { return layers; }
+  /// "mamba" or "mamba2".
+  const std::string &kind() const { return modelKind; }
+
+  /// Runs every prompt (token ids, each at least one token) from empty
+  /// caches, one after another; afterwards the caches hold the sequences'
+  /// states, in prompt order, for step(). With `logits`, sets logits[s] to
+  /// prompt s's logits (length x vocab, f32).
+  std::string prefill(const std::vector<std::vector<int64_t>> &prompts,
+                      std::vector<runtime::HostTensor> *logits);
+  /// One token per sequence of the last prefill; `logits` becomes
+  /// (sequences x vocab) f32.
+  std::string step(const std::vector<int64_t> &tokens,
+                   runtime::HostTensor &logits);
+
+private:
+  Model() = default;
+  /// The inputs of entry `name` for layer `layer`: activations and caches
+  /// from `acts` (by role), weights from the checkpoint.
+  std::string inputs(const std::string &name, int64_t layer,
+                     const std::vector<std::pair<std::string,
+                                                 const runtime::HostTensor *>>
+                         &acts,
+                     std::vector<runtime::TensorView> &out);
+  std::string checkTokens(const std::vector<int64_t> &tokens,
+                          const std::string &what) const;
+
+  std::unique_ptr<runtime::Package> package;
+  std::unique_ptr<model::WeightStore> store;
+  /// Weights whose dtype or layout the package wants differently, converted
+  /// once at load, by name.
+  std::vector<std::pair<std::string, runtime::HostTensor>> converted;
+  /// Entry name -> argument roles.
+  std::vector<std::pair<std::string, std::vector<std::string>>> roles;
+  std::string modelKind, weightsDir;
+  int64_t vocab = 0, layers = 0;
+  bool tied = true;
+  /// Per layer: conv and SSM caches of the sequences.
+  std::vector<runtime::HostTensor> convCache, ssmCache;
+};
+
+} // namespace ssmc::serve
+
+#endif // SSMC_SERVE_MODEL_H

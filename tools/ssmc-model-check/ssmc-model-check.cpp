@@ -1,0 +1,185 @@
+//===- ssmc-model-check.cpp - a compiled model against the float64 oracle -===//
+//
+// Runs a model package over its checkpoint and checks, for each given prompt
+// (several lengths, batched together):
+//  - the prefill logits against the float64 reference model
+//    (runtime/reference/Model.h) on the same weights: relative L2 <= --tol;
+//  - the decode step: prefilling prompt[0..t) and stepping prompt[t] gives
+//    the prefill logits at position t (same tolerance).
+// Prints one line per check; exit 1 when any fails. Runtime only (no MLIR).
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/model/Config.h"
+#include "ssmc/model/Weights.h"
+#include "ssmc/reference/Model.h"
+#include "ssmc/serve/Model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace ssmc;
+
+namespace {
+
+double relL2(const std::vector<double> &got, const std::vector<double> &want) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
+    num += (got[i] - want[i]) * (got[i] - want[i]);
+    den += want[i] * want[i];
+  }
+  if (got.size() != want.size())
+    return INFINITY;
+  return std::sqrt(num / std::max(den, 1e-300));
+}
+
+std::vector<double> values(const runtime::HostTensor &t, int64_t first,
+                           int64_t count) {
+  std::vector<double> out;
+  for (int64_t i = 0; i < count; ++i)
+    out.push_back(t.get(first + i));
+  return out;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: ssmc-model-check MODEL.ssmpkg MODEL_DIR "
+               "[--lengths 1,5,17] [--tol 1e-4] [--seed N]\n");
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 3)
+    return usage();
+  std::string pkg = argv[1], dir = argv[2];
+  std::vector<int64_t> lengths{1, 5, 17};
+  double tol = 1e-4;
+  uint64_t seed = 1;
+  for (int i = 3; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--lengths" && i + 1 < argc) {
+      lengths.clear();
+      std::string s = argv[++i];
+      for (size_t at = 0; at < s.size();) {
+        size_t c = s.find(',', at);
+        lengths.push_back(std::atoll(s.substr(at, c - at).c_str()));
+        at = c == std::string::npos ? s.size() : c + 1;
+      }
+    } else if (a == "--tol" && i + 1 < argc) {
+      tol = std::atof(argv[++i]);
+    } else if (a == "--seed" && i + 1 < argc) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
+    } else {
+      return usage();
+    }
+  }
+
+  std::string error;
+  model::ModelConfig cfg;
+  if (error = model::readConfig(dir, cfg); !error.empty()) {
+    std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
+    return 1;
+  }
+  std::unique_ptr<model::WeightStore> store = model::WeightStore::open(dir, error);
+  if (!store) {
+    std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
+    return 1;
+  }
+  // The checkpoint's tensors in float64, by their HF names.
+  std::map<std::string, reference::Tensor> weights;
+  for (const auto &[name, info] : store->tensors()) {
+    reference::Tensor t(info.shape);
+    std::vector<float> f = store->toFloat(info);
+    for (size_t i = 0; i < f.size(); ++i)
+      t.data[i] = f[i];
+    std::string key = name == "backbone.embedding.weight"
+                          ? "backbone.embeddings.weight"
+                          : name;
+    weights.emplace(key, std::move(t));
+  }
+  reference::WeightLookup lookup =
+      [&](const std::string &name) -> const reference::Tensor * {
+    auto it = weights.find(name);
+    return it == weights.end() ? nullptr : &it->second;
+  };
+
+  std::unique_ptr<serve::Model> m = serve::Model::load(pkg, dir, error);
+  if (!m) {
+    std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
+    return 1;
+  }
+  // Prompts of the given lengths, random ids.
+  std::vector<std::vector<int64_t>> prompts;
+  uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (int64_t len : lengths) {
+    std::vector<int64_t> p;
+    for (int64_t t = 0; t < len; ++t) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      p.push_back(static_cast<int64_t>((state >> 33) %
+                                       static_cast<uint64_t>(cfg.vocabSize)));
+    }
+    prompts.push_back(std::move(p));
+  }
+  int failures = 0;
+  int64_t vocab = m->vocabSize();
+
+  std::vector<runtime::HostTensor> logits;
+  if (error = m->prefill(prompts, &logits); !error.empty()) {
+    std::fprintf(stderr, "ssmc-model-check: prefill: %s\n", error.c_str());
+    return 1;
+  }
+  std::vector<reference::Tensor> want;
+  if (error = reference::modelPrefill(cfg, lookup, prompts, want);
+      !error.empty()) {
+    std::fprintf(stderr, "ssmc-model-check: reference: %s\n", error.c_str());
+    return 1;
+  }
+  for (size_t s = 0; s < prompts.size(); ++s) {
+    double r = relL2(values(logits[s], 0, logits[s].numElements()),
+                     want[s].data);
+    bool ok = r <= tol;
+    failures += !ok;
+    std::printf("prefill  prompt %zu (length %zu, batch %zu): rel. L2 %.2e %s\n",
+                s, prompts[s].size(), prompts.size(), r, ok ? "ok" : "FAILED");
+  }
+
+  // Decode: prefill every prompt but its last token, step the last token,
+  // compare with the full prefill's last row.
+  std::vector<std::vector<int64_t>> prefixes;
+  std::vector<int64_t> lastTokens;
+  std::vector<size_t> which;
+  for (size_t s = 0; s < prompts.size(); ++s) {
+    if (prompts[s].size() < 2)
+      continue;
+    prefixes.emplace_back(prompts[s].begin(), prompts[s].end() - 1);
+    lastTokens.push_back(prompts[s].back());
+    which.push_back(s);
+  }
+  if (!prefixes.empty()) {
+    runtime::HostTensor stepLogits;
+    if (error = m->prefill(prefixes, nullptr); error.empty())
+      error = m->step(lastTokens, stepLogits);
+    if (!error.empty()) {
+      std::fprintf(stderr, "ssmc-model-check: decode: %s\n", error.c_str());
+      return 1;
+    }
+    for (size_t k = 0; k < which.size(); ++k) {
+      size_t s = which[k];
+      int64_t len = static_cast<int64_t>(prompts[s].size());
+      double r = relL2(values(stepLogits, static_cast<int64_t>(k) * vocab, vocab),
+                       values(logits[s], (len - 1) * vocab, vocab));
+      bool ok = r <= tol;
+      failures += !ok;
+      std::printf("decode   prompt %zu (step at position %lld): rel. L2 to the "
+                  "prefill %.2e %s\n",
+                  s, static_cast<long long>(len - 1), r, ok ? "ok" : "FAILED");
+    }
+  }
+  std::printf("%s\n", failures ? "model check: FAILED" : "model check: all ok");
+  return failures ? 1 : 0;
+}
