@@ -2,7 +2,7 @@
 # Installs, from Debian's packages, what building and testing ssmc needs; does nothing when all is there.
 set -euo pipefail
 
-pkgs=(cmake ninja-build g++ python3 ccache libgtest-dev
+pkgs=(cmake ninja-build g++ python3 ccache libgtest-dev libopenblas-dev
       mlir-22-tools libmlir-22-dev llvm-22-dev llvm-22-tools)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -54,6 +54,8 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   // No copy may end as a call of MLIR's memrefCopy runtime helper.
   pm.addPass(createSSMLowerStridedCopies());
+  // The projections by weights through the runtime's BLAS.
+  pm.addPass(createSSMProjectionsToGemm());
   // Outermost scf.parallel loops run through the runtime's thread pool.
   pm.addPass(createSSMOutlineParallelLoops());
 

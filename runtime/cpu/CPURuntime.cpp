@@ -1,6 +1,8 @@
 //===- CPURuntime.cpp - loading and running CPU packages ------------------===//
 
 #include "ssmc/runtime/CPURuntime.h"
+
+#include "Gemm.h"
 #include "ssmc/runtime/Npy.h"
 #include "ssmc/runtime/ThreadPool.h"
 
@@ -345,6 +347,10 @@ std::unique_ptr<Package> Package::load(const std::string &path,
   using SetParallelFor = void (*)(void (*)(ParallelBody, void *, int64_t));
   if (void *hook = pkg->object->symbol("ssmc_set_parallel_for"))
     reinterpret_cast<SetParallelFor>(hook)(&parallelFor);
+  // Packages with projections run them through BLAS.
+  using SetGemm = void (*)(decltype(&gemmF32));
+  if (void *hook = pkg->object->symbol("ssmc_set_gemm_f32"))
+    reinterpret_cast<SetGemm>(hook)(&gemmF32);
   return pkg;
 }
 

@@ -140,6 +140,29 @@ def SSMCPUVectorizeSelectiveScan : Pass<"ssm-cpu-vectorize-selective-scan",
   ];
 }
 
+def SSMProjectionsToGemm : Pass<"ssm-cpu-projections-to-gemm",
+                                "::mlir::ModuleOp"> {
+  let summary = "Run the f32 projections of the mixers as GEMM calls";
+  let description = [{
+    On memrefs. A linalg.generic that is a projection by a weight in
+    checkpoint layout (what ssm-decompose-mixers and the model frontend
+    build: x (b, ., .) contracted over its channel dimension 1 or 2 with the
+    second dimension of w (out, in), accumulated into out) with f32 operands
+    and unit inner strides becomes a call through the module's pointer
+    `@ssmc_gemm_f32(batch, M, N, K, A, lda, strideA, B, ldb, strideB,
+    transB, C, ldc, strideC)` (C += A op(B), row-major, per batch), which
+    the exported `ssmc_set_gemm_f32(ptr)` lets the runtime set to its BLAS;
+    while it is null the original loops run.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numGemms", "gemms", "Projections run as GEMM calls">
+  ];
+}
+
 def SSMOutlineParallelLoops : Pass<"ssm-outline-parallel-loops",
                                    "::mlir::ModuleOp"> {
   let summary = "Run top-level scf.parallel loops through the runtime's thread pool";

@@ -1,0 +1,214 @@
+//===- ProjectionsToGemm.cpp - mixer projections as BLAS GEMM calls -------===//
+//
+// ssm-cpu-projections-to-gemm: the projections by checkpoint weights (the
+// bulk of a model's arithmetic) leave MLIR's loops for the runtime's BLAS,
+// through a function pointer the runtime installs; without it the loops
+// stay, so a package runs correctly anywhere.
+//
+//===----------------------------------------------------------------------===//
+#include "ssmc/Codegen/CPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/AffineMap.h"
+
+namespace ssmc {
+#define GEN_PASS_DEF_SSMPROJECTIONSTOGEMM
+#include "ssmc/Codegen/CPU/Passes.h.inc"
+} // namespace ssmc
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kGemm = "ssmc_gemm_f32";
+constexpr llvm::StringLiteral kSetGemm = "ssmc_set_gemm_f32";
+
+/// The pointer @ssmc_gemm_f32 (null) and its exported setter, once.
+LLVM::GlobalOp addHook(ModuleOp module) {
+  if (auto g = module.lookupSymbol<LLVM::GlobalOp>(kGemm))
+    return g;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto global = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                       LLVM::Linkage::Internal, kGemm,
+                                       Attribute());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *init = b.createBlock(&global.getInitializerRegion());
+    b.setInsertionPointToStart(init);
+    LLVM::ReturnOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr).getResult());
+  }
+  auto setter = LLVM::LLVMFuncOp::create(
+      b, loc, kSetGemm, LLVM::LLVMFunctionType::get(voidType, {ptr}));
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = setter.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  Value addr = LLVM::AddressOfOp::create(b, loc, global);
+  LLVM::StoreOp::create(b, loc, entry->getArgument(0), addr);
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  return global;
+}
+
+/// Whether `op` is a projection; sets the contracted channel dimension of x
+/// (1 or 2).
+bool isProjection(linalg::GenericOp op, unsigned &channelDim) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureBufferSemantics())
+    return false;
+  auto xType = dyn_cast<MemRefType>(op.getDpsInputs()[0].getType());
+  auto wType = dyn_cast<MemRefType>(op.getDpsInputs()[1].getType());
+  auto oType = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
+  if (!xType || !wType || !oType || xType.getRank() != 3 ||
+      wType.getRank() != 2 || oType.getRank() != 3)
+    return false;
+  for (MemRefType t : {xType, wType, oType})
+    if (!t.getElementType().isF32())
+      return false;
+  auto iters = op.getIteratorTypesArray();
+  if (iters.size() != 4 || iters[3] != utils::IteratorType::reduction ||
+      iters[0] != utils::IteratorType::parallel ||
+      iters[1] != utils::IteratorType::parallel ||
+      iters[2] != utils::IteratorType::parallel)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx), i = getAffineDimExpr(3, ctx);
+  auto maps = op.getIndexingMapsArray();
+  AffineMap out = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
+  if (maps[2] != out)
+    return false;
+  if (maps[0] == AffineMap::get(4, 0, {d0, i, d2}, ctx) &&
+      maps[1] == AffineMap::get(4, 0, {d1, i}, ctx))
+    channelDim = 1;
+  else if (maps[0] == AffineMap::get(4, 0, {d0, d1, i}, ctx) &&
+           maps[1] == AffineMap::get(4, 0, {d2, i}, ctx))
+    channelDim = 2;
+  else
+    return false;
+  // Body: acc + a * b.
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  if (!mul || !add)
+    return false;
+  Value a = body.getArgument(0), w = body.getArgument(1),
+        acc = body.getArgument(2);
+  bool mulOk = (mul.getLhs() == a && mul.getRhs() == w) ||
+               (mul.getLhs() == w && mul.getRhs() == a);
+  bool addOk = (add.getLhs() == acc && add.getRhs() == mul) ||
+               (add.getLhs() == mul && add.getRhs() == acc);
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!mulOk || !addOk || !yield || yield.getValues().size() != 1 ||
+      yield.getValues()[0] != add.getResult())
+    return false;
+  // Unit innermost strides, known statically.
+  for (MemRefType t : {xType, wType, oType}) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(t.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+      return false;
+  }
+  return true;
+}
+
+struct ProjectionsToGemmPass
+    : ssmc::impl::SSMProjectionsToGemmBase<ProjectionsToGemmPass> {
+  void runOnOperation() final {
+    ModuleOp module = getOperation();
+    SmallVector<std::pair<linalg::GenericOp, unsigned>> found;
+    module.walk([&](linalg::GenericOp op) {
+      unsigned cd;
+      if (isProjection(op, cd))
+        found.push_back({op, cd});
+    });
+    if (found.empty())
+      return;
+    LLVM::GlobalOp hook = addHook(module);
+    for (auto [op, cd] : found) {
+      rewrite(op, cd, hook);
+      ++numGemms;
+    }
+  }
+
+  void rewrite(linalg::GenericOp op, unsigned channelDim, LLVM::GlobalOp hook) {
+    MLIRContext *ctx = &getContext();
+    Location loc = op.getLoc();
+    OpBuilder b(op);
+    auto i64 = b.getI64Type();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto toI64 = [&](Value index) -> Value {
+      return arith::IndexCastOp::create(b, loc, i64, index);
+    };
+    struct Meta {
+      Value ptr;
+      SmallVector<Value> sizes, strides;
+    };
+    // Base pointer (with the offset applied), sizes and strides, as i64.
+    auto meta = [&](Value mem) {
+      auto md = memref::ExtractStridedMetadataOp::create(b, loc, mem);
+      Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, mem);
+      Value bytes = arith::MulIOp::create(
+          b, loc, md.getOffset(), arith::ConstantIndexOp::create(b, loc, 4));
+      Value addr = toI64(arith::AddIOp::create(b, loc, base, bytes));
+      Meta m;
+      m.ptr = LLVM::IntToPtrOp::create(b, loc, ptr, addr);
+      for (Value s : md.getSizes())
+        m.sizes.push_back(toI64(s));
+      for (Value s : md.getStrides())
+        m.strides.push_back(toI64(s));
+      return m;
+    };
+    Meta x = meta(op.getDpsInputs()[0]), w = meta(op.getDpsInputs()[1]),
+         o = meta(op.getDpsInits()[0]);
+    auto c = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(b, loc, i64, v);
+    };
+    // C (+)= A op(B) per batch, row-major.
+    SmallVector<Value> args;
+    if (channelDim == 2) {
+      // out[b, t, o] += sum_i x[b, t, i] w[o, i]: A = x_b (L x I), B = w
+      // (O x I) transposed.
+      args = {x.sizes[0], x.sizes[1], w.sizes[0], x.sizes[2],
+              x.ptr,      x.strides[1], x.strides[0],
+              w.ptr,      w.strides[0], c(0), c(1),
+              o.ptr,      o.strides[1], o.strides[0]};
+    } else {
+      // out[b, o, t] += sum_i w[o, i] x[b, i, t]: A = w (O x I), B = x_b
+      // (I x L).
+      args = {x.sizes[0], w.sizes[0], x.sizes[2], x.sizes[1],
+              w.ptr,      w.strides[0], c(0),
+              x.ptr,      x.strides[1], x.strides[0], c(0),
+              o.ptr,      o.strides[1], o.strides[0]};
+    }
+    Value fn = LLVM::LoadOp::create(
+        b, loc, ptr, LLVM::AddressOfOp::create(b, loc, hook));
+    Value null = LLVM::ZeroOp::create(b, loc, ptr);
+    Value installed = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fn,
+                                           null);
+    auto ifOp = scf::IfOp::create(b, loc, installed, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      SmallVector<Type> types;
+      for (Value a : args)
+        types.push_back(a.getType());
+      auto fnType =
+          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), types);
+      SmallVector<Value> callArgs{fn};
+      callArgs.append(args.begin(), args.end());
+      LLVM::CallOp::create(b, loc, fnType, callArgs);
+    }
+    op->moveBefore(ifOp.elseBlock()->getTerminator());
+  }
+};
+
+} // namespace
