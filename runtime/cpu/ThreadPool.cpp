@@ -43,13 +43,17 @@ public:
       std::lock_guard<std::mutex> lock(mutex);
       current = {body, ctx, n, std::max<int64_t>(1, n / (threads * 8))};
       next.store(0);
-      active = static_cast<int>(workers.size());
-      ++generation;
+      active.store(static_cast<int>(workers.size()));
+      generation.fetch_add(1);
     }
     wake.notify_all();
     work(current);
+    // The workers usually finish within microseconds: spin briefly before
+    // sleeping (a model's decode step makes hundreds of short jobs).
+    for (int i = 0; i < kSpin && active.load(std::memory_order_acquire); ++i)
+      pause();
     std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [&] { return active == 0; });
+    done.wait(lock, [&] { return active.load() == 0; });
   }
 
   void resize(int threads) {
@@ -103,6 +107,14 @@ private:
   void loop(uint64_t seen) {
     while (true) {
       Job job;
+      // A next job usually follows within microseconds: spin briefly
+      // before sleeping on the condition variable (whose wake-up costs tens
+      // of microseconds).
+      for (int i = 0; i < kSpin &&
+                      generation.load(std::memory_order_acquire) == seen &&
+                      !stopping.load(std::memory_order_acquire);
+           ++i)
+        pause();
       {
         std::unique_lock<std::mutex> lock(mutex);
         wake.wait(lock, [&] { return stopping || generation != seen; });
@@ -124,9 +136,18 @@ private:
   std::vector<std::thread> workers;
   Job current;
   std::atomic<int64_t> next{0};
-  uint64_t generation = 0;
-  int active = 0;
-  bool stopping = false;
+  // Written under `mutex`, read without it by spinning threads.
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> active{0};
+  std::atomic<bool> stopping{false};
+
+  /// Iterations of a spin wait (about 20-50 microseconds).
+  static constexpr int kSpin = 20000;
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
 };
 
 Pool &pool() {

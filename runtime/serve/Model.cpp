@@ -9,6 +9,7 @@
 #include "ssmc/runtime/Json.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -212,6 +213,25 @@ std::string Model::inputs(
   return "";
 }
 
+std::string Model::call(const std::string &name,
+                        const std::vector<TensorView> &in,
+                        std::vector<HostTensor> &out) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string err = package->runViews(name, in, out);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           t0)
+                 .count();
+  auto it = std::find_if(times.begin(), times.end(),
+                         [&](const EntryTime &t) { return t.entry == name; });
+  if (it == times.end()) {
+    times.push_back({name, 0.0, 0});
+    it = times.end() - 1;
+  }
+  it->seconds += s;
+  ++it->calls;
+  return err;
+}
+
 std::string Model::checkTokens(const std::vector<int64_t> &tokens,
                                const std::string &what) const {
   if (tokens.empty())
@@ -264,7 +284,7 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
     if (std::string err = inputs("embed", 0, {{"tokens", &tokens}}, in);
         !err.empty())
       return err;
-    if (std::string err = package->runViews("embed", in, out); !err.empty())
+    if (std::string err = call("embed", in, out); !err.empty())
       return err;
     HostTensor res = std::move(out[0]);
     for (int64_t layer = 0; layer < layers; ++layer) {
@@ -277,7 +297,7 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
                                    in);
           !err.empty())
         return err;
-      if (std::string err = package->runViews("layer", in, out); !err.empty())
+      if (std::string err = call("layer", in, out); !err.empty())
         return err;
       res = std::move(out[0]);
       convs[layer].push_back(std::move(out[1]));
@@ -287,7 +307,7 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
       if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
           !err.empty())
         return err;
-      if (std::string err = package->runViews("head", in, out); !err.empty())
+      if (std::string err = call("head", in, out); !err.empty())
         return err;
       HostTensor l = std::move(out[0]);
       l.shape = {l.shape[1], l.shape[2]};
@@ -321,7 +341,7 @@ std::string Model::step(const std::vector<int64_t> &tokens,
   if (std::string err = inputs("embed", 0, {{"tokens", &ids}}, in);
       !err.empty())
     return err;
-  if (std::string err = package->runViews("embed", in, out); !err.empty())
+  if (std::string err = call("embed", in, out); !err.empty())
     return err;
   HostTensor res = std::move(out[0]);
   for (int64_t layer = 0; layer < layers; ++layer) {
@@ -332,7 +352,7 @@ std::string Model::step(const std::vector<int64_t> &tokens,
                                  in);
         !err.empty())
       return err;
-    if (std::string err = package->runViews("layer", in, out); !err.empty())
+    if (std::string err = call("layer", in, out); !err.empty())
       return err;
     res = std::move(out[0]);
     convCache[layer] = std::move(out[1]);
@@ -341,7 +361,7 @@ std::string Model::step(const std::vector<int64_t> &tokens,
   if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
       !err.empty())
     return err;
-  if (std::string err = package->runViews("head", in, out); !err.empty())
+  if (std::string err = call("head", in, out); !err.empty())
     return err;
   logits = std::move(out[0]);
   logits.shape = {b, logits.shape[2]};

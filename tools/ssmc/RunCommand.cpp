@@ -76,6 +76,9 @@ static cl::opt<double> runTopP("top-p",
 static cl::opt<uint64_t> runSeed("seed", cl::desc("Sampling seed"),
                                  cl::init(0), cl::sub(ssmcRunCmd),
                                  cl::cat(runCategory));
+static cl::opt<bool> runProfile(
+    "profile", cl::desc("Print the time spent in each of the model's entries"),
+    cl::sub(ssmcRunCmd), cl::cat(runCategory));
 static cl::list<int64_t>
     runStopIds("stop-id",
                cl::desc("A token id that ends a sequence (repeatable; the "
@@ -261,5 +264,13 @@ int runModelCommand() {
                 static_cast<long long>(steps), b, decodeS,
                 steps ? 1e3 * decodeS / steps : 0.0);
   errs() << line;
+  if (runProfile)
+    for (const auto &t : model->profile()) {
+      std::snprintf(line, sizeof line,
+                    "  entry %-6s %8lld calls %9.3f s (%.3f ms a call)\n",
+                    t.entry.c_str(), static_cast<long long>(t.calls),
+                    t.seconds, t.calls ? 1e3 * t.seconds / t.calls : 0.0);
+      errs() << line;
+    }
   return 0;
 }

@@ -64,8 +64,21 @@ public:
   std::string step(const std::vector<int64_t> &tokens,
                    runtime::HostTensor &logits);
 
+  /// Seconds spent in each entry (and calls) since load, for --profile.
+  struct EntryTime {
+    std::string entry;
+    double seconds = 0;
+    int64_t calls = 0;
+  };
+  const std::vector<EntryTime> &profile() const { return times; }
+
 private:
   Model() = default;
+  /// Runs an entry, timing it.
+  std::string call(const std::string &name,
+                   const std::vector<runtime::TensorView> &in,
+                   std::vector<runtime::HostTensor> &out);
+  std::vector<EntryTime> times;
   /// The inputs of entry `name` for layer `layer`: activations and caches
   /// from `acts` (by role), weights from the checkpoint.
   std::string inputs(const std::string &name, int64_t layer,
