@@ -150,7 +150,10 @@ private:
     } else {
       dtBias = w("dt_bias", {h});
     }
-    unsigned aLog = m2 ? w("A_log", {h}) : w("A_log", {d, n});
+    // A = -exp(A_log), computed once when the weights are loaded (role
+    // "neg_exp:NAME"), not in every call.
+    unsigned aLog = m2 ? eb.add(act({h}), "neg_exp:" + layerName("mixer.A_log").substr(7))
+                       : eb.add(act({d, n}), "neg_exp:" + layerName("mixer.A_log").substr(7));
     unsigned dSkip = m2 ? w("D", {h}) : w("D", {d});
     if (m2)
       norm = w("norm.weight", {d});
@@ -180,7 +183,7 @@ private:
       MambaMixerWeights mw{arg(inProj),  arg(inProjBias), convW,
                            arg(convBias), arg(xProj),     arg(dtProj),
                            arg(dtProjBias), arg(aLog),    arg(dSkip),
-                           arg(outProj), arg(outProjBias)};
+                           arg(outProj), arg(outProjBias), arg(aLog)};
       mr = buildMambaMixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
                            /*withStates=*/true);
     } else {
@@ -191,6 +194,7 @@ private:
       mw.convBias = arg(convBias);
       mw.dtBias = arg(dtBias);
       mw.aLog = arg(aLog);
+      mw.a = arg(aLog);
       mw.d = arg(dSkip);
       mw.norm = arg(norm);
       mw.outProj = arg(outProj);

@@ -40,7 +40,7 @@ struct DecomposeMambaMixer : OpRewritePattern<MambaMixerOp> {
                         op.getXProjWeight(),  op.getDtProjWeight(),
                         op.getDtProjBias(),   op.getALog(),
                         op.getD(),            op.getOutProjWeight(),
-                        op.getOutProjBias()};
+                        op.getOutProjBias(),  Value()};
     MixerResults r = buildMambaMixer(mb, mb.toF32(op.getHidden()), w, Value(),
                                      Value(), /*withStates=*/false);
     rewriter.replaceOp(

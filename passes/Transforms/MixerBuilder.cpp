@@ -104,7 +104,7 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
   Value bMat = mb.expand(mb.slice(xdbl, 1, r, n), 1, 1, n);
   Value cMat = mb.expand(mb.slice(xdbl, 1, r + n, n), 1, 1, n);
   Value dt = mb.project(dtLow, mb.toF32(w.dtProj), Value(), /*channelDim=*/1);
-  Value a = mb.negExp(mb.toF32(w.aLog));
+  Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
   Type finalType = withStates ? batchType(x, {d, n}, mb.f32) : Type();
   auto scan = SelectiveScanOp::create(
       b, mb.loc, x.getType(), finalType, x, dt, a, bMat, cMat, mb.toF32(w.d), z,
@@ -141,7 +141,7 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   Value x = mb.expand(mb.slice(xbc, 2, 0, d), 2, h, p);
   Value bMat = mb.expand(mb.slice(xbc, 2, d, gn), 2, g, n);
   Value cMat = mb.expand(mb.slice(xbc, 2, d + gn, gn), 2, g, n);
-  Value a = mb.negExp(mb.toF32(w.aLog));
+  Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
   Type finalType = withStates ? batchType(x, {h, p, n}, mb.f32) : Type();
   auto ssd = SSDOp::create(b, mb.loc, x.getType(), finalType, x, dt, a, bMat,
                            cMat, mb.toF32(w.d), /*z=*/Value(),

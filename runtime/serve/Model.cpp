@@ -156,7 +156,8 @@ std::string Model::inputs(
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string &role = (*list)[i];
     const package::TensorSpec &want = spec->arguments[i];
-    if (role.rfind("weight:", 0) != 0) {
+    bool negExp = role.rfind("neg_exp:", 0) == 0;
+    if (role.rfind("weight:", 0) != 0 && !negExp) {
       const HostTensor *t = nullptr;
       for (auto &[r, v] : acts)
         if (r == role)
@@ -168,11 +169,12 @@ std::string Model::inputs(
         out.push_back(runtime::viewOf(*t));
       continue;
     }
-    std::string tensor = expand(role.substr(7), layer);
+    std::string tensor = expand(role.substr(negExp ? 8 : 7), layer);
+    std::string key = negExp ? "neg_exp:" + tensor : tensor;
     // Converted at load?
     bool found = false;
     for (auto &[n, t] : converted)
-      if (n == tensor) {
+      if (n == key) {
         out.push_back(runtime::viewOf(t));
         found = true;
       }
@@ -198,16 +200,18 @@ std::string Model::inputs(
                shapeText(info->shape) + " but the package expects " +
                shapeText(want.shape);
     }
-    if (info->dtype == want.dtype) {
+    if (info->dtype == want.dtype && !negExp) {
       out.push_back({want.dtype, want.shape, info->data, info->bytes});
       continue;
     }
-    // Another dtype: converted once, kept for every later call.
+    // Another dtype, or a derived tensor: computed once, kept for every
+    // later call.
     HostTensor t(want.dtype, want.shape);
     std::vector<float> values = store->toFloat(*info);
     for (size_t k = 0; k < values.size(); ++k)
-      t.set(static_cast<int64_t>(k), values[k]);
-    converted.emplace_back(tensor, std::move(t));
+      t.set(static_cast<int64_t>(k),
+            negExp ? -std::exp(static_cast<double>(values[k])) : values[k]);
+    converted.emplace_back(key, std::move(t));
     out.push_back(runtime::viewOf(converted.back().second));
   }
   return "";

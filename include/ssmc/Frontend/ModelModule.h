@@ -28,9 +28,10 @@ namespace ssmc::frontend {
 /// Builds the module; `dtype` is "f32", "bf16" or "f16" (the matrices'
 /// element type). `modelJson` receives the description the package's
 /// manifest carries: the config, the dtype, and for each entry the role of
-/// every argument ("tokens", "residual", "conv_state", "ssm_state", or
+/// every argument ("tokens", "residual", "conv_state", "ssm_state",
 /// "weight:NAME" with NAME the HF spelling of the checkpoint tensor, "{i}"
-/// standing for the layer index) and of every result.
+/// standing for the layer index, or "neg_exp:NAME": -exp of that tensor, in
+/// f32, which the runtime computes once at load) and of every result.
 mlir::OwningOpRef<mlir::ModuleOp>
 buildModelModule(mlir::MLIRContext &ctx, const model::ModelConfig &cfg,
                  const std::string &dtype, std::string &modelJson,

@@ -239,11 +239,15 @@ public:
 struct MambaMixerWeights {
   Value inProj, inProjBias, conv, convBias, xProj, dtProj, dtProjBias, aLog, d,
       outProj, outProjBias;
+  /// A = -exp(A_log) when the caller has it (then aLog is only its shape).
+  Value a;
 };
 /// The weights of one Mamba-2 mixer.
 struct Mamba2MixerWeights {
   Value inProj, inProjBias, conv, convBias, dtBias, aLog, d, norm, outProj,
       outProjBias;
+  /// A = -exp(A_log) when the caller has it.
+  Value a;
   int64_t nGroups = 1, headDim = 0, chunkSize = 256;
   /// The gated norm's group: d / nGroups (mamba_ssm) or d (HF).
   int64_t normGroupSize = 0;
