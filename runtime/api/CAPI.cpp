@@ -2,6 +2,7 @@
 
 #include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/ssmc_runtime.h"
+#include "ssmc/serve/Model.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -24,6 +25,17 @@ int setError(std::string msg) {
 
 DType toDType(ssmc_dtype d) { return static_cast<DType>(d); }
 ssmc_dtype fromDType(DType d) { return static_cast<ssmc_dtype>(d); }
+
+/// A copy of `h` in malloc'ed memory (ssmc_tensor_release frees it); the
+/// rank is at most SSMC_MAX_RANK.
+void toCTensor(const HostTensor &h, ssmc_tensor &t) {
+  t.dtype = fromDType(h.dtype);
+  t.rank = static_cast<int32_t>(h.shape.size());
+  std::memset(t.shape, 0, sizeof(t.shape));
+  std::copy(h.shape.begin(), h.shape.end(), t.shape);
+  t.data = std::malloc(std::max<size_t>(h.data.size(), 1));
+  std::memcpy(t.data, h.data.data(), h.data.size());
+}
 
 } // namespace
 
@@ -119,15 +131,8 @@ int ssmc_package_run(const ssmc_package *package, const char *entry,
     if (h.shape.size() > SSMC_MAX_RANK)
       return setError("entry '" + std::string(entry) +
                       "': a result has rank above SSMC_MAX_RANK");
-  for (size_t i = 0; i < out.size(); ++i) {
-    ssmc_tensor &t = outputs[i];
-    t.dtype = fromDType(out[i].dtype);
-    t.rank = static_cast<int32_t>(out[i].shape.size());
-    std::memset(t.shape, 0, sizeof(t.shape));
-    std::copy(out[i].shape.begin(), out[i].shape.end(), t.shape);
-    t.data = std::malloc(std::max<size_t>(out[i].data.size(), 1));
-    std::memcpy(t.data, out[i].data.data(), out[i].data.size());
-  }
+  for (size_t i = 0; i < out.size(); ++i)
+    toCTensor(out[i], outputs[i]);
   lastError.clear();
   return 0;
 }
@@ -138,6 +143,68 @@ void ssmc_tensor_release(ssmc_tensor *tensor) {
   std::free(tensor->data);
   tensor->data = nullptr;
 }
+
+struct ssmc_model {
+  std::unique_ptr<ssmc::serve::Model> model;
+};
+
+ssmc_model *ssmc_model_load(const char *package_path,
+                            const char *weights_dir) {
+  if (!package_path || !weights_dir) {
+    setError("ssmc_model_load: NULL path");
+    return nullptr;
+  }
+  std::string error;
+  auto m = ssmc::serve::Model::load(package_path, weights_dir, error);
+  if (!m) {
+    setError(error);
+    return nullptr;
+  }
+  lastError.clear();
+  return new ssmc_model{std::move(m)};
+}
+
+int64_t ssmc_model_vocab_size(const ssmc_model *model) {
+  return model ? model->model->vocabSize() : 0;
+}
+
+int ssmc_model_prefill(ssmc_model *model, const int64_t *const *prompts,
+                       const size_t *lengths, size_t num_prompts,
+                       ssmc_tensor *logits) {
+  if (!model || !prompts || !lengths)
+    return setError("ssmc_model_prefill: NULL argument");
+  std::vector<std::vector<int64_t>> ps;
+  for (size_t i = 0; i < num_prompts; ++i) {
+    if (!prompts[i] && lengths[i])
+      return setError("ssmc_model_prefill: prompt " + std::to_string(i) +
+                      " is NULL");
+    ps.emplace_back(prompts[i], prompts[i] + lengths[i]);
+  }
+  std::vector<HostTensor> out;
+  if (std::string err = model->model->prefill(ps, logits ? &out : nullptr);
+      !err.empty())
+    return setError(err);
+  for (size_t i = 0; logits && i < out.size(); ++i)
+    toCTensor(out[i], logits[i]);
+  lastError.clear();
+  return 0;
+}
+
+int ssmc_model_step(ssmc_model *model, const int64_t *tokens,
+                    size_t num_tokens, ssmc_tensor *logits) {
+  if (!model || !tokens || !logits)
+    return setError("ssmc_model_step: NULL argument");
+  HostTensor out;
+  if (std::string err = model->model->step(
+          std::vector<int64_t>(tokens, tokens + num_tokens), out);
+      !err.empty())
+    return setError(err);
+  toCTensor(out, *logits);
+  lastError.clear();
+  return 0;
+}
+
+void ssmc_model_free(ssmc_model *model) { delete model; }
 
 const char *ssmc_last_error(void) { return lastError.c_str(); }
 

@@ -81,6 +81,36 @@ int ssmc_package_run(const ssmc_package *package, const char *entry,
 /** Frees the data of an output tensor and sets it to NULL. */
 void ssmc_tensor_release(ssmc_tensor *tensor);
 
+/*===--------------------------------------------------------------------===
+ * Models: a package from `ssmc compile MODEL_DIR` over that checkpoint
+ *===--------------------------------------------------------------------===*/
+
+typedef struct ssmc_model ssmc_model;
+
+/** Loads a model package and the weights of `weights_dir` (memory-mapped,
+ * checked against the package); NULL on failure. */
+ssmc_model *ssmc_model_load(const char *package_path, const char *weights_dir);
+
+/** The vocabulary size (the logits' last dimension). */
+int64_t ssmc_model_vocab_size(const ssmc_model *model);
+
+/** Runs `num_prompts` prompts (prompt i: `lengths[i]` >= 1 token ids) from
+ * empty caches and keeps their caches for ssmc_model_step (sequence i =
+ * prompt i). With `logits` non-NULL (an array of num_prompts), sets
+ * logits[i] to prompt i's logits, f32 (lengths[i] x vocab), allocated by the
+ * runtime (free with ssmc_tensor_release). 0 on success. */
+int ssmc_model_prefill(ssmc_model *model, const int64_t *const *prompts,
+                       const size_t *lengths, size_t num_prompts,
+                       ssmc_tensor *logits);
+
+/** One token for each sequence of the last prefill; `logits` becomes
+ * (sequences x vocab) f32, allocated by the runtime. 0 on success. */
+int ssmc_model_step(ssmc_model *model, const int64_t *tokens,
+                    size_t num_tokens, ssmc_tensor *logits);
+
+/** Frees a model (NULL is allowed). */
+void ssmc_model_free(ssmc_model *model);
+
 /** The message of the last failure on this thread ("" when none). */
 const char *ssmc_last_error(void);
 
