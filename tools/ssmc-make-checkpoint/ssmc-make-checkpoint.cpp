@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ssmc/model/MakeCheckpoint.h"
+#include "ssmc/tokenizer/Tokenizer.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -49,6 +50,8 @@ const char *usage =
     "transformers\n"
     "                          (default) or the original state-spaces ones\n"
     "  --seed S                random seed (0)\n"
+    "  --tokenizer             also write a small byte-level BPE tokenizer.json\n"
+    "                          of exactly --vocab tokens (needs --vocab >= 257)\n"
     "  --help                  print this\n";
 
 int fail(const std::string &message) {
@@ -85,6 +88,7 @@ bool parseSeed(const std::string &text, uint64_t &out) {
 
 int main(int argc, char **argv) {
   MakeCheckpointOptions options;
+  bool withTokenizer = false;
   bool haveType = false;
   struct IntFlag {
     const char *flag;
@@ -112,6 +116,10 @@ int main(int argc, char **argv) {
     }
     if (arg == "--no-conv-bias") {
       options.convBias = false;
+      continue;
+    }
+    if (arg == "--tokenizer") {
+      withTokenizer = true;
       continue;
     }
     // Every other option takes a value, as "--flag VALUE" or "--flag=VALUE".
@@ -173,8 +181,16 @@ int main(int argc, char **argv) {
     return fail("--type is required (mamba or mamba2; see --help)");
   if (options.outDir.empty())
     return fail("--out is required (see --help)");
+  if (withTokenizer && options.vocabSize < 257)
+    return fail("--tokenizer needs --vocab >= 257 (the 256 bytes and "
+                "<|endoftext|>)");
   if (std::string err = makeCheckpoint(options); !err.empty())
     return fail(err);
+  if (withTokenizer)
+    if (std::string err = ssmc::tokenizer::writeToyTokenizer(
+            options.outDir + "/tokenizer.json", options.vocabSize);
+        !err.empty())
+      return fail(err);
   std::printf("wrote %s: %s, %s spelling, %s%s\n", options.outDir.c_str(),
               modelTypeName(options.kind),
               options.spelling == ConfigSpelling::HF ? "hf" : "original",
