@@ -1,7 +1,9 @@
 //===- Gemm.cpp - the BLAS behind a package's projections -----------------===//
 //
 // What ssm-cpu-projections-to-gemm calls: C += A op(B) for each of `batch`
-// row-major blocks, through OpenBLAS's cblas_sgemm (one call when the
+// row-major blocks. Products with few rows (decoding) are matrix-vector
+// products on the pool (AVX-512 when present); the others are split over the
+// pool into single-threaded OpenBLAS cblas_sgemm calls (one product when the
 // batches of A and C are contiguous and B is shared).
 //
 //===----------------------------------------------------------------------===//
@@ -9,19 +11,50 @@
 #include "ssmc/runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <dlfcn.h>
 #include <cstdint>
 #include <immintrin.h>
 #include <vector>
 
-extern "C" {
-// The CBLAS interface (declared here: Debian's cblas.h belongs to whichever
-// BLAS the alternatives pick, OpenBLAS is what is linked).
+namespace {
+// The CBLAS interface of OpenBLAS, loaded at run time (dlopen), so that the
+// runtime needs no BLAS to be installed (without one, the products run on
+// the pool's own kernels). Note: Debian 12's OpenBLAS (0.3.21) takes Zen 4 /
+// Zen 5 for Haswell and uses AVX2 kernels; OPENBLAS_CORETYPE=SKYLAKEX in the
+// environment of the process selects its AVX-512 ones (it reads the variable
+// from the process's initial environment: setting it here has no effect).
 enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
-void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
-                 float alpha, const float *a, int lda, const float *b, int ldb,
-                 float beta, float *c, int ldc);
-void openblas_set_num_threads(int threads);
+using SgemmFn = void (*)(int order, int transA, int transB, int m, int n,
+                         int k, float alpha, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c,
+                         int ldc);
+using SetThreadsFn = void (*)(int threads);
+
+struct Blas {
+  SgemmFn sgemm = nullptr;
+};
+
+const Blas &blas() {
+  static const Blas loaded = [] {
+    Blas b;
+    void *h = nullptr;
+    for (const char *name : {"libopenblas.so.0", "libopenblas.so"})
+      if ((h = dlopen(name, RTLD_NOW | RTLD_LOCAL)))
+        break;
+    if (!h)
+      return b;
+    b.sgemm = reinterpret_cast<SgemmFn>(dlsym(h, "cblas_sgemm"));
+    // The pool splits the work; OpenBLAS's own threads would compete.
+    if (auto set = reinterpret_cast<SetThreadsFn>(
+            dlsym(h, "openblas_set_num_threads")))
+      set(1);
+    return b;
+  }();
+  return loaded;
 }
+
+} // namespace
 
 namespace {
 
@@ -127,6 +160,36 @@ struct Gemm {
   float *c;
 };
 
+/// Block [lo, hi) of a GEMM without BLAS: C's columns lo..hi (transB) as
+/// matrix-vector products with each row of A, or C's rows lo..hi by plain
+/// loops.
+void gemmRows(const Gemm &g, int64_t lo, int64_t hi) {
+  if (g.transB) {
+    for (int64_t r = 0; r < g.m; ++r) {
+      Gemv v;
+      v.w = g.b;
+      v.ldw = g.ldb;
+      v.rows = hi;
+      v.k = g.k;
+      v.count = 1;
+      v.x[0] = g.a + r * g.lda;
+      v.y[0] = g.c + r * g.ldc;
+      if (hasAvx512())
+        gemvAvx512(v, lo, hi);
+      else
+        gemvGeneric(v, lo, hi);
+    }
+    return;
+  }
+  for (int64_t i = lo; i < hi; ++i)
+    for (int64_t j = 0; j < g.n; ++j) {
+      float acc = 0.0f;
+      for (int64_t t = 0; t < g.k; ++t)
+        acc += g.a[i * g.lda + t] * g.b[t * g.ldb + j];
+      g.c[i * g.ldc + j] += acc;
+    }
+}
+
 void gemmTask(void *ctx, int64_t begin, int64_t end) {
   const Gemm &g = *static_cast<const Gemm *>(ctx);
   int64_t split = g.transB ? g.n : g.m;
@@ -134,27 +197,24 @@ void gemmTask(void *ctx, int64_t begin, int64_t end) {
     int64_t lo = split * t / g.tasks, hi = split * (t + 1) / g.tasks;
     if (lo == hi)
       continue;
+    if (!blas().sgemm) {
+      // No BLAS: row by row as matrix-vector products.
+      gemmRows(g, lo, hi);
+      continue;
+    }
     if (g.transB)
-      cblas_sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(g.m),
+      blas().sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(g.m),
                   static_cast<int>(hi - lo), static_cast<int>(g.k), 1.0f, g.a,
                   static_cast<int>(g.lda), g.b + lo * g.ldb,
                   static_cast<int>(g.ldb), 1.0f, g.c + lo,
                   static_cast<int>(g.ldc));
     else
-      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, static_cast<int>(hi - lo),
+      blas().sgemm(kRowMajor, kNoTrans, kNoTrans, static_cast<int>(hi - lo),
                   static_cast<int>(g.n), static_cast<int>(g.k), 1.0f,
                   g.a + lo * g.lda, static_cast<int>(g.lda), g.b,
                   static_cast<int>(g.ldb), 1.0f, g.c + lo * g.ldc,
                   static_cast<int>(g.ldc));
   }
-}
-
-void singleThreadedBlas() {
-  static const bool once = [] {
-    openblas_set_num_threads(1);
-    return true;
-  }();
-  (void)once;
 }
 
 /// Runs `g` over its rows on the runtime's pool.
@@ -173,7 +233,7 @@ void gemmF32(int64_t batch, int64_t m, int64_t n, int64_t k, const float *a,
              int64_t strideC) {
   if (batch <= 0 || m <= 0 || n <= 0)
     return;
-  singleThreadedBlas();
+
   int tb = transB ? kTrans : kNoTrans;
   // Batches stacked along M with a shared B are one product.
   if (batch > 1 && strideB == 0 && strideA == m * lda && strideC == m * ldc) {

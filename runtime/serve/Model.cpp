@@ -268,7 +268,7 @@ HostTensor tokenTensor(const std::vector<int64_t> &ids, int64_t rows) {
 } // namespace
 
 std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
-                           std::vector<HostTensor> *logits) {
+                           std::vector<HostTensor> *logits, bool lastOnly) {
   if (prompts.empty())
     return "no prompt to prefill";
   for (size_t s = 0; s < prompts.size(); ++s)
@@ -308,6 +308,14 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
       ssms[layer].push_back(std::move(out[2]));
     }
     if (logits) {
+      if (lastOnly) {
+        // Only the last position goes through the head.
+        int64_t l = res.shape[1], dm = res.shape[2];
+        HostTensor last(res.dtype, {1, 1, dm});
+        size_t row = static_cast<size_t>(dm) * package::dtypeSize(res.dtype);
+        std::memcpy(last.data.data(), res.data.data() + (l - 1) * row, row);
+        res = std::move(last);
+      }
       if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
           !err.empty())
         return err;

@@ -172,7 +172,10 @@ int runModelCommand() {
   auto t1 = std::chrono::steady_clock::now();
 
   std::vector<ssmc::runtime::HostTensor> logits;
-  if (std::string err = model->prefill(prompts, &logits); !err.empty())
+  // All positions' logits only when they are written out.
+  if (std::string err =
+          model->prefill(prompts, &logits, /*lastOnly=*/runLogitsOut.empty());
+      !err.empty())
     return failRun(err);
   auto t2 = std::chrono::steady_clock::now();
   int64_t promptTokens = 0;

@@ -56,9 +56,11 @@ public:
   /// Runs every prompt (token ids, each at least one token) from empty
   /// caches, one after another; afterwards the caches hold the sequences'
   /// states, in prompt order, for step(). With `logits`, sets logits[s] to
-  /// prompt s's logits (length x vocab, f32).
+  /// prompt s's logits: every position's (length x vocab, f32), or with
+  /// `lastOnly` the last position's (1 x vocab), all generation needs.
   std::string prefill(const std::vector<std::vector<int64_t>> &prompts,
-                      std::vector<runtime::HostTensor> *logits);
+                      std::vector<runtime::HostTensor> *logits,
+                      bool lastOnly = false);
   /// One token per sequence of the last prefill; `logits` becomes
   /// (sequences x vocab) f32.
   std::string step(const std::vector<int64_t> &tokens,
