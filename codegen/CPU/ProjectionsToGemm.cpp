@@ -24,10 +24,10 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kGemm = "ssmc_gemm_f32";
-constexpr llvm::StringLiteral kSetGemm = "ssmc_set_gemm_f32";
+constexpr llvm::StringLiteral kGemm = "ssmc_gemm_v2";
+constexpr llvm::StringLiteral kSetGemm = "ssmc_set_gemm_v2";
 
-/// The pointer @ssmc_gemm_f32 (null) and its exported setter, once.
+/// The pointer @ssmc_gemm_v2 (null) and its exported setter, once.
 LLVM::GlobalOp addHook(ModuleOp module) {
   if (auto g = module.lookupSymbol<LLVM::GlobalOp>(kGemm))
     return g;
@@ -68,9 +68,11 @@ bool isProjection(linalg::GenericOp op, unsigned &channelDim) {
   if (!xType || !wType || !oType || xType.getRank() != 3 ||
       wType.getRank() != 2 || oType.getRank() != 3)
     return false;
-  for (MemRefType t : {xType, wType, oType})
-    if (!t.getElementType().isF32())
-      return false;
+  if (!xType.getElementType().isF32() || !oType.getElementType().isF32())
+    return false;
+  Type wElt = wType.getElementType();
+  if (!wElt.isF32() && !wElt.isBF16() && !wElt.isF16())
+    return false;
   auto iters = op.getIteratorTypesArray();
   if (iters.size() != 4 || iters[3] != utils::IteratorType::reduction ||
       iters[0] != utils::IteratorType::parallel ||
@@ -92,16 +94,25 @@ bool isProjection(linalg::GenericOp op, unsigned &channelDim) {
     channelDim = 2;
   else
     return false;
-  // Body: acc + a * b.
+  // Body: acc + a * b, the weight b widened to f32 first when it is 16-bit.
   Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3)
+  bool widened = !wElt.isF32();
+  if (body.getOperations().size() != (widened ? 4u : 3u))
     return false;
-  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  Value wArg = body.getArgument(1);
+  Operation *first = &body.front();
+  if (widened) {
+    auto ext = dyn_cast<arith::ExtFOp>(first);
+    if (!ext || ext.getIn() != body.getArgument(1))
+      return false;
+    wArg = ext.getResult();
+    first = first->getNextNode();
+  }
+  auto mul = dyn_cast<arith::MulFOp>(first);
   auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
   if (!mul || !add)
     return false;
-  Value a = body.getArgument(0), w = body.getArgument(1),
-        acc = body.getArgument(2);
+  Value a = body.getArgument(0), w = wArg, acc = body.getArgument(2);
   bool mulOk = (mul.getLhs() == a && mul.getRhs() == w) ||
                (mul.getLhs() == w && mul.getRhs() == a);
   bool addOk = (add.getLhs() == acc && add.getRhs() == mul) ||
@@ -156,8 +167,11 @@ struct ProjectionsToGemmPass
     auto meta = [&](Value mem) {
       auto md = memref::ExtractStridedMetadataOp::create(b, loc, mem);
       Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, mem);
+      int64_t eltBytes =
+          cast<MemRefType>(mem.getType()).getElementTypeBitWidth() / 8;
       Value bytes = arith::MulIOp::create(
-          b, loc, md.getOffset(), arith::ConstantIndexOp::create(b, loc, 4));
+          b, loc, md.getOffset(),
+          arith::ConstantIndexOp::create(b, loc, eltBytes));
       Value addr = toI64(arith::AddIOp::create(b, loc, base, bytes));
       Meta m;
       m.ptr = LLVM::IntToPtrOp::create(b, loc, ptr, addr);
@@ -189,6 +203,9 @@ struct ProjectionsToGemmPass
               x.ptr,      x.strides[1], x.strides[0], c(0),
               o.ptr,      o.strides[1], o.strides[0]};
     }
+    // The weight's element type: 0 f32, 1 bf16, 2 f16.
+    Type wElt = cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType();
+    args.push_back(c(wElt.isBF16() ? 1 : wElt.isF16() ? 2 : 0));
     Value fn = LLVM::LoadOp::create(
         b, loc, ptr, LLVM::AddressOfOp::create(b, loc, hook));
     Value null = LLVM::ZeroOp::create(b, loc, ptr);

@@ -348,9 +348,9 @@ std::unique_ptr<Package> Package::load(const std::string &path,
   if (void *hook = pkg->object->symbol("ssmc_set_parallel_for"))
     reinterpret_cast<SetParallelFor>(hook)(&parallelFor);
   // Packages with projections run them through BLAS.
-  using SetGemm = void (*)(decltype(&gemmF32));
-  if (void *hook = pkg->object->symbol("ssmc_set_gemm_f32"))
-    reinterpret_cast<SetGemm>(hook)(&gemmF32);
+  using SetGemm = void (*)(decltype(&gemm));
+  if (void *hook = pkg->object->symbol("ssmc_set_gemm_v2"))
+    reinterpret_cast<SetGemm>(hook)(&gemm);
   return pkg;
 }
 

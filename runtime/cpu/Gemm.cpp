@@ -8,10 +8,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Gemm.h"
+#include "ssmc/runtime/Npy.h"
 #include "ssmc/runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <cstdint>
 #include <immintrin.h>
@@ -65,25 +67,40 @@ constexpr int64_t kGemvRows = 4;
 /// Weight rows per task of the pool.
 constexpr int64_t kRowsPerTask = 32;
 
+/// The weight's element type (the hook's last argument).
+enum WeightType : int64_t { kF32 = 0, kBF16 = 1, kF16 = 2 };
+
+float widen(const void *w, int64_t i, int64_t type) {
+  if (type == kF32)
+    return static_cast<const float *>(w)[i];
+  uint16_t h = static_cast<const uint16_t *>(w)[i];
+  if (type == kBF16) {
+    uint32_t bits = static_cast<uint32_t>(h) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  return static_cast<float>(ssmc::npy::decodeF16(h));
+}
+
 /// y_r[j * incy] += W[j, :] . x_r for the `count` vectors x_r (contiguous)
-/// and rows j of a task.
+/// and rows j of a task; W of `type`.
 struct Gemv {
-  const float *w = nullptr;
+  const void *w = nullptr;
+  int64_t type = kF32;
   int64_t ldw = 0, rows = 0, k = 0, count = 0, incy = 1;
   const float *x[kGemvRows] = {};
   float *y[kGemvRows] = {};
 };
 
 void gemvGeneric(const Gemv &g, int64_t begin, int64_t end) {
-  for (int64_t j = begin; j < end; ++j) {
-    const float *row = g.w + j * g.ldw;
+  for (int64_t j = begin; j < end; ++j)
     for (int64_t r = 0; r < g.count; ++r) {
       float acc = 0.0f;
       for (int64_t i = 0; i < g.k; ++i)
-        acc += row[i] * g.x[r][i];
+        acc += widen(g.w, j * g.ldw + i, g.type) * g.x[r][i];
       g.y[r][j * g.incy] += acc;
     }
-  }
 }
 
 __attribute__((target("avx512f"))) float sum16(__m512 v) {
@@ -96,44 +113,76 @@ __attribute__((target("avx512f"))) float sum16(__m512 v) {
   return s;
 }
 
-/// The same with 16-lane FMAs, four weight rows at a time (four streams
-/// in flight for the memory system), the tail of each row masked.
+/// 16 weights from element `i` of `w`, widened to f32.
+template <int64_t Type>
+__attribute__((target("avx512f"))) inline __m512 load16(const void *w,
+                                                         int64_t i) {
+  if constexpr (Type == kF32) {
+    return _mm512_loadu_ps(static_cast<const float *>(w) + i);
+  } else {
+    __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+        static_cast<const uint16_t *>(w) + i));
+    // (The zero-masked forms: GCC 12 warns inside the plain ones.)
+    if constexpr (Type == kBF16)
+      return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(
+          0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, h), 16));
+    else
+      return _mm512_maskz_cvtph_ps(0xFFFF, h);
+  }
+}
+
+/// The same with 16-lane FMAs. One weight row at a time, read as one
+/// sequential stream (four rows side by side gave 25% less bandwidth), four
+/// accumulators along the row per vector x_r; the row's tail in scalar code.
+template <int64_t Type, int Count>
+__attribute__((target("avx512f"))) void gemvRows(const Gemv &g, int64_t begin,
+                                                 int64_t end) {
+  int64_t k64 = g.k / 64 * 64, k16 = g.k / 16 * 16;
+  for (int64_t j = begin; j < end; ++j) {
+    int64_t w0 = j * g.ldw;
+    __m512 acc[Count][4];
+    for (int r = 0; r < Count; ++r)
+      for (int q = 0; q < 4; ++q)
+        acc[r][q] = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i < k64; i += 64) {
+      __m512 w[4];
+      for (int q = 0; q < 4; ++q)
+        w[q] = load16<Type>(g.w, w0 + i + 16 * q);
+      for (int r = 0; r < Count; ++r)
+        for (int q = 0; q < 4; ++q)
+          acc[r][q] = _mm512_fmadd_ps(
+              w[q], _mm512_loadu_ps(g.x[r] + i + 16 * q), acc[r][q]);
+    }
+    for (; i < k16; i += 16) {
+      __m512 w = load16<Type>(g.w, w0 + i);
+      for (int r = 0; r < Count; ++r)
+        acc[r][0] = _mm512_fmadd_ps(w, _mm512_loadu_ps(g.x[r] + i), acc[r][0]);
+    }
+    for (int r = 0; r < Count; ++r) {
+      float sum = sum16(_mm512_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]),
+                                      _mm512_add_ps(acc[r][2], acc[r][3])));
+      for (int64_t t = k16; t < g.k; ++t)
+        sum += widen(g.w, w0 + t, Type) * g.x[r][t];
+      g.y[r][j * g.incy] += sum;
+    }
+  }
+}
+
+template <int64_t Type>
 __attribute__((target("avx512f"))) void gemvAvx512(const Gemv &g,
                                                    int64_t begin,
                                                    int64_t end) {
-  int64_t k16 = g.k / 16 * 16;
-  __mmask16 tail = static_cast<__mmask16>((1u << (g.k - k16)) - 1);
-  int64_t j = begin;
-  for (; j + 4 <= end; j += 4) {
-    const float *w0 = g.w + j * g.ldw;
-    for (int64_t r = 0; r < g.count; ++r) {
-      __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-      const float *x = g.x[r];
-      for (int64_t i = 0; i < k16; i += 16) {
-        __m512 xv = _mm512_loadu_ps(x + i);
-        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i), xv, a0);
-        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + g.ldw + i), xv, a1);
-        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + 2 * g.ldw + i), xv, a2);
-        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + 3 * g.ldw + i), xv, a3);
-      }
-      if (tail) {
-        __m512 xv = _mm512_maskz_loadu_ps(tail, x + k16);
-        a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + k16), xv, a0);
-        a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + g.ldw + k16), xv,
-                             a1);
-        a2 = _mm512_fmadd_ps(
-            _mm512_maskz_loadu_ps(tail, w0 + 2 * g.ldw + k16), xv, a2);
-        a3 = _mm512_fmadd_ps(
-            _mm512_maskz_loadu_ps(tail, w0 + 3 * g.ldw + k16), xv, a3);
-      }
-      float *y = g.y[r] + j * g.incy;
-      y[0] += sum16(a0);
-      y[g.incy] += sum16(a1);
-      y[2 * g.incy] += sum16(a2);
-      y[3 * g.incy] += sum16(a3);
-    }
+  switch (g.count) {
+  case 1:
+    return gemvRows<Type, 1>(g, begin, end);
+  case 2:
+    return gemvRows<Type, 2>(g, begin, end);
+  case 3:
+    return gemvRows<Type, 3>(g, begin, end);
+  default:
+    return gemvRows<Type, 4>(g, begin, end);
   }
-  gemvGeneric(g, j, end);
 }
 
 bool hasAvx512() {
@@ -141,80 +190,21 @@ bool hasAvx512() {
   return has;
 }
 
+/// Rows [lo, hi) of `g` on this thread.
+void gemvRange(const Gemv &g, int64_t lo, int64_t hi) {
+  if (!hasAvx512())
+    return gemvGeneric(g, lo, hi);
+  if (g.type == kBF16)
+    gemvAvx512<kBF16>(g, lo, hi);
+  else if (g.type == kF16)
+    gemvAvx512<kF16>(g, lo, hi);
+  else
+    gemvAvx512<kF32>(g, lo, hi);
+}
+
 void gemvTask(void *ctx, int64_t begin, int64_t end) {
   const Gemv &g = *static_cast<const Gemv *>(ctx);
-  int64_t lo = begin * kRowsPerTask, hi = std::min(end * kRowsPerTask, g.rows);
-  if (hasAvx512())
-    gemvAvx512(g, lo, hi);
-  else
-    gemvGeneric(g, lo, hi);
-}
-
-/// One GEMM split over the pool: each task a block of C's columns (transB:
-/// rows of B) or rows (else), one single-threaded OpenBLAS call each, so that
-/// OpenBLAS's own threads never compete with the pool's.
-struct Gemm {
-  int64_t m, n, k, lda, ldb, ldc, tasks;
-  bool transB;
-  const float *a, *b;
-  float *c;
-};
-
-/// Block [lo, hi) of a GEMM without BLAS: C's columns lo..hi (transB) as
-/// matrix-vector products with each row of A, or C's rows lo..hi by plain
-/// loops.
-void gemmRows(const Gemm &g, int64_t lo, int64_t hi) {
-  if (g.transB) {
-    for (int64_t r = 0; r < g.m; ++r) {
-      Gemv v;
-      v.w = g.b;
-      v.ldw = g.ldb;
-      v.rows = hi;
-      v.k = g.k;
-      v.count = 1;
-      v.x[0] = g.a + r * g.lda;
-      v.y[0] = g.c + r * g.ldc;
-      if (hasAvx512())
-        gemvAvx512(v, lo, hi);
-      else
-        gemvGeneric(v, lo, hi);
-    }
-    return;
-  }
-  for (int64_t i = lo; i < hi; ++i)
-    for (int64_t j = 0; j < g.n; ++j) {
-      float acc = 0.0f;
-      for (int64_t t = 0; t < g.k; ++t)
-        acc += g.a[i * g.lda + t] * g.b[t * g.ldb + j];
-      g.c[i * g.ldc + j] += acc;
-    }
-}
-
-void gemmTask(void *ctx, int64_t begin, int64_t end) {
-  const Gemm &g = *static_cast<const Gemm *>(ctx);
-  int64_t split = g.transB ? g.n : g.m;
-  for (int64_t t = begin; t < end; ++t) {
-    int64_t lo = split * t / g.tasks, hi = split * (t + 1) / g.tasks;
-    if (lo == hi)
-      continue;
-    if (!blas().sgemm) {
-      // No BLAS: row by row as matrix-vector products.
-      gemmRows(g, lo, hi);
-      continue;
-    }
-    if (g.transB)
-      blas().sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(g.m),
-                  static_cast<int>(hi - lo), static_cast<int>(g.k), 1.0f, g.a,
-                  static_cast<int>(g.lda), g.b + lo * g.ldb,
-                  static_cast<int>(g.ldb), 1.0f, g.c + lo,
-                  static_cast<int>(g.ldc));
-    else
-      blas().sgemm(kRowMajor, kNoTrans, kNoTrans, static_cast<int>(hi - lo),
-                  static_cast<int>(g.n), static_cast<int>(g.k), 1.0f,
-                  g.a + lo * g.lda, static_cast<int>(g.lda), g.b,
-                  static_cast<int>(g.ldb), 1.0f, g.c + lo * g.ldc,
-                  static_cast<int>(g.ldc));
-  }
+  gemvRange(g, begin * kRowsPerTask, std::min(end * kRowsPerTask, g.rows));
 }
 
 /// Runs `g` over its rows on the runtime's pool.
@@ -223,37 +213,126 @@ void runGemv(const Gemv &g) {
                              (g.rows + kRowsPerTask - 1) / kRowsPerTask);
 }
 
+/// One GEMM split over the pool: each task a block of C's columns (transB:
+/// rows of B, the weight) or rows (else: rows of A, the weight), one
+/// single-threaded OpenBLAS call each, so that OpenBLAS's own threads never
+/// compete with the pool's. A 16-bit weight block is widened to f32 first.
+struct Gemm {
+  int64_t m, n, k, lda, ldb, ldc, tasks, type;
+  bool transB;
+  const void *a, *b;
+  float *c;
+};
+
+/// Rows [lo, hi) of the weight `w` (row stride ld) as dense f32 (k a row):
+/// the weight itself when it is f32, else widened into `scratch`.
+const float *weightRows(const void *w, int64_t ld, int64_t k, int64_t lo,
+                        int64_t hi, int64_t type, std::vector<float> &scratch,
+                        int64_t &ldOut) {
+  if (type == kF32) {
+    ldOut = ld;
+    return static_cast<const float *>(w) + lo * ld;
+  }
+  scratch.resize(static_cast<size_t>((hi - lo) * k));
+  for (int64_t j = lo; j < hi; ++j)
+    for (int64_t i = 0; i < k; ++i)
+      scratch[(j - lo) * k + i] = widen(w, j * ld + i, type);
+  ldOut = k;
+  return scratch.data();
+}
+
+void gemmTask(void *ctx, int64_t begin, int64_t end) {
+  const Gemm &g = *static_cast<const Gemm *>(ctx);
+  int64_t split = g.transB ? g.n : g.m;
+  thread_local std::vector<float> scratch;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t lo = split * t / g.tasks, hi = split * (t + 1) / g.tasks;
+    if (lo == hi)
+      continue;
+    if (g.transB) {
+      if (!blas().sgemm) {
+        // No BLAS: each row of A against the weight's rows lo..hi.
+        for (int64_t r = 0; r < g.m; ++r) {
+          Gemv v;
+          v.w = g.b;
+          v.type = g.type;
+          v.ldw = g.ldb;
+          v.rows = hi;
+          v.k = g.k;
+          v.count = 1;
+          v.x[0] = static_cast<const float *>(g.a) + r * g.lda;
+          v.y[0] = g.c + r * g.ldc;
+          gemvRange(v, lo, hi);
+        }
+        continue;
+      }
+      int64_t ldw;
+      const float *w =
+          weightRows(g.b, g.ldb, g.k, lo, hi, g.type, scratch, ldw);
+      blas().sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(g.m),
+                   static_cast<int>(hi - lo), static_cast<int>(g.k), 1.0f,
+                   static_cast<const float *>(g.a), static_cast<int>(g.lda),
+                   w, static_cast<int>(ldw), 1.0f, g.c + lo,
+                   static_cast<int>(g.ldc));
+      continue;
+    }
+    int64_t ldw;
+    const float *w = weightRows(g.a, g.lda, g.k, lo, hi, g.type, scratch, ldw);
+    const float *x = static_cast<const float *>(g.b);
+    if (!blas().sgemm) {
+      for (int64_t i = lo; i < hi; ++i)
+        for (int64_t j = 0; j < g.n; ++j) {
+          float acc = 0.0f;
+          for (int64_t q = 0; q < g.k; ++q)
+            acc += w[(i - lo) * ldw + q] * x[q * g.ldb + j];
+          g.c[i * g.ldc + j] += acc;
+        }
+      continue;
+    }
+    blas().sgemm(kRowMajor, kNoTrans, kNoTrans, static_cast<int>(hi - lo),
+                 static_cast<int>(g.n), static_cast<int>(g.k), 1.0f, w,
+                 static_cast<int>(ldw), x, static_cast<int>(g.ldb), 1.0f,
+                 g.c + lo * g.ldc, static_cast<int>(g.ldc));
+  }
+}
+
 } // namespace
 
 namespace ssmc::runtime {
 
-void gemmF32(int64_t batch, int64_t m, int64_t n, int64_t k, const float *a,
-             int64_t lda, int64_t strideA, const float *b, int64_t ldb,
-             int64_t strideB, int64_t transB, float *c, int64_t ldc,
-             int64_t strideC) {
-  if (batch <= 0 || m <= 0 || n <= 0)
+void gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const void *a,
+          int64_t lda, int64_t strideA, const void *b, int64_t ldb,
+          int64_t strideB, int64_t transB, float *c, int64_t ldc,
+          int64_t strideC, int64_t weightType) {
+  if (batch <= 0 || m <= 0 || n <= 0 || weightType < kF32 ||
+      weightType > kF16)
     return;
-
-  int tb = transB ? kTrans : kNoTrans;
+  // Element sizes: the weight (B when transB, else A) may be 16-bit.
+  int64_t aSize = !transB && weightType != kF32 ? 2 : 4;
+  int64_t bSize = transB && weightType != kF32 ? 2 : 4;
+  auto at = [](const void *p, int64_t elems, int64_t size) {
+    return static_cast<const char *>(p) + elems * size;
+  };
   // Batches stacked along M with a shared B are one product.
   if (batch > 1 && strideB == 0 && strideA == m * lda && strideC == m * ldc) {
     m *= batch;
     batch = 1;
   }
   for (int64_t i = 0; i < batch; ++i) {
-    const float *ai = a + i * strideA, *bi = b + i * strideB;
+    const void *ai = at(a, i * strideA, aSize), *bi = at(b, i * strideB, bSize);
     float *ci = c + i * strideC;
     if (transB && m <= kGemvRows) {
       // Row r of C += B (n x k) times row r of A, for every r in one pass
       // over B.
       Gemv g;
       g.w = bi;
+      g.type = weightType;
       g.ldw = ldb;
       g.rows = n;
       g.k = k;
       g.count = m;
       for (int64_t r = 0; r < m; ++r) {
-        g.x[r] = ai + r * lda;
+        g.x[r] = static_cast<const float *>(ai) + r * lda;
         g.y[r] = ci + r * ldc;
       }
       runGemv(g);
@@ -263,15 +342,16 @@ void gemmF32(int64_t batch, int64_t m, int64_t n, int64_t k, const float *a,
       // The column of C += A (m x k) times the column of B (gathered when
       // strided).
       std::vector<float> x;
-      const float *xv = bi;
+      const float *xv = static_cast<const float *>(bi);
       if (ldb != 1) {
         x.resize(static_cast<size_t>(k));
         for (int64_t t = 0; t < k; ++t)
-          x[t] = bi[t * ldb];
+          x[t] = xv[t * ldb];
         xv = x.data();
       }
       Gemv g;
       g.w = ai;
+      g.type = weightType;
       g.ldw = lda;
       g.rows = m;
       g.k = k;
@@ -282,8 +362,8 @@ void gemmF32(int64_t batch, int64_t m, int64_t n, int64_t k, const float *a,
       runGemv(g);
       continue;
     }
-    Gemm g{m, n, k, lda, ldb, ldc, ssmc::runtime::numThreads(), tb == kTrans,
-           ai, bi, ci};
+    Gemm g{m,  n,  k,  lda, ldb, ldc, ssmc::runtime::numThreads(), weightType,
+           transB != 0, ai, bi, ci};
     ssmc::runtime::parallelFor(&gemmTask, &g, g.tasks);
   }
 }

@@ -147,11 +147,14 @@ def SSMProjectionsToGemm : Pass<"ssm-cpu-projections-to-gemm",
     On memrefs. A linalg.generic that is a projection by a weight in
     checkpoint layout (what ssm-decompose-mixers and the model frontend
     build: x (b, ., .) contracted over its channel dimension 1 or 2 with the
-    second dimension of w (out, in), accumulated into out) with f32 operands
-    and unit inner strides becomes a call through the module's pointer
-    `@ssmc_gemm_f32(batch, M, N, K, A, lda, strideA, B, ldb, strideB,
-    transB, C, ldc, strideC)` (C += A op(B), row-major, per batch), which
-    the exported `ssmc_set_gemm_f32(ptr)` lets the runtime set to its BLAS;
+    second dimension of w (out, in), accumulated into out) with f32
+    activations, an f32, bf16 or f16 weight (widened in the body) and unit
+    inner strides becomes a call through the module's pointer
+    `@ssmc_gemm_v2(batch, M, N, K, A, lda, strideA, B, ldb, strideB,
+    transB, C, ldc, strideC, weightType)` (C += A op(B), row-major, per
+    batch; the weight is B when transB, else A; weightType 0 f32, 1 bf16,
+    2 f16), which
+    the exported `ssmc_set_gemm_v2(ptr)` lets the runtime set to its BLAS;
     while it is null the original loops run.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
