@@ -152,8 +152,7 @@ static cl::opt<std::string>
 static cl::opt<std::string> compileDType(
     "dtype",
     cl::desc("For a model directory: the element type of the weight matrices "
-             "in the package, f32, bf16 or f16 (default: f32 for f32 "
-             "checkpoints, else bf16)"),
+             "in the package, f32, bf16 or f16 (default: the checkpoint's)"),
     cl::sub(compileCmd), cl::cat(compileCategory));
 static cl::opt<std::string> compileTarget(
     "target",
@@ -514,9 +513,9 @@ OwningOpRef<ModuleOp> buildModelFromDirectory(const std::string &dir,
     return nullptr;
   std::string dtype = compileDType;
   if (dtype.empty()) {
-    // The checkpoint's matrices decide: f32 stays f32, half types go bf16.
+    // The checkpoint's matrices decide (their dtype as stored).
     const ssmc::model::TensorInfo *emb = weights.embeddings;
-    dtype = emb && emb->dtype == ssmc::package::DType::F32 ? "f32" : "bf16";
+    dtype = !emb ? "f32" : ssmc::package::dtypeName(emb->dtype);
   }
   llvm::errs() << "ssmc compile: " << dir << ": "
                << (cfg.kind == ssmc::model::ModelKind::Mamba ? "mamba"
