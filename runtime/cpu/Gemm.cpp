@@ -224,6 +224,28 @@ struct Gemm {
   float *c;
 };
 
+template <int64_t Type>
+__attribute__((target("avx512f"))) void widenRowAvx512(const void *w,
+                                                       int64_t first,
+                                                       int64_t k, float *out) {
+  int64_t i = 0;
+  for (; i + 16 <= k; i += 16)
+    _mm512_storeu_ps(out + i, load16<Type>(w, first + i));
+  for (; i < k; ++i)
+    out[i] = widen(w, first + i, Type);
+}
+
+/// Elements [first, first + k) of `w` widened to f32 into `out`.
+void widenRow(const void *w, int64_t first, int64_t k, int64_t type,
+              float *out) {
+  if (hasAvx512() && type == kBF16)
+    return widenRowAvx512<kBF16>(w, first, k, out);
+  if (hasAvx512() && type == kF16)
+    return widenRowAvx512<kF16>(w, first, k, out);
+  for (int64_t i = 0; i < k; ++i)
+    out[i] = widen(w, first + i, type);
+}
+
 /// Rows [lo, hi) of the weight `w` (row stride ld) as dense f32 (k a row):
 /// the weight itself when it is f32, else widened into `scratch`.
 const float *weightRows(const void *w, int64_t ld, int64_t k, int64_t lo,
@@ -235,8 +257,7 @@ const float *weightRows(const void *w, int64_t ld, int64_t k, int64_t lo,
   }
   scratch.resize(static_cast<size_t>((hi - lo) * k));
   for (int64_t j = lo; j < hi; ++j)
-    for (int64_t i = 0; i < k; ++i)
-      scratch[(j - lo) * k + i] = widen(w, j * ld + i, type);
+    widenRow(w, j * ld, k, type, scratch.data() + (j - lo) * k);
   ldOut = k;
   return scratch.data();
 }
