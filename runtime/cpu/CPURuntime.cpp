@@ -7,6 +7,7 @@
 #include "ssmc/runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <malloc.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -309,11 +310,30 @@ std::unique_ptr<Package> Package::load(const std::string &path,
   return load(path, manifest, payload, error, options);
 }
 
+namespace {
+
+/// Entries allocate their results and scratch with malloc and free them at
+/// return; buffers of a few MB (a layer's activations at prefill) would
+/// otherwise be mmap'ed and unmapped on every call, and the kernel zeroes
+/// every page again (a seventh of a Mamba-2 prefill). Kept in the heap, they
+/// are reused.
+void keepLargeBuffers() {
+  static const bool once = [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    return true;
+  }();
+  (void)once;
+}
+
+} // namespace
+
 std::unique_ptr<Package> Package::load(const std::string &path,
                                        const package::Manifest &manifest,
                                        const std::string &payload,
                                        std::string &error,
                                        const LoadOptions &options) {
+  keepLargeBuffers();
   const package::Object *cpu = manifest.findObject(package::cpuTarget);
   if (!cpu) {
     error = path + ": the package has no cpu object (its objects: " +
