@@ -76,6 +76,7 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   // log(1 + x) approximation loses precision for small x).
   ConvertMathToLLVMPassOptions math;
   math.approximateLog1p = false;
+  pm.addPass(createSSMApproximateExp());
   pm.addPass(createConvertMathToLLVMPass(math));
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());

@@ -187,7 +187,10 @@ std::vector<float> WeightStore::toFloat(const TensorInfo &t) const {
   std::vector<float> out(n);
   const uint8_t *p = static_cast<const uint8_t *>(t.data);
   if (t.dtype == DType::F32) {
-    std::memcpy(out.data(), p, n * sizeof(float));
+    // An empty vector's data() may be null, which memcpy must not get even
+    // for 0 bytes.
+    if (n != 0)
+      std::memcpy(out.data(), p, n * sizeof(float));
     return out;
   }
   for (size_t i = 0; i < n; ++i) {

@@ -20,6 +20,20 @@ def SSMFreshResults : Pass<"ssm-fresh-results", "::mlir::func::FuncOp"> {
   ];
 }
 
+def SSMApproximateExp : Pass<"ssm-cpu-approximate-exp"> {
+  let summary = "math.exp on f32 as a polynomial (vectorisable) instead of a libm call";
+  let description = [{
+    Rewrites f32 `math.exp` (scalar or vector) into MLIR's polynomial
+    approximation (range reduction, a polynomial, exponent bits; a few ulp),
+    so that the elementwise loops around the scans (softplus, silu, the
+    decays of the norms and gates) vectorise instead of calling libm's expf
+    per element.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def SSMLowerStridedCopies : Pass<"ssm-lower-strided-copies"> {
   let summary = "Rewrite memref.copy between non-contiguous buffers as linalg.copy";
   let description = [{
