@@ -8,6 +8,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
+
+#include <memory>
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -57,9 +59,12 @@ createHostTargetMachine(const HostTargetOptions &options) {
       features = llvm::join(enabled, ",");
     }
   }
-  if (!cpu.empty() && cpu != "generic" &&
-      !target->createMCSubtargetInfo(triple, cpu, "")->isCPUStringValid(cpu))
-    return makeError("unknown CPU '" + cpu + "' for " + triple.str());
+  if (!cpu.empty() && cpu != "generic") {
+    std::unique_ptr<llvm::MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, cpu, ""));
+    if (!info || !info->isCPUStringValid(cpu))
+      return makeError("unknown CPU '" + cpu + "' for " + triple.str());
+  }
 
   using Level = llvm::CodeGenOptLevel;
   Level level = options.optLevel >= 3   ? Level::Aggressive
