@@ -89,15 +89,14 @@ void checkRoundTrip(const ModelConfig &c) {
   if (o.expand > 1024 || o.vocabSize > (int64_t(1) << 24))
     return;
   SSMC_FUZZ_CHECK(err.empty(), err + "\n" + text);
-  SSMC_FUZZ_CHECK(back.kind == c.kind && back.spelling == c.spelling &&
-                      back.dModel == c.dModel && back.nLayer == c.nLayer &&
-                      back.vocabSize == c.vocabSize &&
-                      back.dInner == c.dInner && back.dState == c.dState &&
-                      back.dConv == c.dConv && back.dtRank == c.dtRank &&
-                      back.tieEmbeddings == c.tieEmbeddings &&
-                      back.convBias == c.convBias &&
-                      back.projBias == c.projBias,
-                  text);
+  SSMC_FUZZ_CHECK(
+      back.kind == c.kind && back.spelling == c.spelling &&
+          back.dModel == c.dModel && back.nLayer == c.nLayer &&
+          back.vocabSize == c.vocabSize && back.dInner == c.dInner &&
+          back.dState == c.dState && back.dConv == c.dConv &&
+          back.dtRank == c.dtRank && back.tieEmbeddings == c.tieEmbeddings &&
+          back.convBias == c.convBias && back.projBias == c.projBias,
+      text);
   if (c.kind == ModelKind::Mamba2)
     SSMC_FUZZ_CHECK(back.nGroups == c.nGroups && back.headDim == c.headDim &&
                         back.nHeads == c.nHeads &&

@@ -55,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     exercise(*tok, s);
   exercise(*tok, text);
   // Ids outside the vocabulary are skipped, never read.
-  (void)tok->decode({-1, 0, 1, tok->vocabSize() - 1, tok->vocabSize(),
-                     INT64_MAX, INT64_MIN});
+  (void)tok->decode(
+      {-1, 0, 1, tok->vocabSize() - 1, tok->vocabSize(), INT64_MAX, INT64_MIN});
   (void)tok->eosId();
   return 0;
 }

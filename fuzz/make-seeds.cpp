@@ -45,8 +45,7 @@ std::string folder(const std::string &target) {
 
 void put(const std::string &target, const std::string &name,
          const std::string &bytes) {
-  fuzz::writeWholeFile(folder(target) + "/" + name, bytes.data(),
-                       bytes.size());
+  fuzz::writeWholeFile(folder(target) + "/" + name, bytes.data(), bytes.size());
 }
 
 std::string readFile(const std::string &path) {
@@ -225,12 +224,11 @@ package::Manifest sampleManifest() {
 void packageSeeds() {
   package::Manifest m = sampleManifest();
   put("package", "cpu-cuda.ssmpkg",
-      package::serialize(m, {"\x7f" "ELF cpu object", "\x7f" "ELF cuda"}));
+      package::serialize(m, {"\177ELF cpu object", "\177ELF cuda"}));
   package::Manifest withModel = m;
   withModel.objects.resize(1);
   withModel.model = R"({"config":{"d_model":8},"stages":["prefill","step"]})";
-  put("package", "model.ssmpkg",
-      package::serialize(withModel, {"\x7f" "ELF"}));
+  put("package", "model.ssmpkg", package::serialize(withModel, {"\177ELF"}));
   put("package", "manifest.json", package::writeManifest(m));
 }
 

@@ -36,6 +36,12 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" $(printf 'fuzz-%s ' "${targets[@]}") >/dev/null
 
+# The targets' scratch files, in memory when /dev/shm is there; removed at
+# the end even when a crash kept a target from cleaning up.
+scratch=$(mktemp -d "$([ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/ssmc-fuzz-run.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export SSMC_FUZZ_TMPDIR=$scratch
+
 summary=()
 failed=0
 for t in "${targets[@]}"; do

@@ -90,9 +90,8 @@ private:
     return true;
   }
 
+  /// \p depth counts the arrays and objects around the value.
   bool parseValue(Value &out, unsigned depth) {
-    if (depth > maxDepth)
-      return fail("nesting deeper than " + std::to_string(maxDepth));
     if (atEnd())
       return fail("unexpected end of input, expected a value");
     switch (peek()) {
@@ -113,9 +112,12 @@ private:
       return true;
     }
     case '[':
-      return parseArray(out, depth);
     case '{':
-      return parseObject(out, depth);
+      // The container itself is one more level: maxDepth of them nest, one
+      // more is refused (scalars add no level).
+      if (depth >= maxDepth)
+        return fail("nesting deeper than " + std::to_string(maxDepth));
+      return peek() == '[' ? parseArray(out, depth) : parseObject(out, depth);
     default:
       return parseNumber(out);
     }

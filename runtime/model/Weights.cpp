@@ -56,9 +56,11 @@ bool isNonNegativeInt(const json::Value &v) {
   return v.isInteger() && v.getInteger() >= 0;
 }
 
-/// A shard name from an index must stay inside the model directory.
+/// A shard name from an index must stay inside the model directory. A NUL
+/// would cut the name short when opened, after the checks below saw all of
+/// it: refused too.
 bool isSafeRelativePath(const std::string &name) {
-  if (name.empty() || name[0] == '/')
+  if (name.empty() || name[0] == '/' || name.find('\0') != std::string::npos)
     return false;
   size_t start = 0;
   while (start <= name.size()) {

@@ -109,3 +109,12 @@ TEST(JsonTest, WritesAndRoundTrips) {
 }
 
 } // namespace
+
+TEST(JsonTest, NestingLimitIs256Containers) {
+  ssmc::json::Value v;
+  std::string ok = std::string(256, '[') + std::string(256, ']');
+  EXPECT_EQ(ssmc::json::parse(ok, v), "");
+  std::string deep = std::string(257, '[') + std::string(257, ']');
+  EXPECT_NE(ssmc::json::parse(deep, v).find("nesting deeper than 256"),
+            std::string::npos);
+}
