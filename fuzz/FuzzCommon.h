@@ -1,13 +1,14 @@
 //===- FuzzCommon.h - helpers shared by the fuzz targets and make-seeds ---===//
 //
-// A scratch directory per process, whole-file writes, a check that aborts
-// (so that libFuzzer records the input) and the fixed shards the index
-// target opens. The seed maker uses the same shards, so that its index seeds
-// name tensors that exist.
+// A scratch directory per process, whole-file writes and the fixed shards
+// the index target opens. The seed maker uses the same shards, so that its
+// index seeds name tensors that exist.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SSMC_FUZZ_FUZZCOMMON_H
 #define SSMC_FUZZ_FUZZCOMMON_H
+
+#include "FuzzCheck.h"
 
 #include "ssmc/model/Weights.h"
 
@@ -24,17 +25,6 @@
 #include <unistd.h>
 
 namespace ssmc::fuzz {
-
-/// Aborts with a message when an invariant the code promises is broken: the
-/// fuzzer saves the input as a crash.
-#define SSMC_FUZZ_CHECK(cond, what)                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      std::fprintf(stderr, "ssmc fuzz check failed: %s (%s:%d): %s\n", #cond,  \
-                   __FILE__, __LINE__, std::string(what).c_str());             \
-      std::abort();                                                            \
-    }                                                                          \
-  } while (0)
 
 /// Removes the regular files of `dir` and then `dir` (not recursive: the
 /// targets make flat directories).

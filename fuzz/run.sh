@@ -4,12 +4,17 @@
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS defaults to 60; TARGETs (safetensors index config tokenizer encode
-# package json) default to all, run one after another. Each target starts
-# from the checked-in seeds (fuzz/corpus/<target>, never written) plus what
-# earlier runs found (build-fuzz/corpus/<target>, where new inputs go).
+# package json dsl ir) default to all, run one after another. Each target
+# starts from the checked-in seeds (fuzz/corpus/<target>, never written)
+# plus what earlier runs found (build-fuzz/corpus/<target>, where new inputs
+# go).
 # Crashes, leaks, hangs and UB reports land in build-fuzz/artifacts/<target>/;
 # logs in build-fuzz/logs/<target>.log. Prints per target the executions,
 # coverage (cov, ft) and crashes; exits 1 when any target found one.
+#
+# dsl and ir need Debian's LLVM/MLIR 22; ir also needs the ssm dialect's
+# TableGen headers from the main build ($SSMC_BUILD_DIR, default build/), so
+# build ssmc first.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,21 +23,43 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] ||
-  targets=(safetensors index config tokenizer encode package json)
+  targets=(safetensors index config tokenizer encode package json dsl ir)
 cxx=${CXX_FUZZ:-clang++-22}
+main_build=${SSMC_BUILD_DIR:-$root/build}
 
 # Largest input per target: room above the biggest seed.
 max_len() {
   case $1 in
   safetensors) echo 8192 ;;
   tokenizer) echo 16384 ;;
+  ir) echo 8192 ;;
   *) echo 4096 ;;
   esac
 }
 
+# A target's own dictionary, fuzz/<target>.dict, where it has one (dsl, ir);
+# else ssmc.dict, which the runtime readers share.
+dict() {
+  if [ -f "$root/fuzz/$1.dict" ]; then
+    echo "$root/fuzz/$1.dict"
+  else
+    echo "$root/fuzz/ssmc.dict"
+  fi
+}
+
+for t in "${targets[@]}"; do
+  inc=$main_build/include/ssmc/Dialect/SSM/IR/SSMOps.h.inc
+  if [ "$t" = ir ] && [ ! -f "$inc" ]; then
+    echo "fuzz-ir needs the ssm dialect's TableGen headers: $inc is missing." >&2
+    echo "Build ssmc first (cmake -G Ninja -B build && ninja -C build), or" >&2
+    echo "point SSMC_BUILD_DIR at a build of it." >&2
+    exit 2
+  fi
+done
+
 if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -S "$root/fuzz" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" \
-    >/dev/null
+    -DSSMC_BUILD_DIR="$main_build" >/dev/null
 fi
 ninja -C "$build" $(printf 'fuzz-%s ' "${targets[@]}") >/dev/null
 
@@ -52,7 +79,7 @@ for t in "${targets[@]}"; do
   echo "== fuzz-$t: ${seconds}s"
   status=0
   "$build/fuzz-$t" "$corpus" "$root/fuzz/corpus/$t" \
-    -dict="$root/fuzz/ssmc.dict" \
+    -dict="$(dict "$t")" \
     -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=10 \
     -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?

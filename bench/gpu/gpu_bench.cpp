@@ -12,7 +12,12 @@
 //            CUDA-event timings after warm-up; time, achieved TB/s, the
 //            floor (bytes at the measured copy rate, exps at the MUFU rate)
 //            and the ratio to the peer (mamba_ssm) and to the goal.
-// Prints a table last and writes JSON (--json).
+//   --long:  the selective scan and the SSD over 2^20 tokens in f32 and bf16:
+//            every output finite, the last 1,000 tokens' outputs and the
+//            final state against the float64 reference.
+// Every check and long case runs twice and must give the same bytes (runs
+// are deterministic on one device). Prints a table last and writes JSON
+// (--json).
 //
 //===----------------------------------------------------------------------===//
 #include "DeviceHarness.h"
@@ -28,6 +33,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 using ssmc::reference::Tensor;
@@ -313,6 +319,18 @@ std::vector<HostTensor> hostInputs(const Case &c, bool bf16) {
   return in;
 }
 
+/// Whether two runs' outputs are the same bytes.
+bool sameBytes(const std::vector<HostTensor> &a,
+               const std::vector<HostTensor> &b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].dtype != b[i].dtype || a[i].shape != b[i].shape ||
+        a[i].data != b[i].data)
+      return false;
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // --check
 //===----------------------------------------------------------------------===//
@@ -356,8 +374,16 @@ int runChecks(Device &dev, uint64_t seed, bool small, FILE *json) {
       std::string entry = (c.op == "conv_cache" ? std::string("conv_") + dt +
                                                       "_cache"
                                                 : c.op + "_" + dt);
-      std::vector<HostTensor> outs;
-      std::string err = dev.run(entry, hostInputs(c, bf16), outs);
+      std::vector<HostTensor> outs, again;
+      std::vector<HostTensor> inputs = hostInputs(c, bf16);
+      std::string err = dev.run(entry, inputs, outs);
+      // A second run on the same inputs must give the same bytes (not under
+      // the sanitizers: --small).
+      if (err.empty() && !small) {
+        err = dev.run(entry, inputs, again);
+        if (err.empty() && !sameBytes(outs, again))
+          err = "two runs on the same inputs differ";
+      }
       std::vector<double> rel;
       bool ok = err.empty() && outs.size() == c.reference.size();
       if (ok) {
@@ -389,6 +415,126 @@ int runChecks(Device &dev, uint64_t seed, bool small, FILE *json) {
     }
   }
   std::printf("check: %s (%d failure%s)\n", failures ? "FAILED" : "all ok",
+              failures, failures == 1 ? "" : "s");
+  return failures;
+}
+
+//===----------------------------------------------------------------------===//
+// --long
+//===----------------------------------------------------------------------===//
+
+/// The last \p count steps of \p t along dimension \p dim.
+Tensor lastSteps(const Tensor &t, size_t dim, int64_t count) {
+  std::vector<int64_t> shape = t.shape;
+  int64_t len = shape[dim];
+  count = std::min(count, len);
+  shape[dim] = count;
+  Tensor r(shape);
+  int64_t outer = 1, inner = 1;
+  for (size_t i = 0; i < dim; ++i)
+    outer *= t.shape[i];
+  for (size_t i = dim + 1; i < t.shape.size(); ++i)
+    inner *= t.shape[i];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t s = 0; s < count; ++s)
+      for (int64_t k = 0; k < inner; ++k)
+        r.data[(o * count + s) * inner + k] =
+            t.data[(o * len + (len - count + s)) * inner + k];
+  return r;
+}
+
+/// The selective scan (b = 1, d = 32) and the SSD (b = 1, h = 1) over 2^20
+/// tokens, f32 and bf16: finite, the last 1,000 tokens and the final state
+/// within the check tolerances of the float64 reference, two runs equal.
+int runLong(Device &dev, uint64_t seed, FILE *json) {
+  const int64_t l = int64_t(1) << 20, tail = 1000;
+  Rng rng(seed);
+  std::vector<Case> cases;
+  std::vector<bool> isBf16;
+  for (bool bf16 : {false, true}) {
+    cases.push_back(scanCase(rng, 1, 32, l, 1, bf16, false));
+    isBf16.push_back(bf16);
+    cases.push_back(ssdCase(rng, 1, l, 1, 1, bf16, false));
+    isBf16.push_back(bf16);
+  }
+  // The references, one thread each (seconds each in float64).
+  std::vector<std::thread> threads;
+  for (Case &c : cases)
+    threads.emplace_back([&c] {
+      if (c.op == "scan") {
+        ssmc::reference::SelectiveScanInputs in;
+        in.u = c.inputs[0];
+        in.delta = c.inputs[1];
+        in.A = c.inputs[2];
+        in.B = c.inputs[3];
+        in.C = c.inputs[4];
+        in.D = c.inputs[5];
+        in.z = c.inputs[6];
+        in.deltaBias = c.inputs[7];
+        in.deltaSoftplus = true;
+        ssmc::reference::SelectiveScanOutputs out;
+        requireOk(ssmc::reference::selectiveScan(in, out));
+        c.reference = {out.out, out.finalState};
+      } else {
+        ssmc::reference::SsdInputs in;
+        in.x = c.inputs[0];
+        in.dt = c.inputs[1];
+        in.A = c.inputs[2];
+        in.B = c.inputs[3];
+        in.C = c.inputs[4];
+        in.D = c.inputs[5];
+        in.z = c.inputs[6];
+        in.dtBias = c.inputs[7];
+        in.dtSoftplus = true;
+        ssmc::reference::SsdOutputs out;
+        requireOk(ssmc::reference::ssdRecurrent(in, out));
+        c.reference = {out.out, out.finalStates};
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  int failures = 0;
+  std::printf("%-6s %-5s %-22s %8s %14s %14s %s\n", "op", "dtype", "shape",
+              "finite", "rel L2 last1k", "rel L2 state", "");
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Case &c = cases[i];
+    bool bf16 = isBf16[i];
+    const char *dt = bf16 ? "bf16" : "f32";
+    double tol = bf16 ? 5e-3 : 1e-5;
+    std::vector<HostTensor> inputs = hostInputs(c, bf16), outs, again;
+    std::string err = dev.run(c.op + "_" + dt, inputs, outs);
+    if (err.empty())
+      err = dev.run(c.op + "_" + dt, inputs, again);
+    if (err.empty() && !sameBytes(outs, again))
+      err = "two runs on the same inputs differ";
+    bool finite = false;
+    double relTail = INFINITY, relState = INFINITY;
+    if (err.empty() && outs.size() == 2) {
+      Tensor y = fromHost(outs[0]), state = fromHost(outs[1]);
+      finite = allFinite(y) && allFinite(state);
+      size_t dim = c.op == "scan" ? 2 : 1; // (b,d,l) or (b,l,h,p)
+      if (y.shape == c.reference[0].shape)
+        relTail = ssmc::reference::relativeL2(
+            lastSteps(y, dim, tail), lastSteps(c.reference[0], dim, tail));
+      if (state.shape == c.reference[1].shape)
+        relState = ssmc::reference::relativeL2(state, c.reference[1]);
+    }
+    bool ok = err.empty() && finite && relTail <= tol && relState <= tol;
+    failures += !ok;
+    std::printf("%-6s %-5s %-22s %8s %14.2e %14.2e %s%s\n", c.op.c_str(), dt,
+                c.shape.c_str(), finite ? "yes" : "NO", relTail, relState,
+                ok ? "ok, deterministic" : "FAILED ", err.c_str());
+    if (json)
+      std::fprintf(json,
+                   "{\"kind\": \"long\", \"op\": \"%s\", \"dtype\": \"%s\", "
+                   "\"shape\": \"%s\", \"finite\": %s, \"rel_l2_last1000\": "
+                   "%.3e, \"rel_l2_state\": %.3e, \"deterministic\": %s, "
+                   "\"ok\": %s},\n",
+                   c.op.c_str(), dt, c.shape.c_str(), finite ? "true" : "false",
+                   relTail, relState, err.empty() ? "true" : "false",
+                   ok ? "true" : "false");
+  }
+  std::printf("long: %s (%d failure%s)\n", failures ? "FAILED" : "all ok",
               failures, failures == 1 ? "" : "s");
   return failures;
 }
@@ -507,7 +653,7 @@ int runBench(Device &dev, uint64_t seed, int reps, FILE *json,
 }
 
 const char *kUsage =
-    "usage: ssmc-gpu-bench PACKAGE [--check] [--small] [--bench] [--only OP]\n"
+    "usage: ssmc-gpu-bench PACKAGE [--check] [--small] [--long] [--bench] [--only OP]\n"
     "                      [--reps N (20)] [--seed S] [--json FILE]\n"
     "  PACKAGE  bench/gpu/ops.mlir compiled with ssmc compile --target cuda\n";
 
@@ -515,7 +661,7 @@ const char *kUsage =
 
 int main(int argc, char **argv) {
   std::string package, jsonPath, only;
-  bool check = false, bench = false, small = false;
+  bool check = false, bench = false, small = false, longRuns = false;
   int reps = 20;
   uint64_t seed = 0;
   for (int i = 1; i < argc; ++i) {
@@ -526,6 +672,8 @@ int main(int argc, char **argv) {
       bench = true;
     else if (a == "--small")
       small = true;
+    else if (a == "--long")
+      longRuns = true;
     else if (a == "--reps" && i + 1 < argc)
       reps = std::atoi(argv[++i]);
     else if (a == "--seed" && i + 1 < argc)
@@ -541,7 +689,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (package.empty() || (!check && !bench) || reps < 1) {
+  if (package.empty() || (!check && !bench && !longRuns) || reps < 1) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
@@ -561,6 +709,8 @@ int main(int argc, char **argv) {
   int status = 0;
   if (check)
     status |= runChecks(dev, seed, small, json) != 0;
+  if (longRuns)
+    status |= runLong(dev, seed + 2, json) != 0;
   if (bench)
     status |= runBench(dev, seed + 1, reps, json, Ceilings(), only) != 0;
   if (json) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (the device tool), from the repository root, over
 # what bench/gpu/build.sh put in gpu-carry/: the GPU check (f32 and bf16 at odd
-# shapes), the benchmark at the shapes of ANCHORS.md, then compute-sanitizer
+# shapes, each run twice for determinism), the 2^20-token runs (finite, last
+# 1,000 tokens vs float64, deterministic), the benchmark at the shapes of
+# ANCHORS.md, then compute-sanitizer
 # memcheck and racecheck on the small checks; results and logs under $OUT.
-# Usage: bash bench/gpu/run_device.sh [check|sanitize|bench|all] (default all)
+# Usage: bash bench/gpu/run_device.sh [check|long|sanitize|bench|all] (default all)
 set -uo pipefail
 what="${1:-all}"
 carry="gpu-carry"
@@ -16,6 +18,10 @@ status=0
 if [ "$what" = all ] || [ "$what" = check ]; then
   echo "== check"
   "$bin" "$pkg" --check --json "$out/check.json" 2>&1 | tee "$out/check.log" || status=1
+fi
+if [ "$what" = all ] || [ "$what" = long ]; then
+  echo "== long (2^20 tokens)"
+  "$bin" "$pkg" --long --json "$out/long.json" 2>&1 | tee "$out/long.log" || status=1
 fi
 if [ "$what" = all ] || [ "$what" = bench ]; then
   echo "== bench"

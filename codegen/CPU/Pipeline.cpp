@@ -27,6 +27,12 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   // On tensors: primitives only, fresh results, ssm ops as loops.
   if (options.decomposeMixers)
     pm.addPass(ssm::createSSMDecomposeMixers());
+  ssm::SSMDeriveRecurrenceFormsOptions forms;
+  // "generic": the analysis's own forms, without the built-in ops.
+  forms.form = options.recurrenceForm == "generic" ? std::string("auto")
+                                                   : options.recurrenceForm;
+  forms.builtins = options.recurrenceForm != "generic";
+  pm.addPass(ssm::createSSMDeriveRecurrenceForms(forms));
   pm.addPass(createSSMMarkCPUEntryPoints());
   // Elementwise arith/math on tensors (e.g. the widening of bf16 entries)
   // as linalg, which bufferizes.
@@ -102,6 +108,11 @@ struct CPUPipelineCLOptions : public PassPipelineOptions<CPUPipelineCLOptions> {
       llvm::cl::desc("Channels per vector of the selective scan (0: chosen "
                      "from the host's vector width, 1: scalar loops)"),
       llvm::cl::init(0)};
+  Option<std::string> recurrenceForm{
+      *this, "recurrence-form",
+      llvm::cl::desc("Form of ssm.recurrence ops: auto, generic (auto "
+                     "without the built-in ops) or sequential"),
+      llvm::cl::init("auto")};
 };
 } // namespace
 
@@ -116,6 +127,7 @@ void ssmc::registerCPUPipelines() {
         CPUPipelineOptions options;
         options.decomposeMixers = cl.decomposeMixers;
         options.scanLanes = cl.scanLanes;
+        options.recurrenceForm = cl.recurrenceForm;
         buildCPULoweringPipeline(pm, options);
       });
 }

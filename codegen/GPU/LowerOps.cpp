@@ -8,7 +8,9 @@
 #include "ssmc/Codegen/GPU/Passes.h"
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "ssmc/Conversion/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "GPUEmitter.h"
@@ -151,6 +153,9 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
                  LowerTiled<CausalConv1dOp, lowerCausalConv1d>,
                  LowerTiled<SSDOp, lowerSSD>>(
         &getContext(), kernels, diagnosed);
+    // ssm.recurrence and ssm.linear_attention take their loop lowering; the
+    // parallel loops become kernels in ssm-gpu-parallel-loops.
+    ssmc::populateRecurrenceToLoopsPatterns(patterns);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
@@ -159,20 +164,34 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     // tensors (linalg, math, ...), has no GPU lowering yet.
     auto isTensor = [](Type t) { return isa<RankedTensorType>(t); };
     WalkResult left = getOperation()->walk([&](Operation *op) {
+      // Elementwise linalg ops and reshapes run as parallel loops
+      // (ssm-gpu-parallel-loops); the body of a recurrence is its own.
+      auto elementwise = [](Operation *o) {
+        auto linalgOp = dyn_cast<linalg::LinalgOp>(o);
+        return linalgOp && linalgOp.getNumReductionLoops() == 0;
+      };
       bool tensorWork =
           (llvm::any_of(op->getResultTypes(), isTensor) ||
            llvm::any_of(op->getOperandTypes(), isTensor)) &&
           !isa<func::ReturnOp, func::CallOp, func::FuncOp,
                bufferization::ToTensorOp, bufferization::ToBufferOp,
-               tensor::DimOp, tensor::CastOp>(op);
+               tensor::DimOp, tensor::CastOp, tensor::EmptyOp,
+               tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op) &&
+          !elementwise(op) && !op->getParentOfType<linalg::LinalgOp>();
+      // The body of a recurrence is its own; scalar activations are
+      // expanded next (ssm-expand-activations).
+      if (op->getParentOfType<RecurrenceOp>() ||
+          isa<SoftplusOp, SigmoidOp, LogSigmoidOp, SiluOp>(op))
+        return WalkResult::advance();
       if (!isa<SSMDialect>(op->getDialect()) && !tensorWork)
         return WalkResult::advance();
       if (diagnosed.contains(op))
         return WalkResult::interrupt();
       op->emitError() << "'" << op->getName()
                       << "' has no GPU lowering yet (the cuda target lowers "
-                         "ssm.selective_scan, ssm.ssd, ssm.causal_conv1d "
-                         "and ssm.state_update)";
+                         "ssm.selective_scan, ssm.ssd, ssm.causal_conv1d, "
+                         "ssm.state_update, ssm.recurrence, "
+                         "ssm.linear_attention and elementwise linalg ops)";
       return WalkResult::interrupt();
     });
     if (left.wasInterrupted())

@@ -9,6 +9,11 @@
 #include "ssmc/Codegen/GPU/Pipeline.h"
 #include "ssmc/Codegen/CPU/Passes.h"
 #include "ssmc/Codegen/GPU/Passes.h"
+#include "ssmc/Dialect/SSM/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -82,7 +87,14 @@ struct KernelOccupancyHints
 
 void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
+  ssm::SSMDeriveRecurrenceFormsOptions forms;
+  forms.form = options.recurrenceForm == "generic" ? std::string("auto")
+                                                   : options.recurrenceForm;
+  forms.builtins = options.recurrenceForm != "generic";
+  pm.addPass(ssm::createSSMDeriveRecurrenceForms(forms));
   pm.addPass(createSSMMarkCPUEntryPoints());
+  // Elementwise arith/math on tensors as linalg, which runs as kernels.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   SSMGPUChooseTilesOptions tiles;
   tiles.chip = options.chip;
   tiles.channels = options.scanChannels;
@@ -92,6 +104,7 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   tiles.stateSplit = options.scanStateSplit;
   pm.addPass(createSSMGPUChooseTiles(tiles));
   pm.addPass(createSSMGPULowerOps());
+  pm.addPass(ssm::createSSMExpandActivations());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.stopAfterKernels)
@@ -102,6 +115,10 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  // The work without kernels of its own: parallel loops as kernels.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createSSMGPUParallelLoops());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(std::make_unique<SinkMarkedLaunchConstants>());
   // Outlined here (the NVVM pipeline's own outlining then finds nothing) so

@@ -57,6 +57,8 @@ struct ChunkPlan {
   /// Padded row lengths (elements) of the shared tiles.
   int64_t ldX, ldBC, ldS;
   bool hasZ, hasD, dPerChannel, hasSeq, softplus;
+  /// x enters unscaled by dt (ssm.ssd's unscaled_input).
+  bool unscaled = false;
   std::optional<ArrayRef<double>> limit;
   Type outElt, zElt;
 };
@@ -472,7 +474,8 @@ void emitChunkKernel(Emitter &e, const ChunkOperands &o, const ChunkPlan &pl,
                                    pl.softplus, pl.limit);
             dt = e.select(ok, dt, zeroF);
             run = e.fma(dt, aH, run);
-            dts.push_back(dt);
+            // The step's input weight: dt, or 1 with an unscaled input.
+            dts.push_back(pl.unscaled ? e.select(ok, e.f(1.0), zeroF) : dt);
             cums.push_back(run);
             if (pl.hasSeq) {
               Value prevOk =
@@ -800,6 +803,7 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter,
       pl.hasD && cast<ShapedType>(op.getD().getType()).getRank() == 2;
   pl.hasSeq = static_cast<bool>(op.getSeqIdx());
   pl.softplus = op.getDtSoftplus();
+  pl.unscaled = op.getUnscaledInput();
   pl.limit = op.getDtLimit();
   auto outType = cast<RankedTensorType>(op.getOut().getType());
   pl.outElt = outType.getElementType();

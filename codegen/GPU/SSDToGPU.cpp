@@ -77,6 +77,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
   Value h0 = toDenseBuffer(rewriter, loc, op.getInitialStates());
   Value seqIdx = toDenseBuffer(rewriter, loc, op.getSeqIdx());
   bool softplus = op.getDtSoftplus();
+  bool unscaled = op.getUnscaledInput();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   bool dPerChannel =
       op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
@@ -224,7 +225,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
                 SmallVector<Value> hn;
                 for (int64_t r = 0; r < rows; ++r) {
                   Value xr = e.load(xS, {t, rowIdx[r]});
-                  Value coef = e.mul(dt, xr);
+                  Value coef = unscaled ? xr : e.mul(dt, xr);
                   Value partial = e.f(0.0);
                   for (int64_t v = 0; v < perLane; ++v) {
                     Value hv = e.fma(decay, h[r * perLane + v],

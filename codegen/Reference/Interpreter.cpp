@@ -10,6 +10,7 @@
 
 #include "ssmc/Codegen/Reference/Interpreter.h"
 
+#include "ssmc/Dialect/SSM/IR/Recurrence.h"
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -87,6 +88,38 @@ template <typename Fn> void forEachIndex(ArrayRef<int64_t> shape, Fn fn) {
       idx[d] = 0;
     }
   }
+}
+
+double softplus(double x) { return x > 20.0 ? x : std::log1p(std::exp(x)); }
+
+/// One scalar op of an ssm.recurrence body (or an ssm activation) on \p x.
+double applyRecurrenceOp(Operation *op, ArrayRef<double> x) {
+  using namespace ssmc::ssm;
+  return llvm::TypeSwitch<Operation *, double>(op)
+      .Case([&](arith::AddFOp) { return x[0] + x[1]; })
+      .Case([&](arith::SubFOp) { return x[0] - x[1]; })
+      .Case([&](arith::MulFOp) { return x[0] * x[1]; })
+      .Case([&](arith::DivFOp) { return x[0] / x[1]; })
+      .Case([&](arith::NegFOp) { return -x[0]; })
+      .Case<arith::MaximumFOp, arith::MaxNumFOp>(
+          [&](Operation *) { return std::fmax(x[0], x[1]); })
+      .Case<arith::MinimumFOp, arith::MinNumFOp>(
+          [&](Operation *) { return std::fmin(x[0], x[1]); })
+      .Case([&](math::ExpOp) { return std::exp(x[0]); })
+      .Case([&](math::Exp2Op) { return std::exp2(x[0]); })
+      .Case([&](math::LogOp) { return std::log(x[0]); })
+      .Case([&](math::Log1pOp) { return std::log1p(x[0]); })
+      .Case([&](math::SqrtOp) { return std::sqrt(x[0]); })
+      .Case([&](math::RsqrtOp) { return 1.0 / std::sqrt(x[0]); })
+      .Case([&](math::TanhOp) { return std::tanh(x[0]); })
+      .Case([&](math::SinOp) { return std::sin(x[0]); })
+      .Case([&](math::CosOp) { return std::cos(x[0]); })
+      .Case([&](math::AbsFOp) { return std::fabs(x[0]); })
+      .Case([&](SoftplusOp) { return softplus(x[0]); })
+      .Case([&](SigmoidOp) { return 1.0 / (1.0 + std::exp(-x[0])); })
+      .Case([&](LogSigmoidOp) { return -softplus(-x[0]); })
+      .Case([&](SiluOp) { return x[0] / (1.0 + std::exp(-x[0])); })
+      .Default([](Operation *) { return std::nan(""); });
 }
 
 Tensor reshaped(Tensor t, std::vector<int64_t> shape) {
@@ -183,6 +216,7 @@ private:
   std::string evalSlice(Operation *op, bool insert);
   std::string evalLinalg(linalg::LinalgOp op);
   std::string evalScan(ssmc::ssm::ScanOp op);
+  std::string evalRecurrence(ssmc::ssm::RecurrenceOp op);
   std::string evalSsm(Operation *op);
   std::string evalMamba2(ssmc::ssm::Mamba2MixerOp op, Tensor &out);
 
@@ -316,6 +350,19 @@ std::string Interpreter::evalOp(Operation *op) {
           .Case([&](math::AbsFOp) {
             return unary([](double x) { return std::fabs(x); });
           })
+          .Case([&](math::SinOp) {
+            return unary([](double x) { return std::sin(x); });
+          })
+          .Case([&](math::CosOp) {
+            return unary([](double x) { return std::cos(x); });
+          })
+          .Case<ssmc::ssm::SoftplusOp, ssmc::ssm::SigmoidOp,
+                ssmc::ssm::LogSigmoidOp, ssmc::ssm::SiluOp>(
+              [&](Operation *o) {
+                return evalFloatMap(o, [o](ArrayRef<double> x) {
+                  return applyRecurrenceOp(o, x);
+                });
+              })
           .Case([&](arith::CmpFOp c) -> std::string {
             if (!isa<FloatType>(c.getLhs().getType()))
               return "unsupported";
@@ -430,10 +477,12 @@ std::string Interpreter::evalOp(Operation *op) {
             return evalLinalg(l);
           })
           .Case([&](ssmc::ssm::ScanOp s) { return evalScan(s); })
+          .Case([&](ssmc::ssm::RecurrenceOp r) { return evalRecurrence(r); })
           .Case<ssmc::ssm::SelectiveScanOp, ssmc::ssm::SSDOp,
                 ssmc::ssm::CausalConv1dOp, ssmc::ssm::StateUpdateOp,
                 ssmc::ssm::RMSNormOp, ssmc::ssm::GatedRMSNormOp,
-                ssmc::ssm::MambaMixerOp, ssmc::ssm::Mamba2MixerOp>(
+                ssmc::ssm::MambaMixerOp, ssmc::ssm::Mamba2MixerOp,
+                ssmc::ssm::LinearAttentionOp>(
               [&](Operation *o) { return evalSsm(o); })
           .Default([](Operation *) { return "unsupported"; });
   if (err.empty() || nestedError)
@@ -689,6 +738,199 @@ std::string Interpreter::evalScan(ssmc::ssm::ScanOp op) {
   return "";
 }
 
+/// The body runs pointwise over dense arrays: each value is an array over its
+/// named dimensions (increasing order, time excluded), recomputed every step.
+std::string Interpreter::evalRecurrence(ssmc::ssm::RecurrenceOp op) {
+  using namespace ssmc::ssm;
+  FailureOr<RecurrenceShape> analyzed = analyzeRecurrence(op, false);
+  if (failed(analyzed))
+    return "invalid ssm.recurrence";
+  const RecurrenceShape &s = *analyzed;
+  size_t numDims = s.dims.size();
+  unsigned numInputs = s.inputs.size(), numStates = s.states.size();
+
+  // Sizes, from the input tensors or the static types.
+  std::vector<int64_t> size(numDims, -1);
+  auto bind = [&](const Tensor &t, ArrayRef<unsigned> dims,
+                  const std::string &what) -> std::string {
+    if (t.rank() != static_cast<int64_t>(dims.size()))
+      return what + " has rank " + std::to_string(t.rank());
+    for (auto [axis, d] : llvm::enumerate(dims)) {
+      if (size[d] >= 0 && size[d] != t.shape[axis])
+        return what + " has " + std::to_string(t.shape[axis]) +
+               " along '" + s.dims[d].str() + "', which is " +
+               std::to_string(size[d]) + " elsewhere";
+      size[d] = t.shape[axis];
+    }
+    return "";
+  };
+  for (unsigned i = 0; i < numInputs; ++i)
+    if (std::string e = bind(tensor(op.getInputs()[i]), s.inputs[i],
+                             "input #" + std::to_string(i));
+        !e.empty())
+      return e;
+  for (auto [i, v] : llvm::enumerate(op.getInitialStates()))
+    if (std::string e = bind(tensor(v), s.states[i],
+                             "initial state #" + std::to_string(i));
+        !e.empty())
+      return e;
+  for (size_t d = 0; d < numDims; ++d)
+    if (size[d] < 0) {
+      if (ShapedType::isDynamic(s.staticSizes[d]))
+        size[d] = 0;
+      else
+        size[d] = s.staticSizes[d];
+    }
+
+  /// A dense array over a mask; strides per dimension (0 outside the mask).
+  struct Array {
+    std::vector<int64_t> stride;
+    std::vector<double> data;
+  };
+  auto makeArray = [&](DimMask m) {
+    Array a;
+    a.stride.assign(numDims, 0);
+    int64_t n = 1;
+    for (int64_t d = static_cast<int64_t>(numDims) - 1; d >= 0; --d)
+      if (m & s.bit(d)) {
+        a.stride[d] = n;
+        n *= size[d];
+      }
+    a.data.assign(static_cast<size_t>(n), 0.0);
+    return a;
+  };
+  /// Calls fn(index) for every point of mask m (index holds every dim).
+  std::vector<int64_t> index(numDims, 0);
+  auto forEachPoint = [&](DimMask m, llvm::function_ref<void()> fn) {
+    std::vector<unsigned> dims;
+    for (unsigned d = 0; d < numDims; ++d)
+      if (m & s.bit(d)) {
+        if (size[d] == 0)
+          return;
+        dims.push_back(d);
+        index[d] = 0;
+      }
+    while (true) {
+      fn();
+      int64_t k = static_cast<int64_t>(dims.size()) - 1;
+      for (; k >= 0; --k) {
+        if (++index[dims[k]] < size[dims[k]])
+          break;
+        index[dims[k]] = 0;
+      }
+      if (k < 0)
+        return;
+    }
+  };
+  auto offsetIn = [&](const Array &a) {
+    int64_t off = 0;
+    for (size_t d = 0; d < numDims; ++d)
+      off += index[d] * a.stride[d];
+    return off;
+  };
+  /// Offset of the current index in a tensor of named dims `dims`.
+  auto tensorOffset = [&](ArrayRef<unsigned> dims) {
+    int64_t off = 0;
+    for (unsigned d : dims)
+      off = off * size[d] + index[d];
+    return off;
+  };
+
+  std::vector<Array> states;
+  for (unsigned st = 0; st < numStates; ++st) {
+    states.push_back(makeArray(s.stateMasks[st]));
+    if (!op.getInitialStates().empty()) {
+      const Tensor &init = tensor(op.getInitialStates()[st]);
+      forEachPoint(s.stateMasks[st], [&] {
+        states[st].data[offsetIn(states[st])] =
+            init.data[tensorOffset(s.states[st])];
+      });
+    }
+  }
+  std::vector<Tensor> outputs;
+  for (unsigned o = 0; o < s.outputs.size(); ++o) {
+    std::vector<int64_t> shape;
+    for (unsigned d : s.outputs[o])
+      shape.push_back(size[d]);
+    outputs.emplace_back(shape);
+  }
+  Block &body = op.getBody().front();
+  auto yield = cast<RecYieldOp>(body.getTerminator());
+  Type f32 = Float32Type::get(op.getContext());
+  llvm::DenseMap<Value, Array> arrays;
+  for (int64_t t = 0; t < size[s.time]; ++t) {
+    index[s.time] = t;
+    arrays.clear();
+    for (unsigned i = 0; i < numInputs; ++i) {
+      Array a = makeArray(s.inputMasks[i]);
+      const Tensor &in = tensor(op.getInputs()[i]);
+      forEachPoint(s.inputMasks[i], [&] {
+        a.data[offsetIn(a)] = in.data[tensorOffset(s.inputs[i])];
+      });
+      arrays[body.getArgument(i)] = std::move(a);
+    }
+    for (unsigned st = 0; st < numStates; ++st)
+      arrays[body.getArgument(numInputs + st)] = states[st];
+    for (Operation &inner : body.without_terminator()) {
+      Value result = inner.getResult(0);
+      DimMask m = s.valueDims.lookup(result);
+      Array r = makeArray(m);
+      if (auto c = dyn_cast<arith::ConstantOp>(inner)) {
+        double v = cast<FloatAttr>(c.getValue()).getValueAsDouble();
+        r.data.assign(r.data.size(), round(f32, v));
+      } else if (auto sum = dyn_cast<RecSumOp>(inner)) {
+        const Array &x = arrays[sum.getValue()];
+        forEachPoint(s.valueDims.lookup(sum.getValue()),
+                     [&] { r.data[offsetIn(r)] += x.data[offsetIn(x)]; });
+        for (double &v : r.data)
+          v = round(f32, v);
+      } else {
+        SmallVector<const Array *, 3> ops;
+        for (Value v : inner.getOperands())
+          ops.push_back(&arrays[v]);
+        SmallVector<double, 3> x(ops.size());
+        forEachPoint(m, [&] {
+          for (auto [j, a] : llvm::enumerate(ops))
+            x[j] = a->data[offsetIn(*a)];
+          r.data[offsetIn(r)] = round(f32, applyRecurrenceOp(&inner, x));
+        });
+      }
+      arrays[result] = std::move(r);
+    }
+    for (unsigned o = 0; o < s.outputs.size(); ++o) {
+      const Array &a = arrays[yield.getValues()[numStates + o]];
+      forEachPoint(s.outputMasks[o], [&] {
+        outputs[o].data[tensorOffset(s.outputs[o])] = a.data[offsetIn(a)];
+      });
+    }
+    for (unsigned st = 0; st < numStates; ++st) {
+      const Array &a = arrays[yield.getValues()[st]];
+      Array next = makeArray(s.stateMasks[st]);
+      forEachPoint(s.stateMasks[st],
+                   [&] { next.data[offsetIn(next)] = a.data[offsetIn(a)]; });
+      states[st] = std::move(next);
+    }
+  }
+  for (unsigned o = 0; o < s.outputs.size(); ++o)
+    if (std::string e = define(op.getOutputs()[o], std::move(outputs[o]));
+        !e.empty())
+      return e;
+  for (unsigned st = 0; st < numStates; ++st) {
+    std::vector<int64_t> shape;
+    for (unsigned d : s.states[st])
+      shape.push_back(size[d]);
+    Tensor fin(shape);
+    forEachPoint(s.stateMasks[st], [&] {
+      fin.data[tensorOffset(s.states[st])] =
+          states[st].data[offsetIn(states[st])];
+    });
+    if (std::string e = define(op.getFinalStates()[st], std::move(fin));
+        !e.empty())
+      return e;
+  }
+  return "";
+}
+
 std::string Interpreter::evalSsm(Operation *op) {
   using namespace ssmc::ssm;
   auto limit = [](std::optional<ArrayRef<double>> l) {
@@ -728,6 +970,7 @@ std::string Interpreter::evalSsm(Operation *op) {
                               optTensor(s.getSeqIdx()),
                               s.getDtSoftplus(),
                               limit(s.getDtLimit())};
+            in.unscaledInput = s.getUnscaledInput();
             ref::SsdOutputs out;
             // The chunked form, as compiled code computes it.
             std::string e = ref::ssdChunked(
@@ -782,6 +1025,15 @@ std::string Interpreter::evalSsm(Operation *op) {
             return ref::mambaMixer(w, tensor(m.getHidden()), results[0]);
           })
           .Case([&](Mamba2MixerOp m) { return evalMamba2(m, results[0]); })
+          .Case([&](LinearAttentionOp a) {
+            ref::LinearAttentionInputs in{
+                tensor(a.getQ()), tensor(a.getK()), tensor(a.getV()),
+                tensor(a.getLogDecay()), optTensor(a.getInitialState())};
+            ref::LinearAttentionOutputs out;
+            std::string e = ref::linearAttention(in, out);
+            results = {std::move(out.out), std::move(out.finalState)};
+            return e;
+          })
           .Default([](Operation *) { return "unsupported"; });
   if (!err.empty())
     return err;

@@ -50,13 +50,14 @@ createHostTargetMachine(const HostTargetOptions &options) {
   if (cpu.empty()) {
     cpu = llvm::sys::getHostCPUName().str();
     if (features.empty()) {
-      // Only the enabled ones: what the host has beyond the CPU's defaults.
-      std::vector<std::string> enabled;
+      // What the host has, and what it lacks although its CPU model implies
+      // it (a virtual machine may hide features such as rdseed): the code
+      // must not require what this host cannot run.
+      std::vector<std::string> list;
       for (const auto &feature : llvm::sys::getHostCPUFeatures())
-        if (feature.second)
-          enabled.push_back("+" + feature.first().str());
-      std::sort(enabled.begin(), enabled.end());
-      features = llvm::join(enabled, ",");
+        list.push_back((feature.second ? "+" : "-") + feature.first().str());
+      std::sort(list.begin(), list.end());
+      features = llvm::join(list, ",");
     }
   }
   if (!cpu.empty() && cpu != "generic") {

@@ -147,7 +147,7 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
                            cMat, mb.toF32(w.d), /*z=*/Value(),
                            mb.toF32(w.dtBias), ssmState, /*seq_idx=*/Value(),
                            b.getI64IntegerAttr(w.chunkSize), b.getUnitAttr(),
-                           w.dtLimit);
+                           w.dtLimit, /*unscaled_input=*/UnitAttr());
   if (withStates)
     res.ssmState = ssd.getFinalStates();
   Value y = mb.collapse(ssd.getOut(), 2);

@@ -424,7 +424,8 @@ std::string deserialize(const std::string &bytes, const std::string &name,
            olderVersionAdvice() + ")";
   if (version != formatVersion)
     return name + ": package format version " + std::to_string(version) +
-           " is not supported (this runtime reads version " +
+           " is not supported (the package was written by a newer ssmc; this "
+           "runtime reads format version " +
            std::to_string(formatVersion) + ")";
   if (flags != 0)
     return name + ": unknown package flags " + std::to_string(flags);

@@ -398,6 +398,37 @@ std::string ssmc::npy::serializeNpy(const std::vector<int64_t> &shape,
   return "";
 }
 
+namespace {
+
+/// Writes \p bytes to \p tmp; "" or a message, with nothing left at \p tmp.
+std::string writeTemporary(const std::string &tmp, const std::string &bytes) {
+  File file(std::fopen(tmp.c_str(), "wb"));
+  if (!file)
+    return tmp + ": cannot create: " + std::strerror(errno);
+  bool ok =
+      std::fwrite(bytes.data(), 1, bytes.size(), file.get()) == bytes.size();
+  // fclose flushes: its failure is a failed write too.
+  ok = (std::fclose(file.release()) == 0) && ok;
+  if (!ok) {
+    std::string err = tmp + ": cannot write: " + std::strerror(errno);
+    std::remove(tmp.c_str());
+    return err;
+  }
+  return "";
+}
+
+/// Renames \p tmp to \p path; "" or a message, with \p tmp removed.
+std::string renameInto(const std::string &tmp, const std::string &path) {
+  if (std::rename(tmp.c_str(), path.c_str()) == 0)
+    return "";
+  std::string err =
+      path + ": cannot rename from " + tmp + ": " + std::strerror(errno);
+  std::remove(tmp.c_str());
+  return err;
+}
+
+} // namespace
+
 std::string ssmc::npy::writeNpy(const std::string &path,
                                 const std::vector<int64_t> &shape,
                                 const std::vector<double> &data, DType dtype) {
@@ -405,25 +436,43 @@ std::string ssmc::npy::writeNpy(const std::string &path,
   if (std::string err = serializeNpy(shape, data, dtype, bytes); !err.empty())
     return path + ": " + err;
   std::string tmp = path + ".tmp";
-  {
-    File file(std::fopen(tmp.c_str(), "wb"));
-    if (!file)
-      return tmp + ": cannot create: " + std::strerror(errno);
-    bool ok =
-        std::fwrite(bytes.data(), 1, bytes.size(), file.get()) == bytes.size();
-    // fclose flushes: its failure is a failed write too.
-    ok = (std::fclose(file.release()) == 0) && ok;
-    if (!ok) {
-      std::string err = tmp + ": cannot write: " + std::strerror(errno);
-      std::remove(tmp.c_str());
+  if (std::string err = writeTemporary(tmp, bytes); !err.empty())
+    return err;
+  return renameInto(tmp, path);
+}
+
+std::string ssmc::npy::writeNpyFiles(const std::vector<NpyFile> &files) {
+  // Every file to its temporary first, so that a failure (a value that
+  // does not fit, a full disk) leaves no file of the set behind...
+  std::vector<std::string> temporaries;
+  auto removeAll = [](const std::vector<std::string> &paths) {
+    for (const std::string &p : paths)
+      std::remove(p.c_str());
+  };
+  for (const NpyFile &f : files) {
+    std::string bytes, err = serializeNpy(f.shape, f.data, f.dtype, bytes);
+    if (!err.empty())
+      err = f.path + ": " + err;
+    else
+      err = writeTemporary(f.path + ".tmp", bytes);
+    if (!err.empty()) {
+      removeAll(temporaries);
       return err;
     }
+    temporaries.push_back(f.path + ".tmp");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err =
-        path + ": cannot rename from " + tmp + ": " + std::strerror(errno);
-    std::remove(tmp.c_str());
-    return err;
+  // ...then all renamed into place; a rename that fails takes back the
+  // ones before it.
+  std::vector<std::string> renamed;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (std::string err = renameInto(temporaries[i], files[i].path);
+        !err.empty()) {
+      removeAll(renamed);
+      for (size_t j = i + 1; j < files.size(); ++j)
+        std::remove(temporaries[j].c_str());
+      return err;
+    }
+    renamed.push_back(files[i].path);
   }
   return "";
 }

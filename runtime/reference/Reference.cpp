@@ -358,7 +358,8 @@ std::string ssmc::reference::ssdRecurrent(const SsdInputs &in,
           double acc = 0.0;
           for (int64_t i = 0; i < s.n; ++i) {
             double &hv = H[pp * s.n + i];
-            hv = decay * hv + dt * xv * in.B.at({bi, t, grp, i});
+            hv = decay * hv + (in.unscaledInput ? 1.0 : dt) * xv *
+                                  in.B.at({bi, t, grp, i});
             acc += hv * in.C.at({bi, t, grp, i});
           }
           y.at({bi, t, hh, pp}) = ssdEpilogue(in, acc, bi, t, hh, pp);
@@ -371,6 +372,86 @@ std::string ssmc::reference::ssdRecurrent(const SsdInputs &in,
   }
   out.out = std::move(y);
   out.finalStates = std::move(last);
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// Linear attention
+//===----------------------------------------------------------------------===//
+
+std::string
+ssmc::reference::linearAttention(const LinearAttentionInputs &in,
+                                 LinearAttentionOutputs &out) {
+  Checker c("linear_attention");
+  if (in.q.rank() < 2)
+    c.require(false, "'q' must have rank 2 or more (..., T, K)");
+  if (c.failed())
+    return c.message();
+  // The outer dimensions, flattened into n recurrences.
+  std::vector<int64_t> outer(in.q.shape.begin(), in.q.shape.end() - 2);
+  int64_t n = 1;
+  for (int64_t d : outer)
+    n *= d;
+  int64_t l = in.q.shape[outer.size()], kd = in.q.shape[outer.size() + 1];
+  auto with = [&](std::initializer_list<int64_t> tail) {
+    std::vector<int64_t> shape = outer;
+    shape.insert(shape.end(), tail);
+    return shape;
+  };
+  c.shape("k", in.k, with({l, kd}), "(..., T, K) from 'q'");
+  c.rank("v", in.v, in.q.rank(), "(..., T, V)");
+  if (c.failed())
+    return c.message();
+  int64_t vd = in.v.shape.back();
+  c.shape("v", in.v, with({l, vd}), "(..., T, V) from 'q'");
+  bool perKey = in.logDecay.rank() == in.q.rank();
+  c.shape("log_decay", in.logDecay, perKey ? with({l, kd}) : with({l}),
+          "(..., T) or (..., T, K) from 'q'");
+  c.shape("initial_state", in.initialState, with({kd, vd}), "(..., K, V)");
+  if (c.failed())
+    return c.message();
+  // Row-major data is the same under the flattened (n, ...) view.
+  auto flat = [&](const Tensor &t, std::vector<int64_t> shape) {
+    Tensor r = t;
+    r.shape = std::move(shape);
+    return r;
+  };
+  LinearAttentionInputs f{
+      flat(in.q, {n, l, kd}), flat(in.k, {n, l, kd}), flat(in.v, {n, l, vd}),
+      flat(in.logDecay, perKey ? std::vector<int64_t>{n, l, kd}
+                               : std::vector<int64_t>{n, l}),
+      in.initialState
+          ? std::optional<Tensor>(flat(*in.initialState, {n, kd, vd}))
+          : std::nullopt};
+  Tensor y({n, l, vd}), last({n, kd, vd});
+  std::vector<double> s(static_cast<size_t>(kd * vd));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t a = 0; a < kd; ++a)
+      for (int64_t b = 0; b < vd; ++b)
+        s[a * vd + b] = f.initialState ? f.initialState->at({i, a, b}) : 0.0;
+    for (int64_t t = 0; t < l; ++t) {
+      for (int64_t a = 0; a < kd; ++a) {
+        double decay = std::exp(perKey ? f.logDecay.at({i, t, a})
+                                       : f.logDecay.at({i, t}));
+        double ka = f.k.at({i, t, a});
+        for (int64_t b = 0; b < vd; ++b)
+          s[a * vd + b] = decay * s[a * vd + b] + ka * f.v.at({i, t, b});
+      }
+      for (int64_t b = 0; b < vd; ++b) {
+        double acc = 0.0;
+        for (int64_t a = 0; a < kd; ++a)
+          acc += f.q.at({i, t, a}) * s[a * vd + b];
+        y.at({i, t, b}) = acc;
+      }
+    }
+    for (int64_t a = 0; a < kd; ++a)
+      for (int64_t b = 0; b < vd; ++b)
+        last.at({i, a, b}) = s[a * vd + b];
+  }
+  y.shape = with({l, vd});
+  last.shape = with({kd, vd});
+  out.out = std::move(y);
+  out.finalState = std::move(last);
   return "";
 }
 
@@ -419,7 +500,8 @@ std::string ssmc::reference::ssdChunked(const SsdInputs &in, int64_t chunkSize,
         for (int64_t j = c * q; j < end; ++j) {
           if (seg[j] != seg[lastPos])
             continue;
-          double w = std::exp(cum[lastPos] - cum[j]) * dt[j];
+          double w = std::exp(cum[lastPos] - cum[j]) *
+                     (in.unscaledInput ? 1.0 : dt[j]);
           for (int64_t pp = 0; pp < s.p; ++pp)
             for (int64_t i = 0; i < s.n; ++i)
               local[c][pp * s.n + i] +=
@@ -465,7 +547,8 @@ std::string ssmc::reference::ssdChunked(const SsdInputs &in, int64_t chunkSize,
           for (int64_t pp = 0; pp < s.p; ++pp) {
             double acc = 0.0;
             for (int64_t j = 0; j <= i; ++j)
-              acc += lcb[i * len + j] * dt[start + j] *
+              acc += lcb[i * len + j] *
+                     (in.unscaledInput ? 1.0 : dt[start + j]) *
                      in.x.at({bi, start + j, hh, pp});
             if (seesCarried) {
               double fromState = 0.0;

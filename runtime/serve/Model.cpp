@@ -124,29 +124,38 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
 
   // Every weight argument of every layer, checked (and converted where the
   // package wants another dtype) before anything runs.
-  std::vector<std::string> used;
+  std::set<std::string> used;
   for (auto &[entry, list] : m->roles) {
-    const package::EntrySpec *spec = m->package->findEntry(entry);
     int64_t count = entry == "layer" ? m->layers : 1;
     for (int64_t layer = 0; layer < count; ++layer) {
       std::vector<std::pair<std::string, const HostTensor *>> none;
       std::vector<TensorView> views;
       // inputs() resolves and checks the weights; activations are absent
       // here and skipped.
-      (void)spec;
-      if (std::string err = m->inputs(entry, layer, none, views); !err.empty()) {
+      if (std::string err = m->inputs(entry, layer, none, views, &used);
+          !err.empty()) {
         error = err;
         return nullptr;
       }
     }
   }
+  // As ssmc compile does, a tensor the package does not take is refused: a
+  // checkpoint with weights the model would silently ignore (the biases of
+  // another config, one more layer) is not the one the package was compiled
+  // for.
+  for (const auto &tensor : m->store->tensors())
+    if (!used.count(tensor.first)) {
+      error = weightsDir + ": unexpected tensor '" + tensor.first +
+              "' (the package does not take it)";
+      return nullptr;
+    }
   return m;
 }
 
 std::string Model::inputs(
     const std::string &name, int64_t layer,
     const std::vector<std::pair<std::string, const HostTensor *>> &acts,
-    std::vector<TensorView> &out) {
+    std::vector<TensorView> &out, std::set<std::string> *used) {
   const package::EntrySpec *spec = package->findEntry(name);
   const std::vector<std::string> *list = nullptr;
   for (auto &[n, l] : roles)
@@ -190,6 +199,8 @@ std::string Model::inputs(
     }
     if (!info)
       return weightsDir + ": missing tensor '" + tensor + "'";
+    if (used)
+      used->insert(info->name);
     if (info->shape != want.shape) {
       // The same elements in another layout (the conv weight as (C, k) or
       // (C, 1, k)) are taken as they are.

@@ -10,9 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace ssmc::npy;
 
@@ -155,6 +158,44 @@ TEST(NpyTest, RejectsValuesThatDoNotFit) {
   std::string err = writeNpy(path, {1}, {1.0}, DType::F32);
   EXPECT_NE(err.find(path + ".tmp: cannot create"), std::string::npos) << err;
   EXPECT_FALSE(exists(path));
+}
+
+TEST(NpyTest, WritesAllFilesOrNone) {
+  std::string p0 = tempPath("set0.npy"), p1 = tempPath("set1.npy");
+  std::remove(p0.c_str());
+  std::remove(p1.c_str());
+  ASSERT_EQ(writeNpyFiles({{p0, {2}, {1.0, 2.0}, DType::F32},
+                           {p1, {}, {3.0}, DType::I32}}),
+            "");
+  Array a;
+  ASSERT_EQ(readNpy(p1, a), "");
+  EXPECT_EQ(a.data, std::vector<double>{3.0});
+  EXPECT_FALSE(exists(p0 + ".tmp"));
+  EXPECT_FALSE(exists(p1 + ".tmp"));
+  ASSERT_EQ(std::remove(p0.c_str()), 0);
+  ASSERT_EQ(std::remove(p1.c_str()), 0);
+
+  // The second file cannot be made: the first is not left behind.
+  EXPECT_EQ(writeNpyFiles({{p0, {2}, {1.0, 2.0}, DType::F32},
+                           {p1, {1}, {0x1p31}, DType::I32}}),
+            p1 + ": value 2147483648.000000 at index 0 does not fit in "
+                 "'<i4'");
+  EXPECT_FALSE(exists(p0));
+  EXPECT_FALSE(exists(p0 + ".tmp"));
+  EXPECT_FALSE(exists(p1));
+
+  // The second cannot be renamed into place (a directory is there): the
+  // first, already renamed, is taken back.
+  std::string o0 = tempPath("set2.npy"), o1 = tempPath("set3.npy");
+  std::remove(o0.c_str());
+  ASSERT_TRUE(::mkdir(o1.c_str(), 0700) == 0 || errno == EEXIST);
+  EXPECT_EQ(writeNpyFiles({{o0, {1}, {1.0}, DType::F64},
+                           {o1, {1}, {2.0}, DType::F64}}),
+            o1 + ": cannot rename from " + o1 + ".tmp: Is a directory");
+  EXPECT_FALSE(exists(o0));
+  EXPECT_FALSE(exists(o0 + ".tmp"));
+  EXPECT_FALSE(exists(o1 + ".tmp"));
+  ::rmdir(o1.c_str());
 }
 
 TEST(NpyTest, ReportsMissingFile) {

@@ -58,6 +58,8 @@ public:
   std::string path;
 };
 
+/// The message of loading the package file \p bytes, its path spelled
+/// "p.ssmpkg".
 std::string loadError(const std::string &bytes,
                       const runtime::LoadOptions &options = {}) {
   TempPackage file(bytes);
@@ -65,6 +67,8 @@ std::string loadError(const std::string &bytes,
   std::unique_ptr<runtime::Package> pkg =
       runtime::Package::load(file.path, error, options);
   EXPECT_EQ(pkg, nullptr);
+  if (error.rfind(file.path, 0) == 0)
+    error.replace(0, file.path.size(), "p.ssmpkg");
   return error;
 }
 
@@ -132,22 +136,28 @@ TEST(PackageTest, RejectsBadMagic) {
 
 TEST(PackageTest, RejectsTruncatedFiles) {
   std::string bytes = package::serialize(sampleManifest(), {"payload"});
-  EXPECT_NE(loadError(bytes.substr(0, 20)).find("truncated package header"),
-            std::string::npos);
-  EXPECT_NE(loadError(bytes.substr(0, bytes.size() - 3))
-                .find("payload size 7 runs past the end of the file"),
-            std::string::npos);
-  EXPECT_NE(loadError(bytes + "junk").find("4 unexpected bytes"),
-            std::string::npos);
+  std::string size = std::to_string(bytes.size() - 3);
+  EXPECT_EQ(loadError(bytes.substr(0, 20)),
+            "p.ssmpkg: truncated package header (20 bytes, expected at least "
+            "32)");
+  EXPECT_EQ(loadError(bytes.substr(0, bytes.size() - 3)),
+            "p.ssmpkg: payload size 7 runs past the end of the file (" + size +
+                " bytes; truncated?)");
+  EXPECT_EQ(loadError(bytes + "junk"),
+            "p.ssmpkg: 4 unexpected bytes after the payload");
 }
 
 TEST(PackageTest, RejectsManifestPastTheEnd) {
   std::string bytes = package::serialize(sampleManifest(), {"payload"});
+  std::string size = std::to_string(bytes.size());
   putU64(bytes, 16, 1u << 30);
-  EXPECT_NE(loadError(bytes).find("manifest size 1073741824 runs past the end"),
-            std::string::npos);
+  EXPECT_EQ(loadError(bytes), "p.ssmpkg: manifest size 1073741824 runs past "
+                              "the end of the file (" +
+                                  size + " bytes)");
   putU64(bytes, 16, ~0ull);
-  EXPECT_NE(loadError(bytes).find("runs past the end"), std::string::npos);
+  EXPECT_EQ(loadError(bytes), "p.ssmpkg: manifest size 18446744073709551615 "
+                              "runs past the end of the file (" +
+                                  size + " bytes)");
 }
 
 TEST(PackageTest, RejectsWrongVersion) {
@@ -177,6 +187,31 @@ TEST(PackageTest, RejectsVersion1WithAdvice) {
                      "by an older ssmc; recompile it"),
             std::string::npos)
       << err;
+}
+
+TEST(PackageTest, TheFormatVersionIsTheContractNotTheSsmcVersion) {
+  // A package that another ssmc wrote in this format loads: its
+  // ssmc_version is recorded for people, never compared.
+  package::Manifest m = sampleManifest();
+  m.ssmcVersion = "9.9.9";
+  package::Manifest back;
+  std::string payload;
+  ASSERT_EQ(package::deserialize(package::serialize(m, {"x"}), "p.ssmpkg",
+                                 back, payload),
+            "");
+  EXPECT_EQ(back.ssmcVersion, "9.9.9");
+  // Another format version is refused, with what to do.
+  std::string bytes = package::serialize(sampleManifest(), {"x"});
+  bytes[8] = 3;
+  EXPECT_EQ(package::deserialize(bytes, "p.ssmpkg", back, payload),
+            "p.ssmpkg: package format version 3 is not supported (the "
+            "package was written by a newer ssmc; this runtime reads format "
+            "version 2)");
+  bytes[8] = 1;
+  EXPECT_EQ(package::deserialize(bytes, "p.ssmpkg", back, payload),
+            "p.ssmpkg: package format version 1 (the package was written by "
+            "an older ssmc; recompile it with this ssmc, whose runtime reads "
+            "format version 2)");
 }
 
 TEST(PackageTest, RejectsBadManifests) {

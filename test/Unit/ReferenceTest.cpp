@@ -332,6 +332,60 @@ TEST(Ssd, ChunkedEqualsRecurrent) {
         }
 }
 
+TEST(Ssd, UnscaledInputChunkedEqualsRecurrentAndLinearAttention) {
+  // x enters unscaled: the chunked form still agrees with the recurrence,
+  // and with A = 1 both are linear attention with log decays dt.
+  for (int64_t chunk : {1, 4, 64}) {
+    SCOPED_TRACE("chunk=" + std::to_string(chunk));
+    SsdInputs in = randomSsd(2, 37, false, true, 77);
+    in.unscaledInput = true;
+    SsdOutputs rec, chunked;
+    ASSERT_EQ(ssdRecurrent(in, rec), "");
+    ASSERT_EQ(ssdChunked(in, chunk, chunked), "");
+    EXPECT_LE(relativeL2(chunked.out, rec.out), 1e-10);
+    EXPECT_LE(relativeL2(chunked.finalStates, rec.finalStates), 1e-10);
+  }
+  // Against linear attention: (b, l, h, p) x with (b, l, h, n) B and C (one
+  // group per head), no D, z or bias.
+  int64_t b = 2, l = 21, h = 3, p = 5, n = 4;
+  SsdInputs in;
+  in.x = randomTensor({b, l, h, p}, 1, -1, 1);
+  in.dt = randomTensor({b, l, h}, 2, -1, -0.01);
+  in.A = Tensor({h}, 1.0);
+  in.B = randomTensor({b, l, h, n}, 3, -1, 1);
+  in.C = randomTensor({b, l, h, n}, 4, -1, 1);
+  in.unscaledInput = true;
+  SsdOutputs ssd;
+  ASSERT_EQ(ssdRecurrent(in, ssd), "");
+  // Linear attention over (b, h): q = C, k = B, v = x, per (b, h, t).
+  auto perHead = [&](const Tensor &t, int64_t last) {
+    Tensor r({b, h, l, last});
+    for (int64_t bi = 0; bi < b; ++bi)
+      for (int64_t hh = 0; hh < h; ++hh)
+        for (int64_t ti = 0; ti < l; ++ti)
+          for (int64_t k = 0; k < last; ++k)
+            r.at({bi, hh, ti, k}) = t.at({bi, ti, hh, k});
+    return r;
+  };
+  Tensor decay({b, h, l});
+  for (int64_t bi = 0; bi < b; ++bi)
+    for (int64_t hh = 0; hh < h; ++hh)
+      for (int64_t ti = 0; ti < l; ++ti)
+        decay.at({bi, hh, ti}) = in.dt.at({bi, ti, hh});
+  LinearAttentionInputs la{perHead(in.C, n), perHead(in.B, n),
+                           perHead(in.x, p), decay, std::nullopt};
+  LinearAttentionOutputs laOut;
+  ASSERT_EQ(linearAttention(la, laOut), "");
+  double worst = 0;
+  for (int64_t bi = 0; bi < b; ++bi)
+    for (int64_t hh = 0; hh < h; ++hh)
+      for (int64_t ti = 0; ti < l; ++ti)
+        for (int64_t pp = 0; pp < p; ++pp)
+          worst = std::max(worst, std::fabs(ssd.out.at({bi, ti, hh, pp}) -
+                                            laOut.out.at({bi, hh, ti, pp})));
+  EXPECT_LE(worst, 1e-12);
+}
+
 TEST(Ssd, SeqIdxResetsChangeTheResult) {
   // Guards the test above against resets that do nothing in both forms.
   SsdInputs in = randomSsd(1, 37, false, true, 5);

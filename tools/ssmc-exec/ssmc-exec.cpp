@@ -31,7 +31,8 @@ const char *usage =
     "       ssmc-exec PACKAGE --list\n"
     "\n"
     "Runs entry NAME of the .ssmpkg PACKAGE on the .npy inputs (one per\n"
-    "argument, in order) and writes result i to PREFIX<i>.npy.\n"
+    "argument, in order) and writes result i to PREFIX<i>.npy: every result\n"
+    "or, on an error, none.\n"
     "\n"
     "  --entry NAME      the entry to run\n"
     "  --input FILE      an input .npy file (repeat for each argument); its\n"
@@ -280,24 +281,27 @@ int main(int argc, char **argv) {
   std::vector<HostTensor> outputs;
   if (std::string err = pkg->run(entryName, inputs, outputs); !err.empty())
     return fail(err);
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    std::string file = prefix + std::to_string(i) + ".npy";
-    if (std::string err =
-            npy::writeNpy(file, outputs[i].shape, values(outputs[i]),
-                          toNpy(outputs[i].dtype));
-        !err.empty())
-      return fail(err);
-    std::printf("output %zu: shape %s %s -> %s\n", i,
-                npy::shapeString(outputs[i].shape).c_str(),
-                package::dtypeName(outputs[i].dtype), file.c_str());
-  }
+  // Timed before anything is written, so that a failing timed run leaves no
+  // output either.
+  double ms = 0;
   if (reps > 0) {
-    double ms = 0;
     if (std::string err = timeEntry(*pkg, entryName, inputs, reps, ms);
         !err.empty())
       return fail(err);
+  }
+  // The outputs belong together: all of them are written or none.
+  std::vector<npy::NpyFile> files;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    files.push_back({prefix + std::to_string(i) + ".npy", outputs[i].shape,
+                     values(outputs[i]), toNpy(outputs[i].dtype)});
+  if (std::string err = npy::writeNpyFiles(files); !err.empty())
+    return fail(err);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    std::printf("output %zu: shape %s %s -> %s\n", i,
+                npy::shapeString(outputs[i].shape).c_str(),
+                package::dtypeName(outputs[i].dtype), files[i].path.c_str());
+  if (reps > 0)
     std::printf("time: %.4f ms (median of %d runs on %s)\n", ms, reps,
                 pkg->device().c_str());
-  }
   return 0;
 }

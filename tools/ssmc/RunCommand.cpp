@@ -182,18 +182,6 @@ int runModelCommand() {
   for (const auto &p : prompts)
     promptTokens += static_cast<int64_t>(p.size());
 
-  if (!runLogitsOut.empty()) {
-    std::vector<double> rows;
-    for (const auto &l : logits)
-      for (int64_t i = 0; i < l.numElements(); ++i)
-        rows.push_back(l.get(i));
-    if (std::string err =
-            ssmc::npy::writeNpy(runLogitsOut, {promptTokens, model->vocabSize()},
-                                rows, ssmc::npy::DType::F32);
-        !err.empty())
-      return failRun(err);
-  }
-
   // Decode: the first new token of each sequence from its prompt's last
   // logits, then one step per token.
   std::set<int64_t> stops(runStopIds.begin(), runStopIds.end());
@@ -247,6 +235,20 @@ int runModelCommand() {
   auto t4 = std::chrono::steady_clock::now();
   if (runMaxNew >= 64)
     errs() << "\n";
+
+  // Written once the whole run has succeeded, so that a failed run leaves
+  // no file.
+  if (!runLogitsOut.empty()) {
+    std::vector<double> rows;
+    for (const auto &l : logits)
+      for (int64_t i = 0; i < l.numElements(); ++i)
+        rows.push_back(l.get(i));
+    if (std::string err =
+            ssmc::npy::writeNpy(runLogitsOut, {promptTokens, model->vocabSize()},
+                                rows, ssmc::npy::DType::F32);
+        !err.empty())
+      return failRun(err);
+  }
 
   for (size_t s = 0; s < b; ++s) {
     outs() << "sequence " << s << ":";

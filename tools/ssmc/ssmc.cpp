@@ -19,6 +19,8 @@
 #include "ssmc/Dialect/SSM/Transforms/Passes.h"
 #include "RunCommand.h"
 #include "ssmc/Frontend/ModelModule.h"
+#include "ssmc/Frontends/DSL/EmitMLIR.h"
+#include "ssmc/Frontends/DSL/Parser.h"
 #include "ssmc/InitAll.h"
 #include "ssmc/model/Config.h"
 #include "ssmc/model/Layout.h"
@@ -54,6 +56,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -137,7 +140,9 @@ static cl::opt<bool>
                    "program's f32/f16/bf16 types"),
           cl::sub(evalCmd), cl::cat(evalCategory));
 static cl::opt<std::string>
-    outputPrefix("output", cl::desc("Write result i to PREFIXi.npy"),
+    outputPrefix("output",
+                 cl::desc("Write result i to PREFIXi.npy (all results, or none "
+                          "on an error)"),
                  cl::value_desc("prefix"), cl::sub(evalCmd),
                  cl::cat(evalCategory));
 
@@ -152,8 +157,10 @@ static cl::opt<std::string>
 static cl::opt<std::string> compileDType(
     "dtype",
     cl::desc("For a model directory: the element type of the weight matrices "
-             "in the package, f32, bf16 or f16 (default: the checkpoint's)"),
-    cl::sub(compileCmd), cl::cat(compileCategory));
+             "in the package, f32, bf16 or f16 (default: the checkpoint's); "
+             "for a .ssm file: the element type of its inputs and outputs "
+             "(default: as declared)"),
+    cl::sub(compileCmd), cl::sub(evalCmd), cl::cat(compileCategory));
 static cl::opt<std::string> compileTarget(
     "target",
     cl::desc("Target to compile for: cpu, or cuda[:sm_XX] (default sm_90; "
@@ -193,10 +200,14 @@ static cl::opt<int64_t> gpuScanSegments(
     cl::init(-1), cl::sub(compileCmd), cl::cat(compileCategory));
 
 /// Where `ssmc compile` stops.
-enum class Emit { MLIR, Gpu, LLVMDialect, Ptx, LLVM, Obj, Package };
+enum class Emit { AST, MLIR, Gpu, LLVMDialect, Ptx, LLVM, Obj, Package };
 static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write"), cl::init(Emit::Package),
-    cl::values(clEnumValN(Emit::MLIR, "mlir", "the parsed input"),
+    cl::values(clEnumValN(Emit::AST, "ast",
+                          "a .ssm file: the checked syntax tree, with the "
+                          "dimensions of every expression"),
+               clEnumValN(Emit::MLIR, "mlir",
+                          "the parsed input (a .ssm file: its ssm module)"),
                clEnumValN(Emit::Gpu, "gpu",
                           "cuda: host code around the tiled gpu.launch "
                           "kernels"),
@@ -210,6 +221,18 @@ static cl::opt<Emit> emitKind(
                clEnumValN(Emit::Package, "package",
                           "the .ssmpkg package (the default)")),
     cl::sub(compileCmd), cl::cat(compileCategory));
+static cl::opt<std::string> recurrenceForm(
+    "recurrence-form",
+    cl::desc("How recurrences of a .ssm file are computed: auto (the "
+             "compiler's analysis picks a built-in op, the chunked or the "
+             "sequential form), generic (the same without the built-in ops) "
+             "or sequential"),
+    cl::init("auto"), cl::sub(compileCmd), cl::sub(evalCmd));
+static cl::opt<bool> showRemarks(
+    "remarks",
+    cl::desc("Print the compiler's remarks, such as the form it derives for "
+             "each recurrence of a .ssm file and why"),
+    cl::sub(compileCmd), cl::sub(evalCmd));
 static cl::opt<std::string> cpuName(
     "cpu", cl::desc("LLVM CPU to compile for (default: the host's)"),
     cl::value_desc("name"), cl::sub(compileCmd), cl::sub(evalCmd),
@@ -395,9 +418,82 @@ void registerCompilerDialects(DialectRegistry &registry) {
 }
 
 /// Parses \p path into \p context; diagnostics go through \p sourceMgr.
+/// Drops the passes' remarks (such as the form each recurrence takes) unless
+/// --remarks asks for them; registered after the printing handler, so it
+/// sees each diagnostic first.
+class RemarkFilter {
+public:
+  explicit RemarkFilter(MLIRContext &context) : context(context) {
+    id = context.getDiagEngine().registerHandler([this](Diagnostic &d) {
+      if (d.getSeverity() != DiagnosticSeverity::Remark)
+        return failure();
+      if (!showRemarks)
+        return success();
+      // The entry functions of a .ssm file share their recurrence: one
+      // remark each is enough.
+      std::string key;
+      llvm::raw_string_ostream os(key);
+      os << d.getLocation() << d.str();
+      return success(!seen.insert(key).second);
+    });
+  }
+  ~RemarkFilter() { context.getDiagEngine().eraseHandler(id); }
+
+private:
+  MLIRContext &context;
+  DiagnosticEngine::HandlerID id;
+  std::set<std::string> seen;
+};
+
+/// Writes `ssmc compile`'s output to -o, through a temporary that is renamed
+/// into place on success.
+int writeOutput(const std::string &text, bool binary) {
+  std::error_code ec;
+  auto file = std::make_unique<llvm::ToolOutputFile>(
+      compileOutput, ec,
+      binary ? llvm::sys::fs::OF_None : llvm::sys::fs::OF_Text);
+  if (ec)
+    return failCompile("cannot write '" + compileOutput + "': " +
+                       ec.message());
+  file->os() << text;
+  file->os().flush();
+  if (file->os().has_error())
+    return failCompile("cannot write '" + compileOutput + "'");
+  file->keep();
+  return 0;
+}
+
+/// Whether \p path is a DSL file.
+bool isDSLFile(llvm::StringRef path) { return path.ends_with(".ssm"); }
+
+/// The element type that --dtype asks for the activations of a .ssm file.
+std::optional<ssmc::dsl::ElemType> dslActivationType(std::string &error) {
+  if (compileDType.empty())
+    return std::nullopt;
+  if (compileDType == "f32")
+    return ssmc::dsl::ElemType::F32;
+  if (compileDType == "bf16")
+    return ssmc::dsl::ElemType::BF16;
+  if (compileDType == "f16")
+    return ssmc::dsl::ElemType::F16;
+  error = "--dtype must be f32, bf16 or f16, got '" + compileDType + "'";
+  return std::nullopt;
+}
+
+/// Reads \p path: MLIR, or a .ssm file built into its module (with the
+/// activation type of \p dsl). Diagnostics go through \p sourceMgr;
+/// \p error is set for I/O errors only.
 OwningOpRef<ModuleOp> parseFile(const std::string &path,
                                 llvm::SourceMgr &sourceMgr,
-                                MLIRContext &context, std::string &error) {
+                                MLIRContext &context, std::string &error,
+                                const ssmc::dsl::EmitOptions &dsl = {}) {
+  if (isDSLFile(path)) {
+    std::unique_ptr<ssmc::dsl::Recurrence> rec =
+        ssmc::dsl::parseRecurrenceFile(path, sourceMgr, error);
+    if (!rec)
+      return nullptr;
+    return ssmc::dsl::emitModule(*rec, sourceMgr, context, dsl);
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (std::error_code ec = buffer.getError()) {
     error = "cannot open '" + path + "': " + ec.message();
@@ -440,7 +536,9 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
     return failure();
 
   PassManager pm(module.getContext());
-  ssmc::buildCPULoweringPipeline(pm);
+  ssmc::CPUPipelineOptions cpuOptions;
+  cpuOptions.recurrenceForm = recurrenceForm;
+  ssmc::buildCPULoweringPipeline(pm, cpuOptions);
   if (failed(pm.run(module)))
     return failure();
   if (stopAt == Emit::LLVMDialect) {
@@ -595,6 +693,7 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
   gpu.scanSegments = gpuScanSegments;
   gpu.scanPolyExps = gpuScanPolyExps;
   gpu.scanStateSplit = gpuScanStateSplit;
+  gpu.recurrenceForm = recurrenceForm;
   return true;
 }
 
@@ -607,9 +706,14 @@ int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  RemarkFilter remarkFilter(context);
   std::string error;
+  ssmc::dsl::EmitOptions dsl;
+  dsl.activationType = dslActivationType(error);
+  if (!error.empty())
+    return failCompile(error);
   OwningOpRef<ModuleOp> module =
-      parseFile(compileFile, sourceMgr, context, error);
+      parseFile(compileFile, sourceMgr, context, error, dsl);
   if (!error.empty())
     return failCompile(error);
   if (!module)
@@ -646,20 +750,7 @@ int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
       return failCompile(llvm::toString(out.takeError()));
     text = std::move(*out);
   }
-  bool binary = emitKind == Emit::Obj || emitKind == Emit::Package;
-  std::error_code ec;
-  auto file = std::make_unique<llvm::ToolOutputFile>(
-      compileOutput, ec,
-      binary ? llvm::sys::fs::OF_None : llvm::sys::fs::OF_Text);
-  if (ec)
-    return failCompile("cannot write '" + compileOutput + "': " +
-                       ec.message());
-  file->os() << text;
-  file->os().flush();
-  if (file->os().has_error())
-    return failCompile("cannot write '" + compileOutput + "'");
-  file->keep();
-  return 0;
+  return writeOutput(text, emitKind == Emit::Obj || emitKind == Emit::Package);
 }
 
 int runCompile() {
@@ -668,6 +759,11 @@ int runCompile() {
   bool cuda = parseCudaTarget(compileTarget, gpu, targetError);
   if (!targetError.empty())
     return failCompile(targetError);
+  if (recurrenceForm != "auto" && recurrenceForm != "generic" &&
+      recurrenceForm != "sequential")
+    return failCompile("--recurrence-form must be auto, generic or "
+                       "sequential, got '" +
+                       recurrenceForm + "'");
   if (compileTarget != "cpu" && !cuda)
     return failCompile("unknown --target '" + compileTarget +
                        "'; allowed targets: cpu, cuda, cuda:sm_XX");
@@ -684,6 +780,20 @@ int runCompile() {
     compileOutput = "-";
   if (compileOutput == "-" && binary)
     return failCompile("will not write binary output to stdout; give -o FILE");
+  if (emitKind == Emit::AST) {
+    if (!isDSLFile(compileFile))
+      return failCompile("--emit=ast needs a .ssm file");
+    llvm::SourceMgr sourceMgr;
+    std::string error;
+    std::unique_ptr<ssmc::dsl::Recurrence> rec =
+        ssmc::dsl::parseRecurrenceFile(compileFile, sourceMgr, error);
+    if (!rec)
+      return error.empty() ? 1 : failCompile(error);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    rec->print(os);
+    return writeOutput(text, /*binary=*/false);
+  }
   if (cuda)
     return runCompileCUDA(gpu);
 
@@ -693,15 +803,19 @@ int runCompile() {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  RemarkFilter remarkFilter(context);
   std::string error, modelJson;
   OwningOpRef<ModuleOp> module;
   if (llvm::sys::fs::is_directory(compileFile)) {
     module = buildModelFromDirectory(compileFile, context, modelJson, error);
   } else {
-    if (!compileDType.empty())
-      return failCompile("--dtype applies to a model directory, and '" +
-                         compileFile + "' is a file");
-    module = parseFile(compileFile, sourceMgr, context, error);
+    if (!compileDType.empty() && !isDSLFile(compileFile))
+      return failCompile("--dtype applies to a model directory or a .ssm "
+                         "file, and '" + compileFile + "' is neither");
+    ssmc::dsl::EmitOptions dsl;
+    dsl.activationType = dslActivationType(error);
+    if (error.empty())
+      module = parseFile(compileFile, sourceMgr, context, error, dsl);
   }
   if (!error.empty())
     return failCompile(error);
@@ -711,20 +825,7 @@ int runCompile() {
   CompileOutput out;
   if (failed(compileModule(*module, emitKind, out, failCompile, modelJson)))
     return 1;
-  // Written through a temporary that is renamed into place on success.
-  std::error_code ec;
-  auto file = std::make_unique<llvm::ToolOutputFile>(
-      compileOutput, ec,
-      out.binary ? llvm::sys::fs::OF_None : llvm::sys::fs::OF_Text);
-  if (ec)
-    return failCompile("cannot write '" + compileOutput + "': " +
-                       ec.message());
-  file->os() << out.text;
-  file->os().flush();
-  if (file->os().has_error())
-    return failCompile("cannot write '" + compileOutput + "'");
-  file->keep();
-  return 0;
+  return writeOutput(out.text, out.binary);
 }
 
 //===----------------------------------------------------------------------===//
@@ -904,11 +1005,19 @@ int runEval() {
 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  RemarkFilter remarkFilter(context);
   OwningOpRef<ModuleOp> module;
   func::FuncOp func;
   if (!evalFile.empty()) {
     std::string error;
-    module = parseFile(evalFile, sourceMgr, context, error);
+    if (!compileDType.empty() && !isDSLFile(evalFile))
+      return fail("--dtype applies to a .ssm file, and '" + evalFile +
+                  "' is not one");
+    ssmc::dsl::EmitOptions dsl;
+    dsl.activationType = dslActivationType(error);
+    if (!error.empty())
+      return fail(error);
+    module = parseFile(evalFile, sourceMgr, context, error, dsl);
     if (!error.empty())
       return fail(error);
     if (!module)
@@ -1081,19 +1190,23 @@ int runEval() {
     }
   }
 
+  // The outputs belong together: all of them are written or none.
+  std::vector<npy::NpyFile> files;
+  std::vector<Type> elements;
   for (auto [i, type] : llvm::enumerate(sig.results)) {
     std::vector<int64_t> shape;
     Type elem;
     shapeAndElement(type, shape, elem);
-    std::string path = outputPrefix + std::to_string(i) + ".npy";
-    if (std::string err = npy::writeNpy(path, results[i].shape, results[i].data,
-                                        *dtypeFor(elem));
-        !err.empty())
-      return fail(err);
-    llvm::outs() << "output " << i << ": shape "
-                 << npy::shapeString(results[i].shape) << " "
-                 << typeString(elem) << " -> " << path << "\n";
+    files.push_back({outputPrefix + std::to_string(i) + ".npy",
+                     results[i].shape, results[i].data, *dtypeFor(elem)});
+    elements.push_back(elem);
   }
+  if (std::string err = npy::writeNpyFiles(files); !err.empty())
+    return fail(err);
+  for (auto [i, file] : llvm::enumerate(files))
+    llvm::outs() << "output " << i << ": shape " << npy::shapeString(file.shape)
+                 << " " << typeString(elements[i]) << " -> " << file.path
+                 << "\n";
 
   if (!original)
     return 0;

@@ -540,3 +540,56 @@ LogicalResult Mamba2MixerOp::verify() {
   return checkSameElementType(*this, "operand 'hidden'", getHidden(),
                               {{"result 'out'", getOut()}});
 }
+
+//===----------------------------------------------------------------------===//
+// LinearAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearAttentionOp::verify() {
+  if (failed(checkChunkSize(*this, getChunkSize())))
+    return failure();
+  int64_t rank = cast<ShapedType>(getQ().getType()).getRank();
+  if (rank < 2)
+    return emitOpError() << "operand 'q' must have rank 2 or more (..., T, "
+                            "K), got "
+                         << getQ().getType();
+  // Names for the shape checks: o0, o1, ... for the outer dimensions.
+  SmallVector<std::string> outerNames;
+  for (int64_t i = 0; i + 2 < rank; ++i)
+    outerNames.push_back("o" + std::to_string(i));
+  auto named = [&](std::initializer_list<StringRef> tail) {
+    SmallVector<StringRef> dims(outerNames.begin(), outerNames.end());
+    dims.append(tail.begin(), tail.end());
+    return dims;
+  };
+  ShapeChecker c(*this);
+  if (failed(c.check("operand 'q'", getQ().getType(), named({"T", "K"}))) ||
+      failed(c.check("operand 'k'", getK().getType(), named({"T", "K"}))) ||
+      failed(c.check("operand 'v'", getV().getType(), named({"T", "V"}))))
+    return failure();
+  int64_t decayRank = cast<ShapedType>(getLogDecay().getType()).getRank();
+  if (decayRank == rank - 1) {
+    if (failed(c.check("operand 'log_decay'", getLogDecay().getType(),
+                       named({"T"}))))
+      return failure();
+  } else if (decayRank == rank) {
+    if (failed(c.check("operand 'log_decay'", getLogDecay().getType(),
+                       named({"T", "K"}))))
+      return failure();
+  } else {
+    return emitOpError() << "operand 'log_decay' must be (..., T), one decay "
+                            "per step, or (..., T, K), one per key "
+                            "dimension; got "
+                         << getLogDecay().getType();
+  }
+  if (failed(checkOpt(c, "operand 'initial_state'", getInitialState(),
+                      named({"K", "V"}))) ||
+      failed(c.check("result 'out'", getOut().getType(), named({"T", "V"}))) ||
+      failed(checkOpt(c, "result 'final_state'", getFinalState(),
+                      named({"K", "V"}))))
+    return failure();
+  return checkF32OrF64(*this, {{"operand 'log_decay'", getLogDecay()},
+                               {"operand 'initial_state'", getInitialState()},
+                               {"result 'out'", getOut()},
+                               {"result 'final_state'", getFinalState()}});
+}

@@ -21,6 +21,11 @@ namespace ssmc {
 void populateSSMToLoopsPatterns(mlir::RewritePatternSet &patterns,
                                 int64_t maxUnrolledState = 256);
 
+/// Adds only the loop lowerings of ssm.recurrence and ssm.linear_attention
+/// (one scf.parallel task per independent recurrence); the GPU's generic
+/// path runs those tasks as threads.
+void populateRecurrenceToLoopsPatterns(mlir::RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "ssmc/Conversion/Passes.h.inc"
 

@@ -268,6 +268,38 @@ public:
   }
 };
 
+/// A stack buffer of the compute type (or `elt`) with the given sizes (static
+/// where they are constants).
+inline Value stackBuffer(Emitter &e, ArrayRef<Value> sizes, Type elt = Type()) {
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  for (Value size : sizes) {
+    if (std::optional<int64_t> c = mlir::getConstantIntValue(size)) {
+      shape.push_back(*c);
+    } else {
+      shape.push_back(ShapedType::kDynamic);
+      dyn.push_back(size);
+    }
+  }
+  auto type = MemRefType::get(shape, elt ? elt : Type(e.ct));
+  return memref::AllocaOp::create(e.b, e.loc, type, dyn);
+}
+
+/// One scf.parallel task per point of [0, ubs): leaves `b` inside the task,
+/// in a memref.alloca_scope (so that each task's stack buffers are freed when
+/// it ends), and returns the task's induction variables. The caller keeps an
+/// InsertionGuard to get back out.
+inline SmallVector<Value> beginParallelTasks(Emitter &e, ArrayRef<Value> ubs) {
+  SmallVector<Value> lbs(ubs.size(), e.idx(0)), steps(ubs.size(), e.idx(1));
+  auto par = scf::ParallelOp::create(e.b, e.loc, lbs, ubs, steps);
+  e.b.setInsertionPoint(par.getBody()->getTerminator());
+  auto scope = memref::AllocaScopeOp::create(e.b, e.loc, TypeRange{});
+  Block *scopeBody = e.b.createBlock(&scope.getBodyRegion());
+  memref::AllocaScopeReturnOp::create(e.b, e.loc, mlir::ValueRange{});
+  e.b.setInsertionPointToStart(scopeBody);
+  return SmallVector<Value>(par.getInductionVars());
+}
+
 /// f64 when any float operand or result is f64, else f32.
 inline mlir::FloatType computeType(mlir::Operation *op) {
   Builder b(op->getContext());
@@ -342,6 +374,14 @@ int64_t chooseSSDChunkSizeCPU(ssm::SSDOp op);
 /// Writes kSSDChunkAttr on every ssm.ssd under `root`: 0 on all when
 /// `sequential`, else the heuristic's choice where the attribute is absent.
 void annotateSSDChunkSizes(Operation *root, bool sequential);
+
+/// Lowers ssm.recurrence as a sequential scan (RecurrenceToLoops.cpp).
+LogicalResult lowerRecurrence(ssm::RecurrenceOp op, PatternRewriter &rewriter);
+
+/// Lowers ssm.linear_attention in its chunked form
+/// (LinearAttentionToLoops.cpp).
+LogicalResult lowerLinearAttention(ssm::LinearAttentionOp op,
+                                   PatternRewriter &rewriter);
 
 /// Lowers ssm.ssd (SSDToLoops.cpp).
 LogicalResult lowerSSD(ssm::SSDOp op, PatternRewriter &rewriter,

@@ -88,20 +88,6 @@ Value fma(Emitter &e, Value x, Value y, Value acc) {
   return math::FmaOp::create(e.b, e.loc, x, y, acc);
 }
 
-/// A stack buffer of the compute type (or `elt`) with the given sizes.
-Value stackBuffer(Emitter &e, ArrayRef<Value> sizes, Type elt = Type()) {
-  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-  SmallVector<Value> dyn;
-  for (auto [i, size] : llvm::enumerate(sizes)) {
-    if (std::optional<int64_t> c = getConstantIntValue(size))
-      shape[i] = *c;
-    else
-      dyn.push_back(size);
-  }
-  auto type = MemRefType::get(shape, elt ? elt : Type(e.ct));
-  return memref::AllocaOp::create(e.b, e.loc, type, dyn);
-}
-
 /// The chunked dual form with chunk length `q` (see the file comment).
 LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   Emitter e(rewriter, op.getLoc(), computeType(op));
@@ -114,6 +100,7 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   Value h0 = e.buffer(op.getInitialStates());
   Value seqIdx = e.buffer(op.getSeqIdx());
   bool softplus = op.getDtSoftplus();
+  bool unscaled = op.getUnscaledInput();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   bool dPerChannel =
       op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
@@ -270,7 +257,8 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
         memref::StoreOp::create(rewriter, loc, segJ, seg, j);
       }
       e.forEach(p, [&](Value pi) {
-        e.store(e.mul(dt, e.load(x, {bi, t, hh, pi})), xs, {j, pi});
+        Value xv = e.load(x, {bi, t, hh, pi});
+        e.store(unscaled ? xv : e.mul(dt, xv), xs, {j, pi});
       });
       return SmallVector<Value>{cumJ, segJ};
     });
@@ -528,6 +516,7 @@ LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
   Value h0 = e.buffer(op.getInitialStates());
   Value seqIdx = e.buffer(op.getSeqIdx());
   bool softplus = op.getDtSoftplus();
+  bool unscaled = op.getUnscaledInput();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   bool dPerChannel =
       op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
@@ -568,7 +557,7 @@ LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
           e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
       Value xv = e.load(x, {bi, t, hh, pi});
       Value decay = e.exp2(e.mul(dt, a2));
-      Value dtx = e.mul(dt, xv);
+      Value dtx = unscaled ? xv : e.mul(dt, xv);
       // A new sequence of a packed row starts with a zero state.
       Value reset;
       if (seqIdx) {

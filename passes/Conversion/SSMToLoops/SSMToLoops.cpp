@@ -13,6 +13,7 @@
 #include "Lowering.h"
 #include "ssmc/Conversion/Passes.h"
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
+#include "ssmc/Dialect/SSM/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
@@ -431,6 +432,14 @@ LogicalResult lower(GatedRMSNormOp op, PatternRewriter &rewriter, int64_t) {
   return success();
 }
 
+LogicalResult lower(RecurrenceOp op, PatternRewriter &rewriter, int64_t) {
+  return lowerRecurrence(op, rewriter);
+}
+
+LogicalResult lower(LinearAttentionOp op, PatternRewriter &rewriter, int64_t) {
+  return lowerLinearAttention(op, rewriter);
+}
+
 /// Lowers one op kind with the matching `lower` overload.
 template <typename OpTy> struct LowerToLoops : OpRewritePattern<OpTy> {
   LowerToLoops(MLIRContext *ctx, int64_t maxUnrolledState)
@@ -452,7 +461,8 @@ struct ConvertSSMToLoopsPass
     unsigned count = 0;
     getOperation()->walk([&](Operation *op) {
       count += isa<SelectiveScanOp, SSDOp, CausalConv1dOp, StateUpdateOp,
-                   ScanOp, RMSNormOp, GatedRMSNormOp>(op);
+                   ScanOp, RMSNormOp, GatedRMSNormOp, RecurrenceOp,
+                   LinearAttentionOp>(op);
     });
     annotateSSDChunkSizes(getOperation(), ssdSequential);
     RewritePatternSet patterns(&getContext());
@@ -482,5 +492,13 @@ void ssmc::populateSSMToLoopsPatterns(RewritePatternSet &patterns,
   patterns.add<LowerToLoops<SelectiveScanOp>, LowerToLoops<SSDOp>,
                LowerToLoops<CausalConv1dOp>, LowerToLoops<StateUpdateOp>,
                LowerToLoops<ScanOp>, LowerToLoops<RMSNormOp>,
-               LowerToLoops<GatedRMSNormOp>>(ctx, maxUnrolledState);
+               LowerToLoops<GatedRMSNormOp>, LowerToLoops<RecurrenceOp>,
+               LowerToLoops<LinearAttentionOp>>(ctx, maxUnrolledState);
+  // The activations that lowered recurrences leave in the loops.
+  ssmc::ssm::populateExpandActivationsPatterns(patterns);
+}
+
+void ssmc::populateRecurrenceToLoopsPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerToLoops<RecurrenceOp>, LowerToLoops<LinearAttentionOp>>(
+      patterns.getContext(), /*maxUnrolledState=*/0);
 }

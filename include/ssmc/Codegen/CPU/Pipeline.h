@@ -10,6 +10,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace ssmc {
 
 /// Options of the CPU pipeline.
@@ -19,6 +21,10 @@ struct CPUPipelineOptions {
   /// Channels per vector of the selective scan: 0 to choose from the host's
   /// vector width (ssm-cpu-choose-scan-tiles), 1 for the scalar loops.
   int64_t scanLanes = 0;
+  /// The form of ssm.recurrence ops: "auto" (ssm-derive-recurrence-forms
+  /// decides), "generic" (the same without the built-in ops) or
+  /// "sequential".
+  std::string recurrenceForm = "auto";
 };
 
 /// Appends to `pm` (anchored on builtin.module) every pass from functions on

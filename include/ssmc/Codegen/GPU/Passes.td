@@ -52,8 +52,11 @@ def SSMGPULowerOps : Pass<"ssm-gpu-lower-ops", "::mlir::ModuleOp"> {
     Rewrites every ssm op that carries `ssm.gpu_tile` into host code around
     `gpu.launch` regions: inputs as buffers, results in fresh device buffers
     (`gpu.alloc`), per-chunk intermediates in workgroup (shared) memory, the
-    recurrence state in registers (scf.for iter_args). Ops the GPU target
-    cannot lower are reported as errors with their location.
+    recurrence state in registers (scf.for iter_args). ssm.recurrence and
+    ssm.linear_attention take their loop lowering (one scf.parallel task per
+    independent recurrence), which ssm-gpu-parallel-loops turns into
+    kernels, as it does elementwise linalg ops. Ops the GPU target cannot
+    lower are reported as errors with their location.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
@@ -64,6 +67,29 @@ def SSMGPULowerOps : Pass<"ssm-gpu-lower-ops", "::mlir::ModuleOp"> {
   ];
   let statistics = [
     Statistic<"numKernels", "num-kernels", "Number of gpu.launch regions built">
+  ];
+}
+
+def SSMGPUParallelLoops : Pass<"ssm-gpu-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Run the host's parallel loops and allocations on the GPU";
+  let description = [{
+    The generic GPU path, after bufferization, for work without a kernel of
+    its own (elementwise linalg ops as parallel loops, the sequential
+    ssm.recurrence and ssm.linear_attention as the loop nests of their CPU
+    lowering): host-level memref.alloc becomes gpu.alloc (freed at the end
+    of the function unless returned), memref.copy becomes gpu.memcpy, each
+    outermost scf.parallel becomes a gpu.launch of one thread per iteration
+    (128 threads a block over the flattened iteration space), and math ops
+    in those kernels become NVVM's approximate intrinsics (no libdevice).
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+  let statistics = [
+    Statistic<"numLaunches", "num-launches", "Parallel loops made kernels">,
+    Statistic<"numAllocs", "num-allocs", "Host allocations made device buffers">
   ];
 }
 

@@ -21,6 +21,9 @@ namespace ssmc {
 struct GPUPipelineOptions {
   /// The GPU architecture: sm_80, sm_90, ...
   std::string chip = "sm_90";
+  /// The form of ssm.recurrence ops: "auto", "generic" (auto without the
+  /// built-in ops) or "sequential" (see ssm-derive-recurrence-forms).
+  std::string recurrenceForm = "auto";
   /// PTX ISA features (+ptx80 or newer for sm_90).
   std::string features = "+ptx80";
   /// What the embedded binary holds: "isa" (PTX text, JIT-compiled by the

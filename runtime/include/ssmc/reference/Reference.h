@@ -108,6 +108,8 @@ struct SsdInputs {
   std::optional<Tensor> seqIdx; ///< (b,l), integer values stored as double
   bool dtSoftplus = false;
   std::optional<DtLimit> dtLimit;
+  /// x enters the state unscaled by dt (dt only sets the decay).
+  bool unscaledInput = false;
 };
 
 struct SsdOutputs {
@@ -123,6 +125,29 @@ std::string ssdRecurrent(const SsdInputs &in, SsdOutputs &out);
 /// last one shorter): intra-chunk (L o C B^T)(dt x), per-chunk states,
 /// inter-chunk state passing and the carried-in state's contribution.
 std::string ssdChunked(const SsdInputs &in, int64_t chunkSize, SsdOutputs &out);
+
+//===----------------------------------------------------------------------===//
+// Decayed linear attention (the chunkable form of a DSL recurrence)
+//===----------------------------------------------------------------------===//
+
+/// "..." is any number of leading (outer) dimensions, one recurrence each.
+struct LinearAttentionInputs {
+  Tensor q;                           ///< (...,T,K)
+  Tensor k;                           ///< (...,T,K)
+  Tensor v;                           ///< (...,T,V)
+  Tensor logDecay;                    ///< (...,T) or (...,T,K)
+  std::optional<Tensor> initialState; ///< (...,K,V)
+};
+
+struct LinearAttentionOutputs {
+  Tensor out;        ///< (...,T,V)
+  Tensor finalState; ///< (...,K,V)
+};
+
+/// S_t = diag(exp(log_decay_t)) S_{t-1} + k_t v_t^T, out_t = S_t^T q_t,
+/// for every index of the outer dimensions.
+std::string linearAttention(const LinearAttentionInputs &in,
+                            LinearAttentionOutputs &out);
 
 //===----------------------------------------------------------------------===//
 // Causal depthwise conv1d

@@ -58,6 +58,21 @@ std::string serializeNpy(const std::vector<int64_t> &shape,
 std::string writeNpy(const std::string &path, const std::vector<int64_t> &shape,
                      const std::vector<double> &data, DType dtype);
 
+/// One array of writeNpyFiles().
+struct NpyFile {
+  std::string path;
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  DType dtype = DType::F64;
+};
+
+/// Writes all of \p files or none: each to `path + ".tmp"`, then every one
+/// renamed into place once all are written. On failure no file of the set
+/// is left, neither temporaries nor files already renamed (so an older file
+/// at such a path is gone too), and the message names the file that failed.
+/// For tools whose outputs belong together (PREFIX0.npy, PREFIX1.npy, ...).
+std::string writeNpyFiles(const std::vector<NpyFile> &files);
+
 /// The IEEE binary16 bits nearest to \p value (ties to even; overflow to
 /// infinity, NaN to a quiet NaN).
 uint16_t encodeF16(double value);

@@ -43,6 +43,11 @@
 //     exactly that GPU). "cpu" and "cpu_features" are optional here.
 // Readers ignore members they do not know, so adding members does not need a
 // new version; changing the meaning or layout of anything above does.
+// The format version is the whole contract between writer and reader:
+// "ssmc_version" records which ssmc wrote the package, for people (ssmc-exec
+// --list prints it), and is never compared, so a package that another ssmc
+// wrote in this format loads; one of another format version is refused
+// with what to do (recompile it, or use the newer ssmc's runtime).
 // Version 1 (one cpu shared object as the payload, its CPU in the top-level
 // manifest) is no longer read: such packages are recompiled.
 //

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -82,12 +83,14 @@ private:
                    std::vector<runtime::HostTensor> &out);
   std::vector<EntryTime> times;
   /// The inputs of entry `name` for layer `layer`: activations and caches
-  /// from `acts` (by role), weights from the checkpoint.
+  /// from `acts` (by role), weights from the checkpoint; the names of the
+  /// checkpoint tensors read are added to `used` when given.
   std::string inputs(const std::string &name, int64_t layer,
                      const std::vector<std::pair<std::string,
                                                  const runtime::HostTensor *>>
                          &acts,
-                     std::vector<runtime::TensorView> &out);
+                     std::vector<runtime::TensorView> &out,
+                     std::set<std::string> *used = nullptr);
   std::string checkTokens(const std::vector<int64_t> &tokens,
                           const std::string &what) const;
 

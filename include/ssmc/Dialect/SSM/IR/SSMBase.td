@@ -21,6 +21,7 @@ def SSM_Dialect : Dialect {
   let cppNamespace = "::ssmc::ssm";
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }

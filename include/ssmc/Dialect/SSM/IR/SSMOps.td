@@ -73,6 +73,10 @@ def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
     where its value changes along l. `chunk_size` (a power of two) is the
     chunk length of the dual form that lowering may choose. The optional
     second result is the final state (b, h, p, n) in f32.
+
+    With `unscaled_input`, x_t enters the state unscaled (H_t = exp(dt_t A)
+    H_{t-1} + x_t (outer) B_t): dt then only sets a decay per head and step,
+    the form of RetNet and gated linear attention with a scalar decay.
   }];
   let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$dt,
                    SSM_FloatTensor:$A, SSM_FloatTensor:$B, SSM_FloatTensor:$C,
@@ -81,7 +85,8 @@ def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
                    Optional<SSM_FloatTensor>:$initial_states,
                    Optional<SSM_IndexTensor>:$seq_idx,
                    I64Attr:$chunk_size, UnitAttr:$dt_softplus,
-                   OptionalAttr<DenseF64ArrayAttr>:$dt_limit);
+                   OptionalAttr<DenseF64ArrayAttr>:$dt_limit,
+                   UnitAttr:$unscaled_input);
   let results = (outs SSM_FloatTensor:$out,
                   Optional<SSM_FloatTensor>:$final_states);
   let assemblyFormat = [{
@@ -94,6 +99,7 @@ def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
     (`seq_idx` `(` $seq_idx^ `)`)?
     (`dt_softplus` $dt_softplus^)?
     (`dt_limit` `=` $dt_limit^)?
+    (`unscaled_input` $unscaled_input^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -325,6 +331,153 @@ def SSM_Mamba2MixerOp : SSM_Op<"mamba2_mixer",
     `n_groups` `=` $n_groups `head_dim` `=` $head_dim
     `chunk_size` `=` $chunk_size `eps` `=` $eps
     (`dt_limit` `=` $dt_limit^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Generic linear recurrences (the DSL's target)
+//===----------------------------------------------------------------------===//
+
+def SSM_RecurrenceOp : SSM_Op<"recurrence",
+    [RecursiveMemoryEffects, AttrSizedOperandSegments, IsolatedFromAbove]> {
+  let summary = "A linear recurrence over named dimensions, one step as a region";
+  let description = [{
+    The generic recurrence that the DSL (`*.ssm`) lowers to. Every tensor has
+    named dimensions: `dims` lists them all, `time_dim` is the one the
+    recurrence walks, and `input_dims`, `state_dims` and `output_dims` name
+    the dimensions of each input (in order), state and output. Inputs that
+    have the time dimension are read one step at a time; the others
+    (parameters) are read whole at every step. States never have the time
+    dimension; outputs always do.
+
+    The region is one step, written pointwise: its arguments are one f32
+    scalar per input and then one per state (the previous step's value, or
+    the initial state, zero unless `initial_states` are given). Each value
+    in the region ranges over a set of named dimensions: an argument over its
+    tensor's dimensions (without time), an elementwise op over the union of
+    its operands' (broadcasting by name: an outer product is a plain
+    `arith.mulf` of values over {k} and {v}), and `ssm.rec_sum` removes one
+    dimension by summing over it. `ssm.rec_yield` ends the step with the new
+    value of every state, then the value of every output at this step (an
+    output may use the new states). The results are the outputs (with the
+    time dimension) and then the final states (f32).
+
+    Which algorithm computes it (a sequential scan, a chunked form on matrix
+    products, or one of the built-in ops) is chosen by
+    `ssm-derive-recurrence-forms`.
+
+    GLA (per-key gated linear attention):
+    ```mlir
+    %o, %S = ssm.recurrence "gla" (%q, %k, %v, %gk)
+        {dims = ["b", "t", "h", "k", "v"], time_dim = "t",
+         input_dims = [["b", "t", "h", "k"], ["b", "t", "h", "k"],
+                       ["b", "t", "h", "v"], ["b", "t", "h", "k"]],
+         state_dims = [["b", "h", "k", "v"]],
+         output_dims = [["b", "t", "h", "v"]]}
+        : (tensor<?x?x?x128xf32>, tensor<?x?x?x128xf32>,
+           tensor<?x?x?x128xf32>, tensor<?x?x?x128xf32>)
+        -> (tensor<?x?x?x128xf32>, tensor<?x?x128x128xf32>) {
+    ^bb0(%qs: f32, %ks: f32, %vs: f32, %g: f32, %s: f32):
+      %a = math.exp %g : f32
+      %d = arith.mulf %a, %s : f32
+      %kv = arith.mulf %ks, %vs : f32
+      %sn = arith.addf %d, %kv : f32
+      %p = arith.mulf %qs, %sn : f32
+      %o = ssm.rec_sum %p over "k" : f32
+      ssm.rec_yield %sn, %o : f32, f32
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<SSM_FloatTensor>:$inputs,
+                   Variadic<SSM_FloatTensor>:$initial_states,
+                   StrAttr:$sym_name, StrArrayAttr:$dims, StrAttr:$time_dim,
+                   ArrayAttr:$input_dims, ArrayAttr:$state_dims,
+                   ArrayAttr:$output_dims);
+  let results = (outs Variadic<SSM_FloatTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name `(` $inputs `)` (`init` `(` $initial_states^ `)`)?
+    attr-dict `:` functional-type(operands, results) $body
+  }];
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The outputs (with the time dimension), then the final states.
+    ::mlir::ResultRange getOutputs() {
+      return getResults().take_front(getOutputDims().size());
+    }
+    ::mlir::ResultRange getFinalStates() {
+      return getResults().drop_front(getOutputDims().size());
+    }
+    unsigned getNumStates() { return getStateDims().size(); }
+    unsigned getNumOutputs() { return getOutputDims().size(); }
+  }];
+}
+
+def SSM_RecYieldOp : SSM_Op<"rec_yield", [Pure, Terminator, ReturnLike,
+                                          HasParent<"RecurrenceOp">]> {
+  let summary = "Ends a step of ssm.recurrence: new states, then outputs";
+  let arguments = (ins Variadic<F32>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def SSM_RecSumOp : SSM_Op<"rec_sum", [Pure, HasParent<"RecurrenceOp">]> {
+  let summary = "Sums a value of an ssm.recurrence step over one dimension";
+  let description = [{
+    In the pointwise body of `ssm.recurrence`, the sum of `value` over the
+    named dimension `dim` (which `value` must range over); the result ranges
+    over the remaining dimensions of `value`.
+  }];
+  let arguments = (ins F32:$value, StrAttr:$dim);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$value `over` $dim attr-dict `:` type($value)";
+}
+
+class SSM_ScalarActivation<string mnemonic, string formula>
+    : SSM_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "Scalar " # mnemonic # "(x) = " # formula;
+  let description = [{
+    A scalar activation kept as one op so that analyses can recognise it;
+    `ssm-expand-activations` rewrites it into arith and math.
+  }];
+  let arguments = (ins AnyFloat:$x);
+  let results = (outs AnyFloat:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+def SSM_SoftplusOp : SSM_ScalarActivation<"softplus",
+    "log(1 + exp(x)), x for x > 20">;
+def SSM_SigmoidOp : SSM_ScalarActivation<"sigmoid", "1 / (1 + exp(-x))">;
+def SSM_LogSigmoidOp : SSM_ScalarActivation<"logsigmoid", "-softplus(-x)">;
+def SSM_SiluOp : SSM_ScalarActivation<"silu", "x * sigmoid(x)">;
+
+def SSM_LinearAttentionOp : SSM_Op<"linear_attention", [Pure]> {
+  let summary = "Decayed linear attention: the chunkable form of a recurrence";
+  let description = [{
+    Independent recurrences, one per index of the leading ("outer")
+    dimensions (batch, heads, ...), each with a state of (K, V):
+
+        S_t  = diag(exp(log_decay_t)) S_{t-1} + k_t v_tᵀ
+        out_t = S_tᵀ q_t
+
+    Shapes, with `...` the same outer dimensions everywhere: `q`, `k`:
+    (..., T, K); `v`: (..., T, V); `log_decay`: (..., T), one decay per
+    recurrence and step (RetNet, Mamba-2), or (..., T, K), one per key
+    dimension (GLA); `initial_state`: (..., K, V). The decays must be at most
+    1 (log_decay <= 0). Results: `out` (..., T, V) and, optionally, the final
+    state (..., K, V), in f32. `chunk_size` (a power of two) is the chunk
+    length of the dual form that lowering may choose.
+  }];
+  let arguments = (ins SSM_FloatTensor:$q, SSM_FloatTensor:$k,
+                   SSM_FloatTensor:$v, SSM_FloatTensor:$log_decay,
+                   Optional<SSM_FloatTensor>:$initial_state,
+                   DefaultValuedAttr<I64Attr, "64">:$chunk_size);
+  let results = (outs SSM_FloatTensor:$out,
+                  Optional<SSM_FloatTensor>:$final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $log_decay
+    (`initial_state` `(` $initial_state^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

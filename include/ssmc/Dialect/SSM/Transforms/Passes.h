@@ -18,6 +18,9 @@ namespace ssmc::ssm {
 /// primitive ssm ops plus linalg/tensor/arith/math.
 void populateDecomposeMixersPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns of ssm-expand-activations.
+void populateExpandActivationsPatterns(mlir::RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "ssmc/Dialect/SSM/Transforms/Passes.h.inc"
 

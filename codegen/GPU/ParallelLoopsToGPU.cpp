@@ -1,0 +1,256 @@
+//===- ParallelLoopsToGPU.cpp - ssm-gpu-parallel-loops ---------------------===//
+//
+// The GPU's generic path, after bufferization, for the work that has no
+// kernel of its own: the elementwise linalg ops (as parallel loops), the
+// sequential ssm.recurrence and ssm.linear_attention (as the loop nests of
+// their CPU lowering, one scf.parallel task per independent recurrence).
+// On every host function:
+//   - each host-level memref.alloc becomes a device buffer (gpu.alloc), freed
+//     at the function's end unless the function returns it (or a view of it);
+//     each host-level memref.copy becomes gpu.memcpy;
+//   - each outermost scf.parallel becomes a gpu.launch of one thread per
+//     iteration (blocks of 128 threads over the flattened iteration space),
+//     its task's stack buffers per-thread local memory;
+//   - inside those kernels, math ops become NVVM's approximate intrinsics
+//     (ex2, lg2, sin, cos, tanh, sqrt), so that no libdevice is needed.
+// Each conversion is ordered on one stream and waited for, as the kernels of
+// ssm-gpu-lower-ops are.
+//
+//===----------------------------------------------------------------------===//
+#include "GPUEmitter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace ssmc {
+#define GEN_PASS_DEF_SSMGPUPARALLELLOOPS
+#include "ssmc/Codegen/GPU/Passes.h.inc"
+} // namespace ssmc
+
+using namespace mlir;
+using ssmc::gpu_emit::Emitter;
+
+namespace {
+
+constexpr int64_t kThreads = 128;
+constexpr double kLn2 = 0.6931471805599453;
+
+bool inKernel(Operation *op) {
+  return op->getParentOfType<scf::ParallelOp>() ||
+         op->getParentOfType<gpu::LaunchOp>();
+}
+
+/// Whether `v` or a view of it is returned by its function.
+bool isReturned(Value v) {
+  SmallVector<Value> work{v};
+  while (!work.empty()) {
+    Value x = work.pop_back_val();
+    for (Operation *user : x.getUsers()) {
+      if (isa<func::ReturnOp>(user))
+        return true;
+      if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp, memref::CastOp,
+              memref::SubViewOp, memref::ReinterpretCastOp>(user))
+        work.push_back(user->getResult(0));
+    }
+  }
+  return false;
+}
+
+/// Math ops of a kernel body on NVVM intrinsics.
+void mathToIntrinsics(gpu::LaunchOp launch) {
+  SmallVector<Operation *> ops;
+  launch.getBody().walk([&](Operation *op) {
+    if (isa<math::MathDialect>(op->getDialect()) &&
+        op->getResult(0).getType().isF32())
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Emitter e(b, op->getLoc());
+    Value x = op->getOperand(0), r;
+    if (isa<math::ExpOp>(op))
+      r = e.exp2(e.mul(x, e.f(ssmc::gpu_emit::kLog2E)));
+    else if (isa<math::Exp2Op>(op))
+      r = e.exp2(x);
+    else if (isa<math::LogOp>(op))
+      r = e.mul(e.intrinsic("llvm.nvvm.lg2.approx.ftz.f", x), e.f(kLn2));
+    else if (isa<math::Log1pOp>(op))
+      r = e.mul(e.intrinsic("llvm.nvvm.lg2.approx.ftz.f", e.add(x, e.f(1.0))),
+                e.f(kLn2));
+    else if (isa<math::SinOp>(op))
+      r = e.intrinsic("llvm.nvvm.sin.approx.ftz.f", x);
+    else if (isa<math::CosOp>(op))
+      r = e.intrinsic("llvm.nvvm.cos.approx.ftz.f", x);
+    else if (isa<math::TanhOp>(op)) {
+      // 1 - 2 / (exp(2x) + 1), and its odd series near 0 where that
+      // subtraction would cancel.
+      Value big = e.exp2(e.mul(x, e.f(2.0 * ssmc::gpu_emit::kLog2E)));
+      Value t = arith::SubFOp::create(
+          b, op->getLoc(), e.f(1.0),
+          arith::DivFOp::create(b, op->getLoc(), e.f(2.0),
+                                e.add(big, e.f(1.0))));
+      Value x2 = e.mul(x, x);
+      Value series = e.mul(
+          x, e.fma(x2, e.fma(x2, e.f(2.0 / 15.0), e.f(-1.0 / 3.0)), e.f(1.0)));
+      Value small = arith::CmpFOp::create(
+          b, op->getLoc(), arith::CmpFPredicate::OLT,
+          e.intrinsic("llvm.fabs.f32", x), e.f(0.0625));
+      r = e.select(small, series, t);
+    }
+    else if (isa<math::SqrtOp>(op))
+      r = e.intrinsic("llvm.nvvm.sqrt.rn.f", x);
+    else if (isa<math::RsqrtOp>(op))
+      r = e.intrinsic("llvm.nvvm.rsqrt.approx.ftz.f", x);
+    else if (isa<math::AbsFOp>(op))
+      r = e.intrinsic("llvm.fabs.f32", x);
+    else if (isa<math::FmaOp>(op))
+      r = e.fma(x, op->getOperand(1), op->getOperand(2));
+    else
+      continue;
+    op->getResult(0).replaceAllUsesWith(r);
+    op->erase();
+  }
+}
+
+/// One outermost scf.parallel as a gpu.launch of one thread per iteration.
+void launchParallel(scf::ParallelOp par) {
+  OpBuilder b(par);
+  Emitter e(b, par.getLoc());
+  Value total = e.idx(1);
+  SmallVector<Value> extents;
+  for (auto [lb, ub, step] :
+       llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep())) {
+    // ceil((ub - lb) / step) iterations along this dimension.
+    Value span = e.isub(ub, lb);
+    Value n = e.idiv(e.iadd(span, e.isub(step, e.idx(1))), step);
+    extents.push_back(n);
+    total = e.imul(total, n);
+  }
+  Value threads = e.idx(kThreads);
+  Value blocks = e.idiv(e.iadd(total, e.idx(kThreads - 1)), threads);
+  // At least one block (a launch of zero blocks is an error); threads past
+  // the iteration space do nothing.
+  blocks = e.imax(blocks, e.idx(1));
+  e.beginStream();
+  Value one = e.idx(1);
+  auto launch = gpu::LaunchOp::create(b, par.getLoc(), blocks, one, one,
+                                      threads, one, one,
+                                      /*dynamicSharedMemorySize=*/nullptr,
+                                      e.tokenType(), ValueRange{e.token});
+  e.token = launch.getAsyncToken();
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value id = e.iadd(e.imul(launch.getBlockIds().x, threads),
+                      launch.getThreadIds().x);
+    Value inside = e.icmp(arith::CmpIPredicate::ult, id, total);
+    auto ifOp = scf::IfOp::create(b, par.getLoc(), TypeRange{}, inside,
+                                  /*withElseRegion=*/false);
+    gpu::TerminatorOp::create(b, par.getLoc());
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    // Row-major: the last dimension varies fastest across threads, as the
+    // innermost loop would.
+    IRMapping map;
+    Value rest = id;
+    SmallVector<Value> ivs(extents.size());
+    for (int64_t d = static_cast<int64_t>(extents.size()) - 1; d >= 0; --d) {
+      Value i = d == 0 ? rest : e.irem(rest, extents[d]);
+      if (d > 0)
+        rest = e.idiv(rest, extents[d]);
+      ivs[d] = e.iadd(par.getLowerBound()[d], e.imul(i, par.getStep()[d]));
+    }
+    for (auto [iv, v] : llvm::zip(par.getInductionVars(), ivs))
+      map.map(iv, v);
+    for (Operation &op : par.getBody()->without_terminator())
+      b.clone(op, map);
+  }
+  e.endStream();
+  par.erase();
+  // The task's stack scope is the thread's whole life: inline it.
+  SmallVector<memref::AllocaScopeOp> scopes;
+  launch.getBody().walk([&](memref::AllocaScopeOp s) { scopes.push_back(s); });
+  for (memref::AllocaScopeOp scope : scopes) {
+    Block &inner = scope.getBodyRegion().front();
+    Operation *ret = inner.getTerminator();
+    if (ret->getNumOperands() != 0)
+      continue;
+    ret->erase();
+    scope->getBlock()->getOperations().splice(Block::iterator(scope),
+                                              inner.getOperations());
+    scope.erase();
+  }
+  mathToIntrinsics(launch);
+}
+
+struct ParallelLoopsToGPUPass
+    : ssmc::impl::SSMGPUParallelLoopsBase<ParallelLoopsToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() final {
+    for (func::FuncOp func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      // Device buffers for the host's allocations.
+      SmallVector<memref::AllocOp> allocs;
+      func.walk([&](memref::AllocOp a) {
+        if (!inKernel(a))
+          allocs.push_back(a);
+      });
+      SmallVector<Value> toFree;
+      for (memref::AllocOp a : allocs) {
+        OpBuilder b(a);
+        Emitter e(b, a.getLoc());
+        e.beginStream();
+        auto alloc = gpu::AllocOp::create(
+            b, a.getLoc(), a.getType(), e.tokenType(), ValueRange{e.token},
+            a.getDynamicSizes(), a.getSymbolOperands(), UnitAttr());
+        e.token = alloc.getAsyncToken();
+        e.endStream();
+        a.replaceAllUsesWith(alloc.getMemref());
+        a.erase();
+        if (!isReturned(alloc.getMemref()))
+          toFree.push_back(alloc.getMemref());
+        ++numAllocs;
+      }
+      SmallVector<memref::CopyOp> copies;
+      func.walk([&](memref::CopyOp c) {
+        if (!inKernel(c))
+          copies.push_back(c);
+      });
+      for (memref::CopyOp c : copies) {
+        OpBuilder b(c);
+        Emitter e(b, c.getLoc());
+        e.beginStream();
+        e.token = gpu::MemcpyOp::create(b, c.getLoc(), e.tokenType(),
+                                        ValueRange{e.token}, c.getTarget(),
+                                        c.getSource())
+                      .getAsyncToken();
+        e.endStream();
+        c.erase();
+      }
+      SmallVector<scf::ParallelOp> loops;
+      func.walk([&](scf::ParallelOp p) {
+        if (!p->getParentOfType<scf::ParallelOp>() &&
+            !p->getParentOfType<gpu::LaunchOp>())
+          loops.push_back(p);
+      });
+      for (scf::ParallelOp p : loops) {
+        launchParallel(p);
+        ++numLaunches;
+      }
+      // Intermediates are freed before each return.
+      func.walk([&](func::ReturnOp ret) {
+        if (toFree.empty())
+          return;
+        OpBuilder b(ret);
+        Emitter e(b, ret.getLoc());
+        e.beginStream();
+        for (Value mem : toFree)
+          e.gpuDealloc(mem);
+        e.endStream();
+      });
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,8 @@
+func.func @ssd_dt_limit_nan(%x: tensor<2x8x4x16xf32>,
+    %dt: tensor<2x8x4xf32>, %A: tensor<4xf32>, %B: tensor<2x8x1x32xf32>) {
+  %y = ssm.ssd %x, %dt, %A, %B, %B chunk_size = 64
+      dt_limit = [0x7FF8000000000000, 1.0]
+      : (tensor<2x8x4x16xf32>, tensor<2x8x4xf32>, tensor<4xf32>,
+         tensor<2x8x1x32xf32>, tensor<2x8x1x32xf32>) -> tensor<2x8x4x16xf32>
+  return
+}

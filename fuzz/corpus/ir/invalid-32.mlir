@@ -1,0 +1,8 @@
+func.func @state_update_mamba1_groups_do_not_divide_d(%s: tensor<2x16x8xf32>,
+    %x: tensor<2x16xf32>, %A: tensor<16x8xf32>, %B: tensor<2x3x8xf32>) {
+  %y, %ns = ssm.state_update %s, %x, %x, %A, %B, %B
+      : (tensor<2x16x8xf32>, tensor<2x16xf32>, tensor<2x16xf32>,
+         tensor<16x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>)
+      -> (tensor<2x16xf32>, tensor<2x16x8xf32>)
+  return
+}

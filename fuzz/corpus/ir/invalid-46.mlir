@@ -1,0 +1,6 @@
+func.func @rms_norm_weight_rank_2(%x: tensor<?x16xf32>,
+    %w: tensor<1x16xf32>) {
+  %y = ssm.rms_norm %x, %w eps = 1.0e-05
+      : (tensor<?x16xf32>, tensor<1x16xf32>) -> tensor<?x16xf32>
+  return
+}
