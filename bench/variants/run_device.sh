@@ -28,7 +28,7 @@ run() {
   local pkg=$1 entry=$2 dir=$3 args=() n
   n=$(ls "$dir"/arg*.npy | wc -l)
   for ((i = 0; i < n; ++i)); do args+=(--input "$dir/arg$i.npy"); done
-  "$exe" "$pkg" --entry "$entry" "${args[@]}" --output "$dir/out" --device cuda >/dev/null
+  timeout 60 "$exe" "$pkg" --entry "$entry" "${args[@]}" --output "$dir/out" --device cuda >/dev/null
 }
 
 # check VARIANT DIMS: f32 and bf16, full, _init and _step.
@@ -83,7 +83,7 @@ bench() {
   n=$(ls "$d"/arg*.npy | wc -l)
   for ((i = 0; i < n; ++i)); do args+=(--input "$d/arg$i.npy"); done
   local line ms
-  line=$("$exe" "$carry/$pkg" --entry "$entry" "${args[@]}" --output "$d/out" \
+  line=$(timeout 120 "$exe" "$carry/$pkg" --entry "$entry" "${args[@]}" --output "$d/out" \
          --device cuda --time 20 2>&1 | grep '^time:')
   ms=$(echo "$line" | sed -E 's/time: ([0-9.]+) ms.*/\1/')
   [ -z "$ms" ] && { echo "$name $dims: no time ($line)"; status=1; return; }
