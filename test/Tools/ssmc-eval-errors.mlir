@@ -25,6 +25,14 @@
 // RUN: not ssmc eval %s --entry f --input %t/a0.npy --input %t/c0.npy %{check} --check-prefix=DTYPE
 // DTYPE: ssmc eval: input 1 ({{.*}}c0.npy) has dtype '<f8' but argument 1 of @f has type tensor<2x9xf32> (expected '<f4')
 
+// RUN: not ssmc eval %s --entry f --input %t/a0.npy --input %t/a0.npy --input %t/a0.npy %{check} --check-prefix=COUNT3
+// COUNT3: ssmc eval: @f takes 2 arguments but 3 --input were given
+
+// A header length that runs past the end of the .npy file.
+// RUN: printf '\223NUMPY\001\000\377\000{}' > %t/short.npy
+// RUN: not ssmc eval %s --entry f --input %t/a0.npy --input %t/short.npy %{check} --check-prefix=NPYHEADER
+// NPYHEADER: ssmc eval: {{.*}}short.npy: header length 255 runs past the end of the file (12 bytes)
+
 // RUN: not ssmc eval %s --entry f --input %t/a0.npy --input %t/none.npy %{check} --check-prefix=NONPY
 // NONPY: ssmc eval: {{.*}}none.npy: cannot open: No such file or directory
 
