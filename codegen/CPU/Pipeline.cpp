@@ -43,7 +43,10 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   tiles.lanes = options.scanLanes;
   pm.addPass(createSSMCPUChooseScanTiles(tiles));
   pm.addPass(createSSMCPUVectorizeSelectiveScan());
-  pm.addPass(createConvertSSMToLoops());
+  ConvertSSMToLoopsOptions loops;
+  loops.recurrenceSegment = options.recurrenceSegment;
+  loops.recurrenceUnroll = options.recurrenceSegment > 0 ? 4 : 1;
+  pm.addPass(createConvertSSMToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
@@ -113,6 +116,11 @@ struct CPUPipelineCLOptions : public PassPipelineOptions<CPUPipelineCLOptions> {
       llvm::cl::desc("Form of ssm.recurrence ops: auto, generic (auto "
                      "without the built-in ops) or sequential"),
       llvm::cl::init("auto")};
+  Option<int64_t> recurrenceSegment{
+      *this, "recurrence-segment",
+      llvm::cl::desc("Steps per segment of a scalar diagonal ssm.recurrence "
+                     "(0: no split)"),
+      llvm::cl::init(0)};
 };
 } // namespace
 
@@ -128,6 +136,7 @@ void ssmc::registerCPUPipelines() {
         options.decomposeMixers = cl.decomposeMixers;
         options.scanLanes = cl.scanLanes;
         options.recurrenceForm = cl.recurrenceForm;
+        options.recurrenceSegment = cl.recurrenceSegment;
         buildCPULoweringPipeline(pm, options);
       });
 }

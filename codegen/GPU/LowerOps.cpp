@@ -155,7 +155,8 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
         &getContext(), kernels, diagnosed);
     // ssm.recurrence and ssm.linear_attention take their loop lowering; the
     // parallel loops become kernels in ssm-gpu-parallel-loops.
-    ssmc::populateRecurrenceToLoopsPatterns(patterns);
+    ssmc::populateRecurrenceToLoopsPatterns(patterns, recurrenceSegment,
+                                            recurrenceUnroll);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);

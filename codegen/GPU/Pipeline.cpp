@@ -103,7 +103,10 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   tiles.polyExps = options.scanPolyExps;
   tiles.stateSplit = options.scanStateSplit;
   pm.addPass(createSSMGPUChooseTiles(tiles));
-  pm.addPass(createSSMGPULowerOps());
+  SSMGPULowerOpsOptions lowerOps;
+  if (options.recurrenceSegment >= 0)
+    lowerOps.recurrenceSegment = options.recurrenceSegment;
+  pm.addPass(createSSMGPULowerOps(lowerOps));
   pm.addPass(ssm::createSSMExpandActivations());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -7,14 +7,16 @@
 # Usage: check-variant.sh VARIANT DIMS WORKDIR [TOL (1e-5)]
 #   DIMS: the sizes ssmc-variant-ref takes, e.g. b=2,t=37,h=2
 #   FORM (environment): auto (default), generic or sequential
+#   SEGMENT (environment): --recurrence-segment (default -1, the target's)
 set -euo pipefail
 variant=$1 dims=$2 work=$3 tol=${4:-1e-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 form=${FORM:-auto}
+segment=${SEGMENT:--1}
 mkdir -p "$work"
-pkg="$work/$variant-$form.ssmpkg"
+pkg="$work/$variant-$form$segment.ssmpkg"
 ssmc compile "$root/examples/variants/$variant.ssm" --dtype f32 \
-  --recurrence-form "$form" -o "$pkg"
+  --recurrence-form "$form" --recurrence-segment "$segment" -o "$pkg"
 
 # Runs ENTRY on DIR/arg*.npy and compares with DIR/expected*.npy.
 run() {

@@ -228,6 +228,13 @@ static cl::opt<std::string> recurrenceForm(
              "sequential form), generic (the same without the built-in ops) "
              "or sequential"),
     cl::init("auto"), cl::sub(compileCmd), cl::sub(evalCmd));
+static cl::opt<int64_t> recurrenceSegment(
+    "recurrence-segment",
+    cl::desc("Steps per segment when a scalar diagonal recurrence (HGRN-like) "
+             "is split along time into independent segments and their "
+             "carries (-1: the target's default, 64 on cuda and no split on "
+             "the cpu; 0: no split)"),
+    cl::init(-1), cl::sub(compileCmd), cl::sub(evalCmd));
 static cl::opt<bool> showRemarks(
     "remarks",
     cl::desc("Print the compiler's remarks, such as the form it derives for "
@@ -538,6 +545,7 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
   PassManager pm(module.getContext());
   ssmc::CPUPipelineOptions cpuOptions;
   cpuOptions.recurrenceForm = recurrenceForm;
+  cpuOptions.recurrenceSegment = std::max<int64_t>(recurrenceSegment, 0);
   ssmc::buildCPULoweringPipeline(pm, cpuOptions);
   if (failed(pm.run(module)))
     return failure();
@@ -694,6 +702,7 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
   gpu.scanPolyExps = gpuScanPolyExps;
   gpu.scanStateSplit = gpuScanStateSplit;
   gpu.recurrenceForm = recurrenceForm;
+  gpu.recurrenceSegment = recurrenceSegment;
   return true;
 }
 
@@ -764,6 +773,10 @@ int runCompile() {
     return failCompile("--recurrence-form must be auto, generic or "
                        "sequential, got '" +
                        recurrenceForm + "'");
+  if (recurrenceSegment < -1)
+    return failCompile("--recurrence-segment must be -1 (the target's "
+                       "default), 0 (no split) or a number of steps, got " +
+                       std::to_string(recurrenceSegment));
   if (compileTarget != "cpu" && !cuda)
     return failCompile("unknown --target '" + compileTarget +
                        "'; allowed targets: cpu, cuda, cuda:sm_XX");

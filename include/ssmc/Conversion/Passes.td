@@ -31,6 +31,14 @@ def ConvertSSMToLoops : Pass<"convert-ssm-to-loops"> {
     `ssm.cpu_chunk_size` (an existing attribute is kept; 0 selects the
     sequential recurrence per (batch, head, head channel), which
     `ssd-sequential` forces on all).
+    ssm.recurrence walks the time dimension in order, one scf.parallel
+    task per independent recurrence; with `recurrence-segment` N > 0, a
+    scalar diagonal recurrence (each new state a * h + b of its own state,
+    every body value a scalar per task) is instead split into segments of N
+    steps: the segments from zero states with their decay products, the
+    carries into each segment, then the segments again from their carries
+    (three scf.parallel phases). `recurrence-unroll` U computes the
+    state-free work of U steps before their state updates.
     Mixers must be decomposed first (`ssm-decompose-mixers`).
   }];
   let dependentDialects = [
@@ -47,7 +55,15 @@ def ConvertSSMToLoops : Pass<"convert-ssm-to-loops"> {
            "Largest static state size n carried as scalar iter_args">,
     Option<"ssdSequential", "ssd-sequential", "bool", /*default=*/"false",
            "Lower ssm.ssd as the sequential recurrence instead of the "
-           "chunked dual form">
+           "chunked dual form">,
+    Option<"recurrenceSegment", "recurrence-segment", "int64_t",
+           /*default=*/"0",
+           "Steps per segment of a scalar diagonal ssm.recurrence's sequence "
+           "split (0: no split)">,
+    Option<"recurrenceUnroll", "recurrence-unroll", "int64_t",
+           /*default=*/"1",
+           "Steps of a segmented ssm.recurrence whose state-free work is "
+           "computed together">
   ];
   let statistics = [
     Statistic<"numLowered", "num-lowered", "Number of ssm ops lowered to loops">

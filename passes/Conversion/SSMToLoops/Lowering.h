@@ -375,8 +375,20 @@ int64_t chooseSSDChunkSizeCPU(ssm::SSDOp op);
 /// `sequential`, else the heuristic's choice where the attribute is absent.
 void annotateSSDChunkSizes(Operation *root, bool sequential);
 
-/// Lowers ssm.recurrence as a sequential scan (RecurrenceToLoops.cpp).
-LogicalResult lowerRecurrence(ssm::RecurrenceOp op, PatternRewriter &rewriter);
+/// How ssm.recurrence may split its time dimension.
+struct RecurrenceSplit {
+  /// Steps per segment of a scalar diagonal recurrence's sequence split (0:
+  /// no split, one sequential walk per independent recurrence).
+  int64_t segmentLength = 0;
+  /// Steps whose state-free work (loads, gates) is computed together before
+  /// their state updates, so that their loads are in flight at once.
+  int64_t unroll = 1;
+};
+
+/// Lowers ssm.recurrence as a sequential scan, or as a segmented one
+/// (RecurrenceToLoops.cpp).
+LogicalResult lowerRecurrence(ssm::RecurrenceOp op, PatternRewriter &rewriter,
+                              RecurrenceSplit split = {});
 
 /// Lowers ssm.linear_attention in its chunked form
 /// (LinearAttentionToLoops.cpp).

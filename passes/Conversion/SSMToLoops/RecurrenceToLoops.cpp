@@ -14,6 +14,23 @@
 // a larger nest, or is a new state: then it is computed once per step into a
 // stack buffer. Sums over a dimension are loop nests that accumulate.
 //
+// The segmented form (RecurrenceSplit::segmentLength > 0) is for scalar
+// diagonal recurrences: every value of the body is one scalar per outer point
+// and step (no inner dimension), and each new state is affine in its own
+// state, h' = a * h + b, with a and b free of states (HGRN, RG-LRU). The
+// time dimension is cut into segments of that length, and three
+// scf.parallel phases replace the walk over the whole sequence:
+//   1. per (segment, outer point): the segment from a zero state, giving its
+//      local final state and the product of its decays a;
+//   2. per outer point: the carries into each segment, in order (one
+//      multiply-add per segment), and the final state;
+//   3. per (segment, outer point): the segment again from its carry,
+//      storing the outputs.
+// The inputs are read twice, but every phase has segments x outer points
+// of independent work instead of the outer points alone. Within a segment,
+// `unroll` steps at a time first compute everything that does not depend on
+// the states (the loads among it), then the state updates.
+//
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
 #include "ssmc/Dialect/SSM/IR/Recurrence.h"
@@ -28,9 +45,9 @@ namespace {
 class RecurrenceLowering {
 public:
   RecurrenceLowering(RecurrenceOp op, const RecurrenceShape &shape,
-                     PatternRewriter &rewriter)
+                     PatternRewriter &rewriter, RecurrenceSplit split)
       : op(op), s(shape), rewriter(rewriter),
-        e(rewriter, op.getLoc(), rewriter.getF32Type()) {}
+        e(rewriter, op.getLoc(), rewriter.getF32Type()), split(split) {}
 
   LogicalResult run();
 
@@ -39,6 +56,26 @@ private:
   const RecurrenceShape &s;
   PatternRewriter &rewriter;
   Emitter e;
+  RecurrenceSplit split;
+
+  /// Segmented form: the states each body value depends on (a bit each).
+  DenseMap<Value, uint64_t> stateDeps;
+  /// Whether the recurrence is scalar and diagonal (see the file comment).
+  bool canSegment();
+  /// Whether `v` is affine in state `st` (its other operands free of it).
+  bool affineIn(Value v, unsigned st);
+  /// d v / d state `st` at one step (null: zero), from the step's values.
+  Value coefficient(Value v, unsigned st, IRMapping &step);
+  /// Emits the three phases of the segmented form.
+  void runSegmented();
+  /// Emits the sequential form.
+  LogicalResult runSequential();
+  /// Walks steps [from, to) of one segment at outer point `at` from the
+  /// states `init`; returns the states after it and, with `decays`, each
+  /// state's product of decays; stores the outputs when `storeOutputs`.
+  SmallVector<Value> walkSegment(SmallVector<Value> &at, Value from, Value to,
+                                 ValueRange init, bool decays,
+                                 bool storeOutputs);
 
   DimMask outer = 0, inner = 0;
   /// The size of every dimension (index values, built before the loops).
@@ -254,6 +291,25 @@ LogicalResult RecurrenceLowering::run() {
   for (unsigned i = 0; i < numStates; ++i)
     finalBufs.push_back(allocFor(op.getFinalStates()[i], s.states[i]));
 
+  if (split.segmentLength > 0 && canSegment()) {
+    runSegmented();
+  } else if (failed(runSequential())) {
+    return failure();
+  }
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> results;
+  for (auto [res, mem] : llvm::zip(op.getOutputs(), outputBufs))
+    results.push_back(e.toTensor(res.getType(), mem));
+  for (auto [res, mem] : llvm::zip(op.getFinalStates(), finalBufs))
+    results.push_back(e.toTensor(res.getType(), mem));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+LogicalResult RecurrenceLowering::runSequential() {
+  Block &body = op.getBody().front();
+  unsigned numStates = s.states.size();
+  unsigned numOutputs = s.outputs.size();
   chooseMaterialized();
   auto yield = cast<RecYieldOp>(body.getTerminator());
 
@@ -347,22 +403,270 @@ LogicalResult RecurrenceLowering::run() {
   } else {
     return rewriter.notifyMatchFailure(op, "no outer dimension");
   }
-  rewriter.setInsertionPoint(op);
-  SmallVector<Value> results;
-  for (auto [res, mem] : llvm::zip(op.getOutputs(), outputBufs))
-    results.push_back(e.toTensor(res.getType(), mem));
-  for (auto [res, mem] : llvm::zip(op.getFinalStates(), finalBufs))
-    results.push_back(e.toTensor(res.getType(), mem));
-  rewriter.replaceOp(op, results);
   return success();
+}
+
+bool RecurrenceLowering::canSegment() {
+  if (inner != 0 || outer == 0)
+    return false;
+  int64_t steps = s.staticSizes[s.time];
+  if (!ShapedType::isDynamic(steps) && steps <= split.segmentLength)
+    return false;
+  Block &body = op.getBody().front();
+  unsigned numInputs = s.inputs.size(), numStates = s.states.size();
+  if (numStates == 0 || numStates > 64)
+    return false;
+  for (unsigned st = 0; st < numStates; ++st)
+    stateDeps[body.getArgument(numInputs + st)] = uint64_t(1) << st;
+  for (Operation &inner : body.without_terminator()) {
+    if (isa<RecSumOp>(inner) || inner.getNumResults() != 1)
+      return false;
+    uint64_t deps = 0;
+    for (Value operand : inner.getOperands())
+      deps |= stateDeps.lookup(operand);
+    stateDeps[inner.getResult(0)] = deps;
+  }
+  auto yield = cast<RecYieldOp>(body.getTerminator());
+  for (unsigned st = 0; st < numStates; ++st) {
+    Value next = yield.getValues()[st];
+    if ((stateDeps.lookup(next) & ~(uint64_t(1) << st)) != 0 ||
+        !affineIn(next, st))
+      return false;
+  }
+  return true;
+}
+
+bool RecurrenceLowering::affineIn(Value v, unsigned st) {
+  uint64_t bit = uint64_t(1) << st;
+  auto freeOf = [&](Value x) { return (stateDeps.lookup(x) & bit) == 0; };
+  if (freeOf(v) || isa<BlockArgument>(v))
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (isa<arith::AddFOp, arith::SubFOp>(def))
+    return affineIn(def->getOperand(0), st) && affineIn(def->getOperand(1), st);
+  if (isa<arith::NegFOp>(def))
+    return affineIn(def->getOperand(0), st);
+  if (isa<arith::MulFOp>(def)) {
+    Value x = def->getOperand(0), y = def->getOperand(1);
+    return (freeOf(x) && affineIn(y, st)) || (freeOf(y) && affineIn(x, st));
+  }
+  if (isa<arith::DivFOp>(def))
+    return freeOf(def->getOperand(1)) && affineIn(def->getOperand(0), st);
+  return false;
+}
+
+Value RecurrenceLowering::coefficient(Value v, unsigned st, IRMapping &step) {
+  uint64_t bit = uint64_t(1) << st;
+  if ((stateDeps.lookup(v) & bit) == 0)
+    return Value();
+  if (isa<BlockArgument>(v))
+    return e.cst(1.0);
+  Operation *def = v.getDefiningOp();
+  auto neg = [&](Value x) { return arith::NegFOp::create(e.b, e.loc, x); };
+  Value x = def->getOperand(0);
+  if (isa<arith::NegFOp>(def))
+    return neg(coefficient(x, st, step));
+  Value y = def->getOperand(1);
+  if (isa<arith::AddFOp, arith::SubFOp>(def)) {
+    Value cx = coefficient(x, st, step), cy = coefficient(y, st, step);
+    bool sub = isa<arith::SubFOp>(def);
+    if (!cy)
+      return cx;
+    if (sub)
+      cy = neg(cy);
+    return cx ? e.add(cx, cy) : cy;
+  }
+  if (isa<arith::MulFOp>(def)) {
+    if ((stateDeps.lookup(x) & bit) != 0)
+      return e.mul(coefficient(x, st, step), step.lookup(y));
+    return e.mul(step.lookup(x), coefficient(y, st, step));
+  }
+  // arith.divf by a state-free divisor (canSegment checked the rest).
+  return e.div(coefficient(x, st, step), step.lookup(y));
+}
+
+SmallVector<Value> RecurrenceLowering::walkSegment(SmallVector<Value> &at,
+                                                   Value from, Value to,
+                                                   ValueRange init,
+                                                   bool decays,
+                                                   bool storeOutputs) {
+  Block &body = op.getBody().front();
+  auto yield = cast<RecYieldOp>(body.getTerminator());
+  unsigned numInputs = s.inputs.size(), numStates = s.states.size();
+  // Parameters (inputs without the time dimension), once per segment.
+  IRMapping params;
+  for (unsigned n = 0; n < numInputs; ++n) {
+    if (s.inputHasTime[n])
+      continue;
+    SmallVector<Value> idx;
+    for (unsigned d : s.inputs[n])
+      idx.push_back(at[d]);
+    params.map(body.getArgument(n), e.load(inputBufs[n], idx));
+  }
+  // `count` steps from `t0`: first their state-free values, then their
+  // state updates in order. Carried: the states, then the decay products.
+  auto steps = [&](Value t0, int64_t count, ValueRange carried) {
+    SmallVector<IRMapping> maps(count, params);
+    for (int64_t u = 0; u < count; ++u) {
+      Value t = u == 0 ? t0 : e.iadd(t0, e.idx(u));
+      for (unsigned n = 0; n < numInputs; ++n) {
+        if (!s.inputHasTime[n])
+          continue;
+        SmallVector<Value> idx;
+        for (unsigned d : s.inputs[n])
+          idx.push_back(d == s.time ? t : at[d]);
+        maps[u].map(body.getArgument(n), e.load(inputBufs[n], idx));
+      }
+      for (Operation &inner : body.without_terminator())
+        if (stateDeps.lookup(inner.getResult(0)) == 0)
+          e.b.clone(inner, maps[u]);
+    }
+    SmallVector<Value> cur(carried.begin(), carried.end());
+    for (int64_t u = 0; u < count; ++u) {
+      Value t = u == 0 ? t0 : e.iadd(t0, e.idx(u));
+      for (unsigned st = 0; st < numStates; ++st)
+        maps[u].map(body.getArgument(numInputs + st), cur[st]);
+      for (Operation &inner : body.without_terminator())
+        if (stateDeps.lookup(inner.getResult(0)) != 0)
+          e.b.clone(inner, maps[u]);
+      for (unsigned st = 0; st < numStates; ++st) {
+        Value next = yield.getValues()[st];
+        if (decays) {
+          Value a = coefficient(next, st, maps[u]);
+          cur[numStates + st] =
+              e.mul(cur[numStates + st], a ? a : e.cst(0.0));
+        }
+        cur[st] = maps[u].lookupOrDefault(next);
+      }
+      if (storeOutputs) {
+        for (unsigned o = 0; o < s.outputs.size(); ++o) {
+          SmallVector<Value> idx;
+          for (unsigned d : s.outputs[o])
+            idx.push_back(d == s.time ? t : at[d]);
+          e.store(maps[u].lookupOrDefault(yield.getValues()[numStates + o]),
+                  outputBufs[o], idx);
+        }
+      }
+    }
+    return cur;
+  };
+  SmallVector<Value> carried(init.begin(), init.end());
+  if (decays)
+    carried.append(numStates, e.cst(1.0));
+  int64_t unroll = std::max<int64_t>(split.unroll, 1);
+  Value n = e.isub(to, from);
+  Value groups = e.idiv(n, e.idx(unroll));
+  if (unroll > 1) {
+    carried = e.loop(groups, carried, [&](Value g, ValueRange c) {
+      return steps(e.iadd(from, e.imul(g, e.idx(unroll))), unroll, c);
+    });
+  }
+  Value rest = unroll > 1 ? e.iadd(from, e.imul(groups, e.idx(unroll))) : from;
+  carried = e.loop(rest, to, carried, [&](Value t, ValueRange c) {
+    return steps(t, 1, c);
+  });
+  return carried;
+}
+
+void RecurrenceLowering::runSegmented() {
+  unsigned numStates = s.states.size();
+  SmallVector<unsigned> outerDims = dimsOf(outer);
+  Value steps = sizes[s.time];
+  Value len = e.idx(split.segmentLength);
+  Value segments = e.idiv(e.iadd(steps, e.idx(split.segmentLength - 1)), len);
+  // Per state: (segments, outer...) buffers of the local final states, the
+  // decay products and the carries.
+  SmallVector<Value> local, decay, carry;
+  SmallVector<int64_t> shape(outerDims.size() + 1, ShapedType::kDynamic);
+  auto type = MemRefType::get(shape, e.ct);
+  SmallVector<Value> bufSizes{segments};
+  for (unsigned d : outerDims)
+    bufSizes.push_back(sizes[d]);
+  for (unsigned st = 0; st < numStates; ++st) {
+    local.push_back(memref::AllocOp::create(e.b, e.loc, type, bufSizes));
+    decay.push_back(memref::AllocOp::create(e.b, e.loc, type, bufSizes));
+    carry.push_back(memref::AllocOp::create(e.b, e.loc, type, bufSizes));
+  }
+  auto outerIdx = [&](SmallVector<Value> &at, Value seg) {
+    SmallVector<Value> idx{seg};
+    for (unsigned d : outerDims)
+      idx.push_back(at[d]);
+    return idx;
+  };
+  // Phases 1 and 3: one task per (segment, outer point).
+  auto perSegment = [&](bool first) {
+    OpBuilder::InsertionGuard guard(e.b);
+    SmallVector<Value> ubs{segments};
+    for (unsigned d : outerDims)
+      ubs.push_back(sizes[d]);
+    SmallVector<Value> ivs = beginParallelTasks(e, ubs);
+    SmallVector<Value> at(s.dims.size());
+    for (auto [i, d] : llvm::enumerate(outerDims))
+      at[d] = ivs[i + 1];
+    Value from = e.imul(ivs[0], len);
+    Value to = arith::MinUIOp::create(e.b, e.loc, e.iadd(from, len), steps);
+    SmallVector<Value> idx = outerIdx(at, ivs[0]);
+    SmallVector<Value> init;
+    for (unsigned st = 0; st < numStates; ++st)
+      init.push_back(first ? e.cst(0.0) : e.load(carry[st], idx));
+    SmallVector<Value> res = walkSegment(at, from, to, init, first, !first);
+    if (first) {
+      for (unsigned st = 0; st < numStates; ++st) {
+        e.store(res[st], local[st], idx);
+        e.store(res[numStates + st], decay[st], idx);
+      }
+    }
+  };
+  perSegment(/*first=*/true);
+  {
+    // Phase 2: the carries, one task per outer point.
+    OpBuilder::InsertionGuard guard(e.b);
+    SmallVector<Value> ubs;
+    for (unsigned d : outerDims)
+      ubs.push_back(sizes[d]);
+    SmallVector<Value> ivs = beginParallelTasks(e, ubs);
+    SmallVector<Value> at(s.dims.size());
+    for (auto [i, d] : llvm::enumerate(outerDims))
+      at[d] = ivs[i];
+    SmallVector<Value> init;
+    for (unsigned st = 0; st < numStates; ++st) {
+      Value v = e.cst(0.0);
+      if (!initBufs.empty()) {
+        SmallVector<Value> idx;
+        for (unsigned d : s.states[st])
+          idx.push_back(at[d]);
+        v = e.load(initBufs[st], idx);
+      }
+      init.push_back(v);
+    }
+    SmallVector<Value> fin =
+        e.loop(segments, init, [&](Value seg, ValueRange c) {
+          SmallVector<Value> idx = outerIdx(at, seg), next;
+          for (unsigned st = 0; st < numStates; ++st) {
+            e.store(c[st], carry[st], idx);
+            Value a = e.load(decay[st], idx);
+            Value h = e.load(local[st], idx);
+            next.push_back(e.add(e.mul(a, c[st]), h));
+          }
+          return next;
+        });
+    for (unsigned st = 0; st < numStates; ++st) {
+      SmallVector<Value> idx;
+      for (unsigned d : s.states[st])
+        idx.push_back(at[d]);
+      e.store(fin[st], finalBufs[st], idx);
+    }
+  }
+  perSegment(/*first=*/false);
 }
 
 } // namespace
 
 LogicalResult ssmc::loops::lowerRecurrence(RecurrenceOp op,
-                                           PatternRewriter &rewriter) {
+                                           PatternRewriter &rewriter,
+                                           RecurrenceSplit split) {
   FailureOr<RecurrenceShape> shape = analyzeRecurrence(op, false);
   if (failed(shape))
     return rewriter.notifyMatchFailure(op, "invalid ssm.recurrence");
-  return RecurrenceLowering(op, *shape, rewriter).run();
+  return RecurrenceLowering(op, *shape, rewriter, split).run();
 }

@@ -432,10 +432,6 @@ LogicalResult lower(GatedRMSNormOp op, PatternRewriter &rewriter, int64_t) {
   return success();
 }
 
-LogicalResult lower(RecurrenceOp op, PatternRewriter &rewriter, int64_t) {
-  return lowerRecurrence(op, rewriter);
-}
-
 LogicalResult lower(LinearAttentionOp op, PatternRewriter &rewriter, int64_t) {
   return lowerLinearAttention(op, rewriter);
 }
@@ -453,6 +449,19 @@ template <typename OpTy> struct LowerToLoops : OpRewritePattern<OpTy> {
   int64_t maxUnrolledState;
 };
 
+/// ssm.recurrence, with its sequence split.
+struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
+  LowerRecurrence(MLIRContext *ctx, RecurrenceSplit split)
+      : OpRewritePattern<RecurrenceOp>(ctx), split(split) {}
+
+  LogicalResult matchAndRewrite(RecurrenceOp op,
+                                PatternRewriter &rewriter) const final {
+    return lowerRecurrence(op, rewriter, split);
+  }
+
+  RecurrenceSplit split;
+};
+
 struct ConvertSSMToLoopsPass
     : ssmc::impl::ConvertSSMToLoopsBase<ConvertSSMToLoopsPass> {
   using Base::Base;
@@ -466,7 +475,8 @@ struct ConvertSSMToLoopsPass
     });
     annotateSSDChunkSizes(getOperation(), ssdSequential);
     RewritePatternSet patterns(&getContext());
-    ssmc::populateSSMToLoopsPatterns(patterns, maxUnrolledState);
+    ssmc::populateSSMToLoopsPatterns(patterns, maxUnrolledState,
+                                     recurrenceSegment, recurrenceUnroll);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Mixers (and anything else of the dialect) have no loop form here.
@@ -487,18 +497,27 @@ struct ConvertSSMToLoopsPass
 } // namespace
 
 void ssmc::populateSSMToLoopsPatterns(RewritePatternSet &patterns,
-                                      int64_t maxUnrolledState) {
+                                      int64_t maxUnrolledState,
+                                      int64_t recurrenceSegment,
+                                      int64_t recurrenceUnroll) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<LowerToLoops<SelectiveScanOp>, LowerToLoops<SSDOp>,
                LowerToLoops<CausalConv1dOp>, LowerToLoops<StateUpdateOp>,
                LowerToLoops<ScanOp>, LowerToLoops<RMSNormOp>,
-               LowerToLoops<GatedRMSNormOp>, LowerToLoops<RecurrenceOp>,
+               LowerToLoops<GatedRMSNormOp>,
                LowerToLoops<LinearAttentionOp>>(ctx, maxUnrolledState);
+  patterns.add<LowerRecurrence>(
+      ctx, RecurrenceSplit{recurrenceSegment, recurrenceUnroll});
   // The activations that lowered recurrences leave in the loops.
   ssmc::ssm::populateExpandActivationsPatterns(patterns);
 }
 
-void ssmc::populateRecurrenceToLoopsPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerToLoops<RecurrenceOp>, LowerToLoops<LinearAttentionOp>>(
-      patterns.getContext(), /*maxUnrolledState=*/0);
+void ssmc::populateRecurrenceToLoopsPatterns(RewritePatternSet &patterns,
+                                             int64_t recurrenceSegment,
+                                             int64_t recurrenceUnroll) {
+  patterns.add<LowerToLoops<LinearAttentionOp>>(patterns.getContext(),
+                                                /*maxUnrolledState=*/0);
+  patterns.add<LowerRecurrence>(
+      patterns.getContext(),
+      RecurrenceSplit{recurrenceSegment, recurrenceUnroll});
 }

@@ -25,6 +25,9 @@ struct CPUPipelineOptions {
   /// decides), "generic" (the same without the built-in ops) or
   /// "sequential".
   std::string recurrenceForm = "auto";
+  /// Steps per segment of a scalar diagonal ssm.recurrence's sequence split
+  /// (0: none; see convert-ssm-to-loops).
+  int64_t recurrenceSegment = 0;
 };
 
 /// Appends to `pm` (anchored on builtin.module) every pass from functions on

@@ -56,8 +56,20 @@ def SSMGPULowerOps : Pass<"ssm-gpu-lower-ops", "::mlir::ModuleOp"> {
     ssm.linear_attention take their loop lowering (one scf.parallel task per
     independent recurrence), which ssm-gpu-parallel-loops turns into
     kernels, as it does elementwise linalg ops. Ops the GPU target cannot
-    lower are reported as errors with their location.
+    lower are reported as errors with their location. A scalar diagonal
+    ssm.recurrence (HGRN-like) is split into segments of
+    `recurrence-segment` steps (see convert-ssm-to-loops), so that its
+    kernels have segments x channels threads.
   }];
+  let options = [
+    Option<"recurrenceSegment", "recurrence-segment", "int64_t",
+           /*default=*/"64",
+           "Steps per segment of a scalar diagonal ssm.recurrence (0: one "
+           "thread walks the whole sequence)">,
+    Option<"recurrenceUnroll", "recurrence-unroll", "int64_t",
+           /*default=*/"8",
+           "Steps of a segment whose loads are issued together">
+  ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",

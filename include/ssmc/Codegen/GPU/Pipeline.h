@@ -38,6 +38,9 @@ struct GPUPipelineOptions {
   int64_t scanSegments = -1;
   int64_t scanPolyExps = -1;
   int64_t scanStateSplit = 0;
+  /// Steps per segment of a scalar diagonal ssm.recurrence (-1: the
+  /// default of ssm-gpu-lower-ops; 0: no split).
+  int64_t recurrenceSegment = -1;
 };
 
 /// Appends to `pm` (anchored on builtin.module) every pass from functions on
