@@ -282,8 +282,10 @@ std::string parseManifest(const std::string &text, Manifest &out) {
            ")";
   if (version->getInteger() != formatVersion)
     return "manifest has format version " +
-           std::to_string(version->getInteger()) + ", expected " +
-           std::to_string(formatVersion);
+           std::to_string(version->getInteger()) +
+           ", which is not supported (the package was written by a newer "
+           "ssmc; this runtime reads format version " +
+           std::to_string(formatVersion) + ")";
   m.formatVersion = formatVersion;
   const json::Value *entries = root.find("entries");
   if (!entries || !entries->isArray())

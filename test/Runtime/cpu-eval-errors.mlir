@@ -52,6 +52,16 @@
 // NOPKG: ssmc eval: cannot open package '{{.*}}missing.ssmpkg': No such file or directory
 // RUN: not ssmc eval --target cpu --package %s --entry f --random-inputs 1 %{check} --check-prefix=NOTPKG
 // NOTPKG: ssmc eval: {{.*}}cpu-eval-errors.mlir: not an ssmc package (bad magic)
+// A package of another format version (byte 8 of the header), newer and
+// older, through ssmc eval and ssmc-exec.
+// RUN: cp %t/f.ssmpkg %t/v3.ssmpkg && printf '\003' | dd of=%t/v3.ssmpkg bs=1 seek=8 conv=notrunc 2>/dev/null
+// RUN: not ssmc eval --target cpu --package %t/v3.ssmpkg --entry f --random-inputs 1 %{check} --check-prefix=NEWER
+// RUN: not ssmc-exec %t/v3.ssmpkg --entry f --input %t/a0.npy --input %t/a0.npy --output %t/out/e 2>&1 | FileCheck %s --check-prefix=NEWER
+// NEWER: {{.*}}v3.ssmpkg: package format version 3 is not supported (the package was written by a newer ssmc; this runtime reads format version 2)
+// RUN: cp %t/f.ssmpkg %t/v1.ssmpkg && printf '\001' | dd of=%t/v1.ssmpkg bs=1 seek=8 conv=notrunc 2>/dev/null
+// RUN: not ssmc eval --target cpu --package %t/v1.ssmpkg --entry f --random-inputs 1 %{check} --check-prefix=OLDER
+// OLDER: {{.*}}v1.ssmpkg: package format version 1 (the package was written by an older ssmc; recompile it with this ssmc, whose runtime reads format version 2)
+
 // RUN: head -c 200 %t/f.ssmpkg > %t/truncated.ssmpkg
 // RUN: not ssmc eval --target cpu --package %t/truncated.ssmpkg --entry f --random-inputs 1 %{check} --check-prefix=TRUNC
 // TRUNC: ssmc eval: {{.*}}truncated.ssmpkg: manifest size {{[0-9]+}} runs past the end of the file (200 bytes)
