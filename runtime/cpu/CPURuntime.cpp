@@ -607,14 +607,19 @@ std::string Package::runViews(const std::string &name,
       buffers.pointers.push_back(view.allocated);
   if (!err.empty())
     return err;
-  std::vector<HostTensor> results;
+  // The tensors already in `outputs` lend their storage: a caller that
+  // calls an entry again and again (a decode step per layer) then neither
+  // allocates nor zeroes result memory.
+  outputs.resize(views.size());
   for (size_t i = 0; i < views.size(); ++i) {
-    HostTensor out(entry->results[i].dtype, views[i].shape);
+    HostTensor &out = outputs[i];
+    out.dtype = entry->results[i].dtype;
+    out.shape = views[i].shape;
+    out.data.resize(static_cast<size_t>(out.numElements() *
+                                        package::dtypeSize(out.dtype)));
     gatherStrided(static_cast<const uint8_t *>(views[i].aligned), views[i],
                   package::dtypeSize(out.dtype), out.data.data());
-    results.push_back(std::move(out));
   }
-  outputs = std::move(results);
   return "";
 }
 

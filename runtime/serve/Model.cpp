@@ -377,9 +377,11 @@ std::string Model::step(const std::vector<int64_t> &tokens,
       return err;
     if (std::string err = call("layer", in, out); !err.empty())
       return err;
-    res = std::move(out[0]);
-    convCache[layer] = std::move(out[1]);
-    ssmCache[layer] = std::move(out[2]);
+    // Swapped, not moved: the old tensors' storage serves the next layer's
+    // results.
+    std::swap(res, out[0]);
+    std::swap(convCache[layer], out[1]);
+    std::swap(ssmCache[layer], out[2]);
   }
   if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
       !err.empty())

@@ -186,7 +186,9 @@ public:
   std::string run(const std::string &name,
                   const std::vector<HostTensor> &inputs,
                   std::vector<HostTensor> &outputs) const;
-  /// The same on views: the inputs are passed where they are.
+  /// The same on views: the inputs are passed where they are. Tensors
+  /// already in \p outputs lend their storage to the results (no allocation
+  /// or zeroing when the sizes match, as in a loop over layers).
   std::string runViews(const std::string &name,
                        const std::vector<TensorView> &inputs,
                        std::vector<HostTensor> &outputs) const;
