@@ -50,7 +50,8 @@ public:
     b.setInsertionPointToEnd(module->getBody());
     json::Value entries = json::Value::object();
     buildEmbed(entries);
-    buildLayer(entries);
+    buildLayer(entries, /*step=*/false);
+    buildLayer(entries, /*step=*/true);
     buildHead(entries);
 
     json::Value desc = json::Value::object();
@@ -124,7 +125,11 @@ private:
     addEntry(entries, "head", eb);
   }
 
-  void buildLayer(json::Value &entries) {
+  /// The layer entry: `layer` over (b, l) tokens, or with `step` the decode
+  /// step `layer_step` over one token per sequence (the state updated in
+  /// place by ssm.state_update).
+  void buildLayer(json::Value &entries, bool step) {
+    const int64_t l = step ? 1 : kDyn;
     const int64_t dm = cfg.dModel, d = cfg.dInner, n = cfg.dState,
                   k = cfg.dConv;
     bool m2 = cfg.kind == model::ModelKind::Mamba2;
@@ -132,7 +137,7 @@ private:
                   r = cfg.dtRank;
     const int64_t convDim = m2 ? d + 2 * g * n : d;
     EntryBuilder eb;
-    unsigned resArg = eb.add(act({kDyn, kDyn, dm}), "residual");
+    unsigned resArg = eb.add(act({kDyn, l, dm}), "residual");
     unsigned normArg = eb.add(weight("norm.weight", {dm}), layerName("norm.weight"));
     auto w = [&](const std::string &leaf, ArrayRef<int64_t> shape) {
       return eb.add(weight("mixer." + leaf, shape), layerName("mixer." + leaf));
@@ -166,8 +171,9 @@ private:
     for (const char *role : {"residual", "conv_state", "ssm_state"})
       eb.resultRoles.push(json::Value(role));
 
-    func::FuncOp fn = makeFunc("layer", eb, {act({kDyn, kDyn, dm}), convType,
-                                             ssmType});
+    const char *name = step ? "layer_step" : "layer";
+    func::FuncOp fn = makeFunc(name, eb, {act({kDyn, l, dm}), convType,
+                                          ssmType});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&fn.front());
     auto arg = [&](int i) { return i < 0 ? Value() : fn.getArgument(i); };
@@ -211,7 +217,7 @@ private:
     }
     Value next = mb.add(res, mr.out);
     func::ReturnOp::create(b, loc, ValueRange{next, mr.convState, mr.ssmState});
-    addEntry(entries, "layer", eb);
+    addEntry(entries, name, eb);
   }
 
   void addEntry(json::Value &entries, const std::string &name,

@@ -23,6 +23,13 @@ RankedTensorType batchType(Value like, ArrayRef<int64_t> dims, Type f32) {
   return RankedTensorType::get(shape, f32);
 }
 
+/// Whether `hidden` (b, l, d_model) is one token per sequence with a state to
+/// continue: the mixers then take the decode step (ssm.state_update, the
+/// state updated in place) instead of a scan over l = 1.
+bool isDecodeStep(Value hidden, Value ssmState, bool withStates) {
+  return withStates && ssmState && dimOf(hidden, 1) == 1;
+}
+
 } // namespace
 
 Value MixerBuilder::convSilu(Value x, Value weight, Value bias, Value state,
@@ -105,6 +112,20 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
   Value cMat = mb.expand(mb.slice(xdbl, 1, r + n, n), 1, 1, n);
   Value dt = mb.project(dtLow, mb.toF32(w.dtProj), Value(), /*channelDim=*/1);
   Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
+  if (isDecodeStep(hidden, ssmState, withStates)) {
+    // One token: x, dt, z (b, d, 1) -> (b, d); B, C (b, 1, n, 1) -> (b, 1, n).
+    auto step = StateUpdateOp::create(
+        b, mb.loc, TypeRange{batchType(x, {d}, mb.f32), ssmState.getType()},
+        ssmState, mb.collapse(x, 1), mb.collapse(dt, 1), a,
+        mb.collapse(bMat, 2), mb.collapse(cMat, 2), mb.toF32(w.d),
+        mb.collapse(z, 1), mb.toF32(w.dtProjBias), /*dt_softplus=*/true,
+        /*dt_limit=*/nullptr);
+    res.ssmState = step.getNewState();
+    Value y = mb.expand(step.getY(), 1, 1, d);
+    res.out = mb.project(y, mb.toF32(w.outProj), mb.toF32(w.outProjBias),
+                         /*channelDim=*/2);
+    return res;
+  }
   Type finalType = withStates ? batchType(x, {d, n}, mb.f32) : Type();
   auto scan = SelectiveScanOp::create(
       b, mb.loc, x.getType(), finalType, x, dt, a, bMat, cMat, mb.toF32(w.d), z,
@@ -142,6 +163,22 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   Value bMat = mb.expand(mb.slice(xbc, 2, d, gn), 2, g, n);
   Value cMat = mb.expand(mb.slice(xbc, 2, d + gn, gn), 2, g, n);
   Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
+  if (isDecodeStep(hidden, ssmState, withStates)) {
+    // One token: x (b, 1, h, p) -> (b, h, p); dt (b, 1, h) -> (b, h);
+    // B, C (b, 1, g, n) -> (b, g, n); z gates the norm below.
+    auto step = StateUpdateOp::create(
+        b, mb.loc, TypeRange{batchType(x, {h, p}, mb.f32), ssmState.getType()},
+        ssmState, mb.collapse(x, 0), mb.collapse(dt, 0), a,
+        mb.collapse(bMat, 0), mb.collapse(cMat, 0), mb.toF32(w.d),
+        /*z=*/Value(), mb.toF32(w.dtBias), /*dt_softplus=*/true, w.dtLimit);
+    res.ssmState = step.getNewState();
+    Value y = mb.collapse(mb.expand(step.getY(), 1, 1, h), 2);
+    y = GatedRMSNormOp::create(b, mb.loc, y.getType(), y, z, mb.toF32(w.norm),
+                               b.getI64IntegerAttr(w.normGroupSize), w.eps);
+    res.out = mb.project(y, mb.toF32(w.outProj), mb.toF32(w.outProjBias),
+                         /*channelDim=*/2);
+    return res;
+  }
   Type finalType = withStates ? batchType(x, {h, p, n}, mb.f32) : Type();
   auto ssd = SSDOp::create(b, mb.loc, x.getType(), finalType, x, dt, a, bMat,
                            cMat, mb.toF32(w.d), /*z=*/Value(),

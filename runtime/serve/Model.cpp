@@ -100,8 +100,12 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
   m->modelKind = kind->getString();
   if (const json::Value *t = config->find("tie_embeddings"); t && t->isBool())
     m->tied = t->getBool();
-  for (const char *name : {"embed", "layer", "head"}) {
+  for (const char *name : {"embed", "layer", "head", "layer_step"}) {
     const json::Value *e = entries->find(name);
+    // The decode step's own layer entry is optional (older packages run
+    // decode steps through `layer`).
+    if (std::string(name) == "layer_step" && !e)
+      continue;
     const json::Value *args = e && e->isObject() ? e->find("arguments") : nullptr;
     if (!args || !args->isArray() || !m->package->findEntry(name)) {
       error = packagePath + ": the model has no entry '" + name + "'";
@@ -126,7 +130,7 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
   // package wants another dtype) before anything runs.
   std::set<std::string> used;
   for (auto &[entry, list] : m->roles) {
-    int64_t count = entry == "layer" ? m->layers : 1;
+    int64_t count = entry == "layer" || entry == "layer_step" ? m->layers : 1;
     for (int64_t layer = 0; layer < count; ++layer) {
       std::vector<std::pair<std::string, const HostTensor *>> none;
       std::vector<TensorView> views;
@@ -162,20 +166,48 @@ std::string Model::inputs(
     if (n == name)
       list = &l;
   out.clear();
+  // The activation of role `role`, or an error.
+  auto activation = [&](const std::string &role, std::string &err) {
+    const HostTensor *t = nullptr;
+    for (auto &[r, v] : acts)
+      if (r == role)
+        t = v;
+    if (!t)
+      err = "the model's entry '" + name + "' takes '" + role +
+            "', which the runtime does not provide";
+    return t;
+  };
+  // Weights resolved at load (the check below) are reused by every call.
+  std::vector<std::vector<runtime::TensorView>> &cache = weightViews[name];
+  if (!acts.empty() && layer < static_cast<int64_t>(cache.size()) &&
+      !cache[layer].empty()) {
+    const std::vector<runtime::TensorView> &known = cache[layer];
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (known[i].data) {
+        out.push_back(known[i]);
+        continue;
+      }
+      std::string err;
+      const HostTensor *t = activation((*list)[i], err);
+      if (!t)
+        return err;
+      out.push_back(runtime::viewOf(*t));
+    }
+    return "";
+  }
+  std::vector<runtime::TensorView> resolved(list->size());
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string &role = (*list)[i];
     const package::TensorSpec &want = spec->arguments[i];
     bool negExp = role.rfind("neg_exp:", 0) == 0;
     if (role.rfind("weight:", 0) != 0 && !negExp) {
-      const HostTensor *t = nullptr;
-      for (auto &[r, v] : acts)
-        if (r == role)
-          t = v;
-      if (!acts.empty() && !t)
-        return "the model's entry '" + name + "' takes '" + role +
-               "', which the runtime does not provide";
-      if (t)
-        out.push_back(runtime::viewOf(*t));
+      if (acts.empty())
+        continue;
+      std::string err;
+      const HostTensor *t = activation(role, err);
+      if (!t)
+        return err;
+      out.push_back(runtime::viewOf(*t));
       continue;
     }
     std::string tensor = expand(role.substr(negExp ? 8 : 7), layer);
@@ -187,8 +219,10 @@ std::string Model::inputs(
         out.push_back(runtime::viewOf(t));
         found = true;
       }
-    if (found)
+    if (found) {
+      resolved[i] = out.back();
       continue;
+    }
     const model::TensorInfo *info = store->find(tensor);
     if (!info && tensor == "backbone.embeddings.weight")
       info = store->find("backbone.embedding.weight");
@@ -213,6 +247,7 @@ std::string Model::inputs(
     }
     if (info->dtype == want.dtype && !negExp) {
       out.push_back({want.dtype, want.shape, info->data, info->bytes});
+      resolved[i] = out.back();
       continue;
     }
     // Another dtype, or a derived tensor: computed once, kept for every
@@ -223,7 +258,15 @@ std::string Model::inputs(
       t.set(static_cast<int64_t>(k),
             negExp ? -std::exp(static_cast<double>(values[k])) : values[k]);
     converted.emplace_back(key, std::move(t));
+    // (The view points into the tensor's heap buffer, which stays where it
+    // is when `converted` grows.)
     out.push_back(runtime::viewOf(converted.back().second));
+    resolved[i] = out.back();
+  }
+  if (acts.empty()) {
+    if (static_cast<int64_t>(cache.size()) <= layer)
+      cache.resize(static_cast<size_t>(layer) + 1);
+    cache[layer] = std::move(resolved);
   }
   return "";
 }
@@ -367,15 +410,19 @@ std::string Model::step(const std::vector<int64_t> &tokens,
   if (std::string err = call("embed", in, out); !err.empty())
     return err;
   HostTensor res = std::move(out[0]);
+  const std::string layerEntry =
+      package->findEntry("layer_step") && !weightViews["layer_step"].empty()
+          ? "layer_step"
+          : "layer";
   for (int64_t layer = 0; layer < layers; ++layer) {
-    if (std::string err = inputs("layer", layer,
+    if (std::string err = inputs(layerEntry, layer,
                                  {{"residual", &res},
                                   {"conv_state", &convCache[layer]},
                                   {"ssm_state", &ssmCache[layer]}},
                                  in);
         !err.empty())
       return err;
-    if (std::string err = call("layer", in, out); !err.empty())
+    if (std::string err = call(layerEntry, in, out); !err.empty())
       return err;
     // Swapped, not moved: the old tensors' storage serves the next layer's
     // results.

@@ -13,6 +13,7 @@
 #include "ssmc/runtime/CPURuntime.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
@@ -99,6 +100,10 @@ private:
   /// Weights whose dtype or layout the package wants differently, converted
   /// once at load, by name.
   std::vector<std::pair<std::string, runtime::HostTensor>> converted;
+  /// Entry name -> per layer: the weight arguments' views, resolved once at
+  /// load (activation positions empty).
+  std::map<std::string, std::vector<std::vector<runtime::TensorView>>>
+      weightViews;
   /// Entry name -> argument roles.
   std::vector<std::pair<std::string, std::vector<std::string>>> roles;
   std::string modelKind, weightsDir;
