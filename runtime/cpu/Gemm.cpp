@@ -104,13 +104,15 @@ void gemvGeneric(const Gemv &g, int64_t begin, int64_t end) {
 }
 
 __attribute__((target("avx512f"))) float sum16(__m512 v) {
-  // (Not _mm512_reduce_add_ps: GCC 12 warns inside it.)
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, v);
-  float s = 0.0f;
-  for (float l : lanes)
-    s += l;
-  return s;
+  // A tree of shuffles (not _mm512_reduce_add_ps: GCC 12 warns inside it;
+  // not a store and 16 dependent scalar adds, once per weight row).
+  // (The zero-masked shuffles: GCC 12 warns inside the plain ones.)
+  __m512 t = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xFFFF, v, v, 0x4E));
+  t = _mm512_add_ps(t, _mm512_maskz_shuffle_f32x4(0xFFFF, t, t, 0xB1));
+  __m128 x = _mm512_maskz_extractf32x4_ps(0xF, t, 0);
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_movehdup_ps(x));
+  return _mm_cvtss_f32(x);
 }
 
 /// 16 weights from element `i` of `w`, widened to f32.
