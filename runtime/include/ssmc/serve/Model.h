@@ -13,6 +13,7 @@
 #include "ssmc/runtime/CPURuntime.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <random>
@@ -100,6 +101,16 @@ private:
   /// Weights whose dtype or layout the package wants differently, converted
   /// once at load, by name.
   std::vector<std::pair<std::string, runtime::HostTensor>> converted;
+  /// Weights whose bytes in the checkpoint do not start on a cache line,
+  /// copied to memory that does (kWeightAlignment).
+  struct FreeDeleter {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<uint8_t[], FreeDeleter>> aligned;
+  /// Checkpoint bytes -> their aligned copy (a weight several entries take,
+  /// or the tied embedding, is copied once).
+  std::map<const void *, const void *> alignedOf;
+  static constexpr size_t kWeightAlignment = 64;
   /// Entry name -> per layer: the weight arguments' views, resolved once at
   /// load (activation positions empty).
   std::map<std::string, std::vector<std::vector<runtime::TensorView>>>
