@@ -507,8 +507,11 @@ SmallVector<Value> RecurrenceLowering::walkSegment(SmallVector<Value> &at,
   // state updates in order. Carried: the states, then the decay products.
   auto steps = [&](Value t0, int64_t count, ValueRange carried) {
     SmallVector<IRMapping> maps(count, params);
+    SmallVector<Value> ts;
+    for (int64_t u = 0; u < count; ++u)
+      ts.push_back(u == 0 ? t0 : e.iadd(t0, e.idx(u)));
     for (int64_t u = 0; u < count; ++u) {
-      Value t = u == 0 ? t0 : e.iadd(t0, e.idx(u));
+      Value t = ts[u];
       for (unsigned n = 0; n < numInputs; ++n) {
         if (!s.inputHasTime[n])
           continue;
@@ -523,7 +526,7 @@ SmallVector<Value> RecurrenceLowering::walkSegment(SmallVector<Value> &at,
     }
     SmallVector<Value> cur(carried.begin(), carried.end());
     for (int64_t u = 0; u < count; ++u) {
-      Value t = u == 0 ? t0 : e.iadd(t0, e.idx(u));
+      Value t = ts[u];
       for (unsigned st = 0; st < numStates; ++st)
         maps[u].map(body.getArgument(numInputs + st), cur[st]);
       for (Operation &inner : body.without_terminator())
