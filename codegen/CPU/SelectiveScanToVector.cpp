@@ -65,11 +65,14 @@ constexpr int64_t kMaxVectorState = 64;
 /// Whether the scan can take the vector lowering: f32 throughout and a static
 /// state size.
 bool isVectorizable(SelectiveScanOp op) {
-  auto isF32 = [](Type t) {
-    return cast<ShapedType>(t).getElementType().isF32();
+  auto isF32 = [](Value v) {
+    return cast<ShapedType>(v.getType()).getElementType().isF32();
   };
-  if (!llvm::all_of(op->getOperandTypes(), isF32) ||
-      !llvm::all_of(op->getResultTypes(), isF32))
+  // Every float operand f32 (the packed sequences' offsets are integers).
+  auto floats = llvm::make_filter_range(
+      op->getOperands(), [&](Value v) { return v != op.getCuSeqlens(); });
+  if (!llvm::all_of(floats, isF32) ||
+      !llvm::all_of(op->getResults(), isF32))
     return false;
   auto aType = cast<ShapedType>(op.getA().getType());
   return !aType.isDynamicDim(1) && aType.getDimSize(1) <= kMaxVectorState;
@@ -321,7 +324,9 @@ struct ScanSplitOptions {
 /// The scratch and the channels of the (batch, channel tile) of one
 /// iteration of a parallel loop.
 struct Tile {
-  Value bi, tile, c0, nc, gi;
+  /// bi indexes the inputs, si the initial and final state (the sequence of
+  /// packed sequences, else bi).
+  Value bi, si, tile, c0, nc, gi;
   /// [chunk x lanes]: u, dt, y, dt·u and z of the chunk; [chunk x n]: B and C
   /// of the chunk, step-major; [n x lanes]: A * log2(e) and the state;
   /// [2 x lanes]: delta_bias and D. Lanes past the last channel stay zero.
@@ -347,14 +352,19 @@ public:
     z = toBuffer(b, loc, op.getZ());
     bias = toBuffer(b, loc, op.getDeltaBias());
     h0 = toBuffer(b, loc, op.getInitialState());
+    if (op.getCuSeqlens())
+      cu = toBuffer(b, loc, op.getCuSeqlens());
     batch = e.dim(u, 0);
     d = e.dim(u, 1);
     l = e.dim(u, 2);
     Value g = e.dim(bMat, 1);
     out = allocResult(b, loc, op.getOut().getType(), {batch, d, l});
+    if (cu)
+      sequences = arith::MaxSIOp::create(
+          b, loc, e.isub(e.dim(cu, 0), e.idx(1)), e.idx(0));
     if (op.getFinalState())
       fin = allocResult(b, loc, op.getFinalState().getType(),
-                        {batch, d, e.idx(n)});
+                        {cu ? sequences : batch, d, e.idx(n)});
     perGroup = e.idiv(d, g);
     // Full tiles of unit-stride inputs are staged in lanes x lanes blocks
     // transposed in registers, the rest element by element.
@@ -393,6 +403,38 @@ public:
     if (fin)
       storeFinal(t, last);
   }
+
+  /// Packed sequences (`cu_seqlens`, b = 1): an scf.parallel over
+  /// (sequence, tile), each iteration over its sequence's steps (the offsets
+  /// clamped to [0, l) and made nondecreasing) from its initial state; steps
+  /// of no sequence give zero.
+  void emitPacked() {
+    e.forEach(d, [&](Value c) {
+      e.forEach(l, [&](Value t) { e.store(e.scalar(0.0), out, {zero, c, t}); });
+    });
+    auto par = scf::ParallelOp::create(b, loc, ValueRange{zero, zero},
+                                       ValueRange{sequences, numTiles},
+                                       ValueRange{one, one});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(par.getBody()->getTerminator());
+    Value si = par.getInductionVars()[0];
+    auto offset = [&](Value i) -> Value {
+      Value v = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                           memref::LoadOp::create(b, loc, cu, i));
+      v = arith::MaxSIOp::create(b, loc, v, zero);
+      return e.imin(v, l);
+    };
+    Value start = offset(si);
+    Value end = arith::MaxSIOp::create(b, loc, offset(e.iadd(si, one)), start);
+    Tile t = enterTile(zero, par.getInductionVars()[1], /*loadInitial=*/true,
+                       si);
+    SmallVector<Value> last =
+        runSteps(t, start, end, loadRows(t.hS), /*outputs=*/true, nullptr);
+    if (fin)
+      storeFinal(t, last);
+  }
+
+  bool packed() const { return static_cast<bool>(cu); }
 
   /// The sequence split into S = `numSegments` (at least 2) segments, in
   /// three phases over a heap buffer `carry` (batch x tiles, S - 1, 2, n,
@@ -532,9 +574,10 @@ private:
   /// The tile of (bi, tile): its channels, and its scratch zero-filled, with
   /// A * log2(e), delta_bias, D and, with `loadInitial`, the initial state
   /// (h0, else zeros) of its channels.
-  Tile enterTile(Value bi, Value tile, bool loadInitial) {
+  Tile enterTile(Value bi, Value tile, bool loadInitial, Value si = Value()) {
     Tile t;
     t.bi = bi;
+    t.si = si ? si : bi;
     t.tile = tile;
     t.c0 = e.imul(tile, lanesV);
     t.nc = e.imin(lanesV, e.isub(d, t.c0));
@@ -580,7 +623,7 @@ private:
         Value jv = e.idx(j);
         e.store(e.mul(e.load(a, {c, jv}), log2e), t.aS, {jv, i});
         if (h0 && loadInitial)
-          e.store(e.load(h0, {bi, c, jv}), t.hS, {jv, i});
+          e.store(e.load(h0, {t.si, c, jv}), t.hS, {jv, i});
       }
       if (bias)
         e.store(e.load(bias, c), t.pS, {zero, i});
@@ -756,7 +799,7 @@ private:
     e.forEach(t.nc, [&](Value i) {
       for (int64_t j = 0; j < n; ++j) {
         Value jv = e.idx(j);
-        e.store(e.load(t.hS, {jv, i}), fin, {t.bi, e.iadd(t.c0, i), jv});
+        e.store(e.load(t.hS, {jv, i}), fin, {t.si, e.iadd(t.c0, i), jv});
       }
     });
   }
@@ -766,8 +809,8 @@ private:
   Location loc;
   VectorEmitter e;
   int64_t lanes, chunk, n;
-  Value u, delta, a, bMat, cMat, dVec, z, bias, h0, out, fin;
-  Value batch, d, l, perGroup, numTiles, lanesV, chunkV, zero, one;
+  Value u, delta, a, bMat, cMat, dVec, z, bias, h0, cu, out, fin;
+  Value batch, sequences, d, l, perGroup, numTiles, lanesV, chunkV, zero, one;
   bool blockStaging = false;
   Value uView, dtView, zView, unitStride;
 };
@@ -795,7 +838,9 @@ SmallVector<Value> emitVectorScan(OpBuilder &b, SelectiveScanOp op,
                                   int64_t lanes,
                                   const ScanSplitOptions &options) {
   ScanLowering scan(b, op, lanes, options.chunk);
-  if (options.segments >= 2) {
+  if (scan.packed()) {
+    scan.emitPacked();
+  } else if (options.segments >= 2) {
     scan.emitSplit(scan.idx(options.segments));
   } else if (options.segments == 1 ||
              !splitMayPay(op, lanes, options.threads, options.minSegment)) {

@@ -144,6 +144,24 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
   using Base::Base;
 
   void runOnOperation() final {
+    // Packed sequences run on the CPU only so far.
+    WalkResult packed = getOperation()->walk([&](Operation *op) {
+      Value cu;
+      if (auto scan = dyn_cast<SelectiveScanOp>(op))
+        cu = scan.getCuSeqlens();
+      else if (auto ssd = dyn_cast<SSDOp>(op))
+        cu = ssd.getCuSeqlens();
+      else if (auto conv = dyn_cast<CausalConv1dOp>(op))
+        cu = conv.getCuSeqlens();
+      if (!cu)
+        return WalkResult::advance();
+      op->emitError() << "'" << op->getName()
+                      << "' with packed sequences (cu_seqlens) has no GPU "
+                         "lowering yet (the cpu target runs it)";
+      return WalkResult::interrupt();
+    });
+    if (packed.wasInterrupted())
+      return signalPassFailure();
     int64_t kernels = 0;
     llvm::DenseSet<Operation *> diagnosed;
     RewritePatternSet patterns(&getContext());

@@ -931,6 +931,60 @@ std::string Interpreter::evalRecurrence(ssmc::ssm::RecurrenceOp op) {
   return "";
 }
 
+namespace {
+
+std::pair<ref::Tensor *, ref::Tensor *> fields(ref::SelectiveScanOutputs &o) {
+  return {&o.out, &o.finalState};
+}
+std::pair<ref::Tensor *, ref::Tensor *> fields(ref::SsdOutputs &o) {
+  return {&o.out, &o.finalStates};
+}
+std::pair<ref::Tensor *, ref::Tensor *> fields(ref::CausalConv1dOutputs &o) {
+  return {&o.y, &o.newConvState};
+}
+
+/// Packed sequences (an op's `cu_seqlens`, batch 1): runs `part(i, t0, t1,
+/// outputs)` for each sequence i, steps [t0, t1) along `timeDim` of `input`,
+/// and assembles the op's results: the output shaped like `input`, and the
+/// states (s, stateDims...), one per sequence. An empty sequence leaves its
+/// state as it came in (`initial`, else zero).
+template <typename Outputs, typename Part>
+std::string packed(const ref::Tensor &cu, const ref::Tensor &input,
+                   const std::optional<ref::Tensor> &initial, int64_t timeDim,
+                   std::vector<int64_t> stateDims, Part part,
+                   std::vector<ref::Tensor> &results) {
+  if (input.dim(0) != 1)
+    return "packed sequences (cu_seqlens) need the batch size 1, got " +
+           std::to_string(input.dim(0));
+  std::vector<int64_t> off;
+  if (std::string err = ref::packedOffsets(cu, input.dim(timeDim), off);
+      !err.empty())
+    return err;
+  int64_t count = static_cast<int64_t>(off.size()) - 1;
+  stateDims.insert(stateDims.begin(), count);
+  ref::Tensor out(input.shape), state(stateDims);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t t0 = off[static_cast<size_t>(i)],
+            t1 = off[static_cast<size_t>(i) + 1];
+    if (t0 == t1) {
+      if (initial)
+        ref::placeDim(state, ref::sliceDim(*initial, 0, i, i + 1), 0, i);
+      continue;
+    }
+    Outputs o;
+    if (std::string err = part(i, t0, t1, o); !err.empty())
+      return err;
+    auto [partOut, partState] = fields(o);
+    ref::placeDim(out, *partOut, timeDim, t0);
+    if (!partState->data.empty())
+      ref::placeDim(state, *partState, 0, i);
+  }
+  results = {std::move(out), std::move(state)};
+  return "";
+}
+
+} // namespace
+
 std::string Interpreter::evalSsm(Operation *op) {
   using namespace ssmc::ssm;
   auto limit = [](std::optional<ArrayRef<double>> l) {
@@ -953,6 +1007,24 @@ std::string Interpreter::evalSsm(Operation *op) {
                                         optTensor(s.getInitialState()),
                                         s.getDeltaSoftplus()};
             ref::SelectiveScanOutputs out;
+            if (s.getCuSeqlens()) {
+              auto part = [&](int64_t i, int64_t t0, int64_t t1,
+                              ref::SelectiveScanOutputs &o) {
+                ref::SelectiveScanInputs p = in;
+                p.u = ref::sliceDim(in.u, 2, t0, t1);
+                p.delta = ref::sliceDim(in.delta, 2, t0, t1);
+                p.B = ref::sliceDim(in.B, 3, t0, t1);
+                p.C = ref::sliceDim(in.C, 3, t0, t1);
+                if (in.z)
+                  p.z = ref::sliceDim(*in.z, 2, t0, t1);
+                if (in.h0)
+                  p.h0 = ref::sliceDim(*in.h0, 0, i, i + 1);
+                return ref::selectiveScan(p, o);
+              };
+              return packed<ref::SelectiveScanOutputs>(
+                  tensor(s.getCuSeqlens()), in.u, in.h0, /*timeDim=*/2,
+                            {in.u.dim(1), in.A.dim(1)}, part, results);
+            }
             std::string e = ref::selectiveScan(in, out);
             results = {std::move(out.out), std::move(out.finalState)};
             return e;
@@ -972,9 +1044,29 @@ std::string Interpreter::evalSsm(Operation *op) {
                               limit(s.getDtLimit())};
             in.unscaledInput = s.getUnscaledInput();
             ref::SsdOutputs out;
+            int64_t chunk = static_cast<int64_t>(s.getChunkSize());
+            if (s.getCuSeqlens()) {
+              auto part = [&](int64_t i, int64_t t0, int64_t t1,
+                              ref::SsdOutputs &o) {
+                ref::SsdInputs p = in;
+                p.x = ref::sliceDim(in.x, 1, t0, t1);
+                p.dt = ref::sliceDim(in.dt, 1, t0, t1);
+                p.B = ref::sliceDim(in.B, 1, t0, t1);
+                p.C = ref::sliceDim(in.C, 1, t0, t1);
+                if (in.z)
+                  p.z = ref::sliceDim(*in.z, 1, t0, t1);
+                if (in.initialStates)
+                  p.initialStates =
+                      ref::sliceDim(*in.initialStates, 0, i, i + 1);
+                return ref::ssdChunked(p, chunk, o);
+              };
+              return packed<ref::SsdOutputs>(
+                  tensor(s.getCuSeqlens()), in.x, in.initialStates, /*timeDim=*/1,
+                            {in.x.dim(2), in.x.dim(3), in.B.dim(3)}, part,
+                            results);
+            }
             // The chunked form, as compiled code computes it.
-            std::string e = ref::ssdChunked(
-                in, static_cast<int64_t>(s.getChunkSize()), out);
+            std::string e = ref::ssdChunked(in, chunk, out);
             results = {std::move(out.out), std::move(out.finalStates)};
             return e;
           })
@@ -983,6 +1075,19 @@ std::string Interpreter::evalSsm(Operation *op) {
                 tensor(c.getX()), tensor(c.getWeight()), optTensor(c.getBias()),
                 optTensor(c.getConvState()), c.getSilu()};
             ref::CausalConv1dOutputs out;
+            if (c.getCuSeqlens()) {
+              auto part = [&](int64_t i, int64_t t0, int64_t t1,
+                              ref::CausalConv1dOutputs &o) {
+                ref::CausalConv1dInputs p = in;
+                p.x = ref::sliceDim(in.x, 2, t0, t1);
+                if (in.convState)
+                  p.convState = ref::sliceDim(*in.convState, 0, i, i + 1);
+                return ref::causalConv1d(p, o);
+              };
+              return packed<ref::CausalConv1dOutputs>(
+                  tensor(c.getCuSeqlens()), in.x, in.convState, /*timeDim=*/2,
+                            {in.x.dim(1), in.w.dim(1) - 1}, part, results);
+            }
             std::string e = ref::causalConv1d(in, out);
             results = {std::move(out.y), std::move(out.newConvState)};
             return e;

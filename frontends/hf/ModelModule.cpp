@@ -50,8 +50,9 @@ public:
     b.setInsertionPointToEnd(module->getBody());
     json::Value entries = json::Value::object();
     buildEmbed(entries);
-    buildLayer(entries, /*step=*/false);
-    buildLayer(entries, /*step=*/true);
+    buildLayer(entries, LayerKind::Prefill);
+    buildLayer(entries, LayerKind::Step);
+    buildLayer(entries, LayerKind::Packed);
     buildHead(entries);
 
     json::Value desc = json::Value::object();
@@ -125,10 +126,16 @@ private:
     addEntry(entries, "head", eb);
   }
 
-  /// The layer entry: `layer` over (b, l) tokens, or with `step` the decode
-  /// step `layer_step` over one token per sequence (the state updated in
-  /// place by ssm.state_update).
-  void buildLayer(json::Value &entries, bool step) {
+  enum class LayerKind { Prefill, Step, Packed };
+
+  /// The layer entries: `layer` over (b, l) tokens from given caches; the
+  /// decode step `layer_step` over one token per sequence (the state updated
+  /// in place by ssm.state_update); `layer_packed` over s prompts packed into
+  /// one row of tokens (1, l) with their offsets `cu_seqlens` (s + 1), from
+  /// zero caches, returning the caches of every prompt (s, ...).
+  void buildLayer(json::Value &entries, LayerKind kind) {
+    const bool step = kind == LayerKind::Step,
+               packed = kind == LayerKind::Packed;
     const int64_t l = step ? 1 : kDyn;
     const int64_t dm = cfg.dModel, d = cfg.dInner, n = cfg.dState,
                   k = cfg.dConv;
@@ -137,7 +144,8 @@ private:
                   r = cfg.dtRank;
     const int64_t convDim = m2 ? d + 2 * g * n : d;
     EntryBuilder eb;
-    unsigned resArg = eb.add(act({kDyn, l, dm}), "residual");
+    const int64_t batch = packed ? 1 : kDyn;
+    unsigned resArg = eb.add(act({batch, l, dm}), "residual");
     unsigned normArg = eb.add(weight("norm.weight", {dm}), layerName("norm.weight"));
     auto w = [&](const std::string &leaf, ArrayRef<int64_t> shape) {
       return eb.add(weight("mixer." + leaf, shape), layerName("mixer." + leaf));
@@ -166,13 +174,19 @@ private:
     int outProjBias = cfg.projBias ? int(w("out_proj.bias", {dm})) : -1;
     Type convType = act({kDyn, convDim, k - 1});
     Type ssmType = m2 ? act({kDyn, h, p, n}) : act({kDyn, d, n});
-    unsigned convArg = eb.add(convType, "conv_state");
-    unsigned ssmArg = eb.add(ssmType, "ssm_state");
+    int convArg = -1, ssmArg = -1, cuArg = -1;
+    if (packed) {
+      cuArg = int(eb.add(RankedTensorType::get({kDyn}, b.getI32Type()),
+                         "cu_seqlens"));
+    } else {
+      convArg = int(eb.add(convType, "conv_state"));
+      ssmArg = int(eb.add(ssmType, "ssm_state"));
+    }
     for (const char *role : {"residual", "conv_state", "ssm_state"})
       eb.resultRoles.push(json::Value(role));
 
-    const char *name = step ? "layer_step" : "layer";
-    func::FuncOp fn = makeFunc(name, eb, {act({kDyn, l, dm}), convType,
+    const char *name = step ? "layer_step" : packed ? "layer_packed" : "layer";
+    func::FuncOp fn = makeFunc(name, eb, {act({batch, l, dm}), convType,
                                           ssmType});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&fn.front());
@@ -191,7 +205,7 @@ private:
                            arg(dtProjBias), arg(aLog),    arg(dSkip),
                            arg(outProj), arg(outProjBias), arg(aLog)};
       mr = buildMambaMixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
-                           /*withStates=*/true);
+                           /*withStates=*/true, arg(cuArg));
     } else {
       Mamba2MixerWeights mw;
       mw.inProj = arg(inProj);
@@ -213,7 +227,7 @@ private:
       if (cfg.hasDtLimit)
         mw.dtLimit = b.getDenseF64ArrayAttr({cfg.dtLimitLo, cfg.dtLimitHi});
       mr = buildMamba2Mixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
-                            /*withStates=*/true);
+                            /*withStates=*/true, arg(cuArg));
     }
     Value next = mb.add(res, mr.out);
     func::ReturnOp::create(b, loc, ValueRange{next, mr.convState, mr.ssmState});

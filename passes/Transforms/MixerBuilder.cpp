@@ -16,9 +16,16 @@ int64_t dimOf(Value v, unsigned i) {
   return cast<RankedTensorType>(v.getType()).getDimSize(i);
 }
 
-/// A (b, dims...) f32 tensor type with the batch size of `like`.
-RankedTensorType batchType(Value like, ArrayRef<int64_t> dims, Type f32) {
-  SmallVector<int64_t> shape{cast<RankedTensorType>(like.getType()).getDimSize(0)};
+/// A (b, dims...) f32 tensor type with the batch size of `like`, or with
+/// packed sequences (`cuSeqlens` (s + 1)) one per sequence: (s, dims...).
+RankedTensorType batchType(Value like, ArrayRef<int64_t> dims, Type f32,
+                           Value cuSeqlens = Value()) {
+  int64_t lead = cast<RankedTensorType>(like.getType()).getDimSize(0);
+  if (cuSeqlens) {
+    int64_t offsets = dimOf(cuSeqlens, 0);
+    lead = ShapedType::isDynamic(offsets) ? ShapedType::kDynamic : offsets - 1;
+  }
+  SmallVector<int64_t> shape{lead};
   shape.append(dims.begin(), dims.end());
   return RankedTensorType::get(shape, f32);
 }
@@ -33,14 +40,14 @@ bool isDecodeStep(Value hidden, Value ssmState, bool withStates) {
 } // namespace
 
 Value MixerBuilder::convSilu(Value x, Value weight, Value bias, Value state,
-                             Value *newState) {
+                             Value *newState, Value cuSeqlens) {
   Type stateType;
   if (newState) {
     int64_t c = dimOf(weight, 0), k = dimOf(weight, 1);
-    stateType = batchType(x, {c, k - 1}, f32);
+    stateType = batchType(x, {c, k - 1}, f32, cuSeqlens);
   }
   auto conv = CausalConv1dOp::create(b, loc, x.getType(), stateType, x, weight,
-                                     bias, state, /*silu=*/true);
+                                     bias, state, cuSeqlens, /*silu=*/true);
   if (newState)
     *newState = conv.getNewConvState();
   return conv.getY();
@@ -94,7 +101,7 @@ Value MixerBuilder::embed(Value tokens, Value table) {
 
 MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
                              const MambaMixerWeights &w, Value convState,
-                             Value ssmState, bool withStates) {
+                             Value ssmState, bool withStates, Value cuSeqlens) {
   OpBuilder &b = mb.b;
   int64_t d = dimOf(w.conv, 0), n = dimOf(w.aLog, 1), r = dimOf(w.dtProj, 1);
   MixerResults res;
@@ -104,7 +111,7 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
   Value x = mb.transpose(mb.slice(xz, 2, 0, d), {0, 2, 1});
   Value z = mb.transpose(mb.slice(xz, 2, d, d), {0, 2, 1});
   x = mb.convSilu(x, mb.toF32(w.conv), mb.toF32(w.convBias), convState,
-                  withStates ? &res.convState : nullptr);
+                  withStates ? &res.convState : nullptr, cuSeqlens);
   // [dt_low, B, C] = x_proj(x), all (b, ., l).
   Value xdbl = mb.project(x, mb.toF32(w.xProj), Value(), /*channelDim=*/1);
   Value dtLow = mb.slice(xdbl, 1, 0, r);
@@ -112,7 +119,7 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
   Value cMat = mb.expand(mb.slice(xdbl, 1, r + n, n), 1, 1, n);
   Value dt = mb.project(dtLow, mb.toF32(w.dtProj), Value(), /*channelDim=*/1);
   Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
-  if (isDecodeStep(hidden, ssmState, withStates)) {
+  if (!cuSeqlens && isDecodeStep(hidden, ssmState, withStates)) {
     // One token: x, dt, z (b, d, 1) -> (b, d); B, C (b, 1, n, 1) -> (b, 1, n).
     auto step = StateUpdateOp::create(
         b, mb.loc, TypeRange{batchType(x, {d}, mb.f32), ssmState.getType()},
@@ -126,10 +133,11 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
                          /*channelDim=*/2);
     return res;
   }
-  Type finalType = withStates ? batchType(x, {d, n}, mb.f32) : Type();
+  Type finalType =
+      withStates ? batchType(x, {d, n}, mb.f32, cuSeqlens) : Type();
   auto scan = SelectiveScanOp::create(
       b, mb.loc, x.getType(), finalType, x, dt, a, bMat, cMat, mb.toF32(w.d), z,
-      mb.toF32(w.dtProjBias), ssmState, /*delta_softplus=*/true);
+      mb.toF32(w.dtProjBias), ssmState, cuSeqlens, /*delta_softplus=*/true);
   if (withStates)
     res.ssmState = scan.getFinalState();
   Value y = mb.transpose(scan.getOut(), {0, 2, 1});
@@ -140,7 +148,8 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
 
 MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
                               const Mamba2MixerWeights &w, Value convState,
-                              Value ssmState, bool withStates) {
+                              Value ssmState, bool withStates,
+                              Value cuSeqlens) {
   OpBuilder &b = mb.b;
   int64_t d = dimOf(w.norm, 0), h = dimOf(w.aLog, 0);
   int64_t convDim = dimOf(w.conv, 0);
@@ -157,13 +166,14 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   xbc = mb.transpose(mb.convSilu(mb.transpose(xbc, {0, 2, 1}),
                                  mb.toF32(w.conv), mb.toF32(w.convBias),
                                  convState,
-                                 withStates ? &res.convState : nullptr),
+                                 withStates ? &res.convState : nullptr,
+                                 cuSeqlens),
                      {0, 2, 1});
   Value x = mb.expand(mb.slice(xbc, 2, 0, d), 2, h, p);
   Value bMat = mb.expand(mb.slice(xbc, 2, d, gn), 2, g, n);
   Value cMat = mb.expand(mb.slice(xbc, 2, d + gn, gn), 2, g, n);
   Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
-  if (isDecodeStep(hidden, ssmState, withStates)) {
+  if (!cuSeqlens && isDecodeStep(hidden, ssmState, withStates)) {
     // One token: x (b, 1, h, p) -> (b, h, p); dt (b, 1, h) -> (b, h);
     // B, C (b, 1, g, n) -> (b, g, n); z gates the norm below.
     auto step = StateUpdateOp::create(
@@ -179,10 +189,12 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
                          /*channelDim=*/2);
     return res;
   }
-  Type finalType = withStates ? batchType(x, {h, p, n}, mb.f32) : Type();
+  Type finalType =
+      withStates ? batchType(x, {h, p, n}, mb.f32, cuSeqlens) : Type();
   auto ssd = SSDOp::create(b, mb.loc, x.getType(), finalType, x, dt, a, bMat,
                            cMat, mb.toF32(w.d), /*z=*/Value(),
                            mb.toF32(w.dtBias), ssmState, /*seq_idx=*/Value(),
+                           cuSeqlens,
                            b.getI64IntegerAttr(w.chunkSize), b.getUnitAttr(),
                            w.dtLimit, /*unscaled_input=*/UnitAttr());
   if (withStates)

@@ -366,12 +366,13 @@ void BuiltinBuilder::run() {
   if (!m.mamba2) {
     auto scan = SelectiveScanOp::create(
         b, loc, outType, finalType, x, dt, a, bMat, cMat, d, z, bias, init,
-        m.softplus ? b.getUnitAttr() : UnitAttr());
+        /*cu_seqlens=*/Value(), m.softplus ? b.getUnitAttr() : UnitAttr());
     out = scan.getOut();
     fin = scan.getFinalState();
   } else {
     auto ssd = SSDOp::create(b, loc, outType, finalType, x, dt, a, bMat, cMat,
                              d, z, bias, init, /*seq_idx=*/Value(),
+                             /*cu_seqlens=*/Value(),
                              b.getI64IntegerAttr(256),
                              m.softplus ? b.getUnitAttr() : UnitAttr(),
                              /*dt_limit=*/DenseF64ArrayAttr(),

@@ -1088,6 +1088,73 @@ Tensor ssmc::reference::sliceLast(const Tensor &t, int64_t start, int64_t end) {
   return r;
 }
 
+namespace {
+/// The sizes before, at and after dimension `dim` of `shape`.
+struct Around {
+  int64_t outer = 1, size = 1, inner = 1;
+  Around(const std::vector<int64_t> &shape, int64_t dim) {
+    for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+      int64_t s = shape[static_cast<size_t>(i)];
+      if (i < dim)
+        outer *= s;
+      else if (i == dim)
+        size = s;
+      else
+        inner *= s;
+    }
+  }
+};
+} // namespace
+
+Tensor ssmc::reference::sliceDim(const Tensor &t, int64_t dim, int64_t start,
+                                 int64_t end) {
+  std::vector<int64_t> shape = t.shape;
+  shape[static_cast<size_t>(dim)] = end - start;
+  Tensor r(shape);
+  Around from(t.shape, dim);
+  for (int64_t o = 0; o < from.outer; ++o)
+    for (int64_t i = start; i < end; ++i)
+      for (int64_t k = 0; k < from.inner; ++k)
+        r.data[static_cast<size_t>((o * (end - start) + i - start) *
+                                       from.inner +
+                                   k)] =
+            t.data[static_cast<size_t>((o * from.size + i) * from.inner + k)];
+  return r;
+}
+
+void ssmc::reference::placeDim(Tensor &dst, const Tensor &src, int64_t dim,
+                               int64_t start) {
+  Around to(dst.shape, dim), from(src.shape, dim);
+  for (int64_t o = 0; o < from.outer; ++o)
+    for (int64_t i = 0; i < from.size; ++i)
+      for (int64_t k = 0; k < from.inner; ++k)
+        dst.data[static_cast<size_t>((o * to.size + start + i) * to.inner +
+                                     k)] =
+            src.data[static_cast<size_t>((o * from.size + i) * from.inner +
+                                         k)];
+}
+
+std::string ssmc::reference::packedOffsets(const Tensor &cuSeqlens, int64_t l,
+                                           std::vector<int64_t> &offsets) {
+  if (cuSeqlens.rank() != 1 || cuSeqlens.numel() < 1)
+    return "cu_seqlens must be a rank-1 tensor of at least one offset";
+  offsets.clear();
+  for (double v : cuSeqlens.data)
+    offsets.push_back(static_cast<int64_t>(v));
+  if (offsets.front() != 0)
+    return "cu_seqlens must start at 0, got " +
+           std::to_string(offsets.front());
+  for (size_t i = 1; i < offsets.size(); ++i)
+    if (offsets[i] < offsets[i - 1])
+      return "cu_seqlens must not decrease, got " +
+             std::to_string(offsets[i - 1]) + " then " +
+             std::to_string(offsets[i]) + " at " + std::to_string(i);
+  if (offsets.back() != l)
+    return "cu_seqlens must end at the length l = " + std::to_string(l) +
+           ", got " + std::to_string(offsets.back());
+  return "";
+}
+
 //===----------------------------------------------------------------------===//
 // Test helpers
 //===----------------------------------------------------------------------===//

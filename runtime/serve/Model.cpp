@@ -101,11 +101,14 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
   m->modelKind = kind->getString();
   if (const json::Value *t = config->find("tie_embeddings"); t && t->isBool())
     m->tied = t->getBool();
-  for (const char *name : {"embed", "layer", "head", "layer_step"}) {
+  for (const char *name :
+       {"embed", "layer", "head", "layer_step", "layer_packed"}) {
     const json::Value *e = entries->find(name);
-    // The decode step's own layer entry is optional (older packages run
-    // decode steps through `layer`).
-    if (std::string(name) == "layer_step" && !e)
+    // The decode step's and the packed prefill's own layer entries are
+    // optional (older packages run both through `layer`).
+    if ((std::string(name) == "layer_step" ||
+         std::string(name) == "layer_packed") &&
+        !e)
       continue;
     const json::Value *args = e && e->isObject() ? e->find("arguments") : nullptr;
     if (!args || !args->isArray() || !m->package->findEntry(name)) {
@@ -131,7 +134,7 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
   // package wants another dtype) before anything runs.
   std::set<std::string> used;
   for (auto &[entry, list] : m->roles) {
-    int64_t count = entry == "layer" || entry == "layer_step" ? m->layers : 1;
+    int64_t count = entry.rfind("layer", 0) == 0 ? m->layers : 1;
     for (int64_t layer = 0; layer < count; ++layer) {
       std::vector<std::pair<std::string, const HostTensor *>> none;
       std::vector<TensorView> views;
@@ -358,6 +361,9 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
             checkTokens(prompts[s], "prompt " + std::to_string(s));
         !err.empty())
       return err;
+  if (package->findEntry("layer_packed") &&
+      !weightViews["layer_packed"].empty())
+    return prefillPacked(prompts, logits, lastOnly);
   const package::EntrySpec *layerSpec = package->findEntry("layer");
   size_t convArg = layerSpec->arguments.size() - 2,
          ssmArg = layerSpec->arguments.size() - 1;
@@ -416,6 +422,82 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
   }
   if (logits)
     *logits = std::move(allLogits);
+  return "";
+}
+
+std::string
+Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
+                     std::vector<HostTensor> *logits, bool lastOnly) {
+  // All prompts as one row of tokens, prompt i at [cu[i], cu[i+1]).
+  std::vector<int64_t> ids;
+  HostTensor cu(package::DType::I32,
+                {static_cast<int64_t>(prompts.size()) + 1});
+  cu.set(0, 0.0);
+  for (size_t s = 0; s < prompts.size(); ++s) {
+    ids.insert(ids.end(), prompts[s].begin(), prompts[s].end());
+    cu.set(static_cast<int64_t>(s) + 1, static_cast<double>(ids.size()));
+  }
+  HostTensor tokens = tokenTensor(ids, 1);
+  std::vector<TensorView> in;
+  std::vector<HostTensor> out;
+  if (std::string err = inputs("embed", 0, {{"tokens", &tokens}}, in);
+      !err.empty())
+    return err;
+  if (std::string err = call("embed", in, out); !err.empty())
+    return err;
+  HostTensor res = std::move(out[0]);
+  convCache.assign(static_cast<size_t>(layers), HostTensor());
+  ssmCache.assign(static_cast<size_t>(layers), HostTensor());
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    if (std::string err = inputs("layer_packed", layer,
+                                 {{"residual", &res}, {"cu_seqlens", &cu}},
+                                 in);
+        !err.empty())
+      return err;
+    if (std::string err = call("layer_packed", in, out); !err.empty())
+      return err;
+    std::swap(res, out[0]);
+    convCache[layer] = std::move(out[1]);
+    ssmCache[layer] = std::move(out[2]);
+  }
+  if (!logits)
+    return "";
+  int64_t dm = res.shape[2];
+  size_t row = static_cast<size_t>(dm) * package::dtypeSize(res.dtype);
+  if (lastOnly) {
+    // Only each prompt's last position goes through the head.
+    HostTensor last(res.dtype,
+                    {1, static_cast<int64_t>(prompts.size()), dm});
+    int64_t end = 0;
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      end += static_cast<int64_t>(prompts[s].size());
+      std::memcpy(last.data.data() + s * row,
+                  res.data.data() + static_cast<size_t>(end - 1) * row, row);
+    }
+    res = std::move(last);
+  }
+  if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
+      !err.empty())
+    return err;
+  if (std::string err = call("head", in, out); !err.empty())
+    return err;
+  // The logits rows of each prompt.
+  const HostTensor &all = out[0];
+  int64_t vocabSize = all.shape[2];
+  size_t logitRow =
+      static_cast<size_t>(vocabSize) * package::dtypeSize(all.dtype);
+  std::vector<HostTensor> parts;
+  int64_t at = 0;
+  for (const std::vector<int64_t> &prompt : prompts) {
+    int64_t rows = lastOnly ? 1 : static_cast<int64_t>(prompt.size());
+    HostTensor part(all.dtype, {rows, vocabSize});
+    std::memcpy(part.data.data(),
+                all.data.data() + static_cast<size_t>(at) * logitRow,
+                static_cast<size_t>(rows) * logitRow);
+    parts.push_back(std::move(part));
+    at += rows;
+  }
+  *logits = std::move(parts);
   return "";
 }
 

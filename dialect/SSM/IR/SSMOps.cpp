@@ -116,6 +116,32 @@ LogicalResult checkEps(Operation *op, double eps) {
   return success();
 }
 
+/// Packed sequences: `cu_seqlens` (s + 1) needs b = 1 and binds the number
+/// of sequences s, which then leads the shapes of the states. Returns the
+/// name of the states' leading dimension ("s" packed, else "b").
+FailureOr<StringRef> checkPacked(Operation *op, ShapeChecker &c, Value cu) {
+  if (!cu)
+    return StringRef("b");
+  auto type = cast<RankedTensorType>(cu.getType());
+  if (type.getRank() != 1)
+    return op->emitOpError()
+           << "operand 'cu_seqlens' must be a rank-1 tensor (s + 1), got "
+           << type;
+  if (std::optional<int64_t> b = c.get("b"); b && *b != 1)
+    return op->emitOpError() << "packed sequences (operand 'cu_seqlens') "
+                                "need the batch size b = 1, got b = "
+                             << *b;
+  if (!type.isDynamicDim(0)) {
+    if (type.getDimSize(0) < 1)
+      return op->emitOpError() << "operand 'cu_seqlens' must hold at least "
+                                  "one offset (s + 1 for s sequences)";
+    c.bind("s", type.getDimSize(0) - 1,
+           "operand 'cu_seqlens' (s + 1 = " +
+               std::to_string(type.getDimSize(0)) + ")");
+  }
+  return StringRef("s");
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -132,11 +158,14 @@ LogicalResult SelectiveScanOp::verify() {
       failed(checkOpt(c, "operand 'D'", getD(), {"d"})) ||
       failed(checkOpt(c, "operand 'z'", getZ(), {"b", "d", "l"})) ||
       failed(checkOpt(c, "operand 'delta_bias'", getDeltaBias(), {"d"})) ||
+      failed(c.check("result 'out'", getOut().getType(), {"b", "d", "l"})))
+    return failure();
+  FailureOr<StringRef> s = checkPacked(*this, c, getCuSeqlens());
+  if (failed(s) ||
       failed(checkOpt(c, "operand 'initial_state'", getInitialState(),
-                      {"b", "d", "n"})) ||
-      failed(c.check("result 'out'", getOut().getType(), {"b", "d", "l"})) ||
+                      {*s, "d", "n"})) ||
       failed(checkOpt(c, "result 'final_state'", getFinalState(),
-                      {"b", "d", "n"})))
+                      {*s, "d", "n"})))
     return failure();
   if (failed(checkGroupsDivide(*this, c, "d", "'B' and 'C'")))
     return failure();
@@ -169,12 +198,18 @@ LogicalResult SSDOp::verify() {
       failed(checkHeadD(*this, c, getD())) ||
       failed(checkOpt(c, "operand 'z'", getZ(), {"b", "l", "h", "p"})) ||
       failed(checkOpt(c, "operand 'dt_bias'", getDtBias(), {"h"})) ||
-      failed(checkOpt(c, "operand 'initial_states'", getInitialStates(),
-                      {"b", "h", "p", "n"})) ||
       failed(checkOpt(c, "operand 'seq_idx'", getSeqIdx(), {"b", "l"})) ||
-      failed(c.check("result 'out'", getOut().getType(), {"b", "l", "h", "p"})) ||
+      failed(c.check("result 'out'", getOut().getType(), {"b", "l", "h", "p"})))
+    return failure();
+  if (getSeqIdx() && getCuSeqlens())
+    return emitOpError() << "takes packed sequences either as 'seq_idx' or "
+                            "as 'cu_seqlens', not both";
+  FailureOr<StringRef> s = checkPacked(*this, c, getCuSeqlens());
+  if (failed(s) ||
+      failed(checkOpt(c, "operand 'initial_states'", getInitialStates(),
+                      {*s, "h", "p", "n"})) ||
       failed(checkOpt(c, "result 'final_states'", getFinalStates(),
-                      {"b", "h", "p", "n"})))
+                      {*s, "h", "p", "n"})))
     return failure();
   if (failed(checkGroupsDivide(*this, c, "h", "'B' and 'C'")))
     return failure();
@@ -206,11 +241,14 @@ LogicalResult CausalConv1dOp::verify() {
                            << *k;
     c.bind("k-1", *k - 1, "operand 'weight' (k = " + std::to_string(*k) + ")");
   }
-  if (failed(checkOpt(c, "operand 'conv_state'", getConvState(),
-                      {"b", "c", "k-1"})) ||
-      failed(c.check("result 'y'", getY().getType(), {"b", "c", "l"})) ||
+  if (failed(c.check("result 'y'", getY().getType(), {"b", "c", "l"})))
+    return failure();
+  FailureOr<StringRef> s = checkPacked(*this, c, getCuSeqlens());
+  if (failed(s) ||
+      failed(checkOpt(c, "operand 'conv_state'", getConvState(),
+                      {*s, "c", "k-1"})) ||
       failed(checkOpt(c, "result 'new_conv_state'", getNewConvState(),
-                      {"b", "c", "k-1"})))
+                      {*s, "c", "k-1"})))
     return failure();
   return checkSameElementType(*this, "operand 'x'", getX(),
                               {{"result 'y'", getY()}});

@@ -42,6 +42,7 @@ using mlir::Location;
 using mlir::LogicalResult;
 using mlir::MemRefType;
 using mlir::OpBuilder;
+using mlir::OpFoldResult;
 using mlir::Operation;
 using mlir::PatternRewriter;
 using mlir::RankedTensorType;
@@ -283,6 +284,59 @@ inline Value stackBuffer(Emitter &e, ArrayRef<Value> sizes, Type elt = Type()) {
   }
   auto type = MemRefType::get(shape, elt ? elt : Type(e.ct));
   return memref::AllocaOp::create(e.b, e.loc, type, dyn);
+}
+
+/// `mem` restricted to [offset, offset + size) along dimension `dim` (a
+/// strided view; null stays null).
+inline Value sliceAlong(Emitter &e, Value mem, int64_t dim, Value offset,
+                        Value size) {
+  if (!mem)
+    return mem;
+  auto type = cast<MemRefType>(mem.getType());
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    offsets.push_back(i == dim ? OpFoldResult(offset) : e.b.getIndexAttr(0));
+    sizes.push_back(i == dim ? OpFoldResult(size) : OpFoldResult(e.dim(mem, i)));
+    strides.push_back(e.b.getIndexAttr(1));
+  }
+  return memref::SubViewOp::create(e.b, e.loc, mem, offsets, sizes, strides);
+}
+
+/// Packed sequences: the number of sequences s of `cuSeqlens` (s + 1
+/// integer offsets), never negative.
+inline Value packedCount(Emitter &e, Value cuSeqlens) {
+  return arith::MaxSIOp::create(e.b, e.loc,
+                                e.isub(e.dim(cuSeqlens, 0), e.idx(1)),
+                                e.idx(0));
+}
+
+/// Calls `body(i, start, len)` for each packed sequence i of `cuSeqlens`,
+/// which covers steps [start, start + len): the offsets clamped to [0, l)
+/// and made nondecreasing, so that no view ever leaves the buffers.
+inline void forEachSequence(Emitter &e, Value cuSeqlens, Value l,
+                            function_ref<void(Value, Value, Value)> body) {
+  auto offset = [&](Value i) {
+    Value v = arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(),
+                                         e.loadRaw(cuSeqlens, i));
+    return arith::MinSIOp::create(
+        e.b, e.loc, arith::MaxSIOp::create(e.b, e.loc, v, e.idx(0)), l);
+  };
+  e.forEach(packedCount(e, cuSeqlens), [&](Value i) {
+    Value start = offset(i);
+    Value end = arith::MaxSIOp::create(e.b, e.loc, offset(e.iadd(i, e.idx(1))),
+                                       start);
+    body(i, start, e.isub(end, start));
+  });
+}
+
+/// Stores zero into every element of `mem` (the steps of a packed output
+/// that no sequence covers).
+inline void zeroFill(Emitter &e, Value mem) {
+  auto type = cast<MemRefType>(mem.getType());
+  SmallVector<Value> ubs;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    ubs.push_back(e.dim(mem, i));
+  e.nest(ubs, [&](ValueRange ivs) { e.store(e.cst(0.0), mem, ivs); });
 }
 
 /// One scf.parallel task per point of [0, ubs): leaves `b` inside the task,

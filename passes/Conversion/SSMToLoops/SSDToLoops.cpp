@@ -88,31 +88,84 @@ Value fma(Emitter &e, Value x, Value y, Value acc) {
   return math::FmaOp::create(e.b, e.loc, x, y, acc);
 }
 
+/// The buffers of an ssm.ssd, its results allocated; `run` emits the op
+/// through a callback over (b, l) steps: once for the whole op, or, with
+/// packed sequences (`cu_seqlens`), once per sequence with views of its steps
+/// (b = 1) and of its initial and final state.
+struct SSDBuffers {
+  SSDBuffers(Emitter &e, SSDOp op) : e(&e) {
+    x = e.buffer(op.getX());
+    dt = e.buffer(op.getDt());
+    a = e.buffer(op.getA());
+    b = e.buffer(op.getB());
+    c = e.buffer(op.getC());
+    d = e.buffer(op.getD());
+    z = e.buffer(op.getZ());
+    bias = e.buffer(op.getDtBias());
+    h0 = e.buffer(op.getInitialStates());
+    seqIdx = e.buffer(op.getSeqIdx());
+    cu = e.buffer(op.getCuSeqlens());
+    h = e.dim(x, 2);
+    p = e.dim(x, 3);
+    g = e.dim(b, 2);
+    n = e.dim(b, 3);
+    out = e.alloc(op.getOut().getType(), {e.dim(x, 0), e.dim(x, 1), h, p});
+    if (op.getFinalStates())
+      fin = e.alloc(op.getFinalStates().getType(),
+                    {cu ? packedCount(e, cu) : e.dim(x, 0), h, p, n});
+  }
+
+  LogicalResult run(SSDOp op, PatternRewriter &rewriter,
+                    function_ref<void(const SSDBuffers &)> emit) {
+    if (!cu) {
+      emit(*this);
+    } else {
+      zeroFill(*e, out);
+      forEachSequence(*e, cu, e->dim(x, 1), [&](Value i, Value start,
+                                                  Value len) {
+        SSDBuffers v = *this;
+        Value one = e->idx(1);
+        for (Value *mem : {&v.x, &v.dt, &v.b, &v.c, &v.z, &v.out})
+          *mem = sliceAlong(*e, *mem, 1, start, len);
+        v.h0 = sliceAlong(*e, h0, 0, i, one);
+        v.fin = sliceAlong(*e, fin, 0, i, one);
+        emit(v);
+      });
+    }
+    SmallVector<Value> results{e->toTensor(op.getOut().getType(), out)};
+    if (fin)
+      results.push_back(e->toTensor(op.getFinalStates().getType(), fin));
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+
+  Emitter *e;
+  Value x, dt, a, b, c, d, z, bias, h0, seqIdx, cu, out, fin;
+  Value h, p, g, n;
+};
+
 /// The chunked dual form with chunk length `q` (see the file comment).
 LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   Emitter e(rewriter, op.getLoc(), computeType(op));
   Location loc = op.getLoc();
-  Value x = e.buffer(op.getX()), dtBuf = e.buffer(op.getDt());
-  Value a = e.buffer(op.getA()), bMat = e.buffer(op.getB()),
-        cMat = e.buffer(op.getC());
-  Value dBuf = e.buffer(op.getD()), z = e.buffer(op.getZ());
-  Value bias = e.buffer(op.getDtBias());
-  Value h0 = e.buffer(op.getInitialStates());
-  Value seqIdx = e.buffer(op.getSeqIdx());
+  SSDBuffers all(e, op);
+  Value a = all.a, dBuf = all.d, bias = all.bias, seqIdx = all.seqIdx;
   bool softplus = op.getDtSoftplus();
   bool unscaled = op.getUnscaledInput();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   bool dPerChannel =
       op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
 
-  Value batch = e.dim(x, 0), l = e.dim(x, 1), h = e.dim(x, 2), p = e.dim(x, 3);
-  Value g = e.dim(bMat, 2), n = e.dim(bMat, 3);
-  Value out = e.alloc(op.getOut().getType(), {batch, l, h, p});
-  Value fin;
-  if (op.getFinalStates())
-    fin = e.alloc(op.getFinalStates().getType(), {batch, h, p, n});
-  Value perGroup = e.idiv(h, g);
+  Value h = all.h, p = all.p, n = all.n;
+  Value perGroup = e.idiv(h, all.g);
   Value zero = e.idx(0), one = e.idx(1), qv = e.idx(q);
+
+  // The op over (b, l) steps from x .. h0 into out and fin: the whole op, or
+  // one packed sequence (b = 1) through views.
+  auto chunked = [&](const SSDBuffers &v) {
+  Value x = v.x, dtBuf = v.dt, bMat = v.b, cMat = v.c, z = v.z, h0 = v.h0,
+        out = v.out, fin = v.fin;
+  Value batch = e.dim(x, 0), l = e.dim(x, 1), g = all.g;
   Value numChunks = e.idiv(e.iadd(l, e.idx(q - 1)), qv);
   // The row padding: a power of two dividing q, at most kRowPad.
   int64_t width = std::min<int64_t>(kRowPad, q & -q);
@@ -495,11 +548,8 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   }
 
   rewriter.setInsertionPointAfter(par);
-  SmallVector<Value> results{e.toTensor(op.getOut().getType(), out)};
-  if (fin)
-    results.push_back(e.toTensor(op.getFinalStates().getType(), fin));
-  rewriter.replaceOp(op, results);
-  return success();
+  };
+  return all.run(op, rewriter, chunked);
 }
 
 } // namespace
@@ -508,31 +558,27 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
 LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
                                  int64_t maxUnrolled) {
   Emitter e(rewriter, op.getLoc(), computeType(op));
-  Value x = e.buffer(op.getX()), dtBuf = e.buffer(op.getDt());
-  Value a = e.buffer(op.getA()), bMat = e.buffer(op.getB()),
-        cMat = e.buffer(op.getC());
-  Value dBuf = e.buffer(op.getD()), z = e.buffer(op.getZ());
-  Value bias = e.buffer(op.getDtBias());
-  Value h0 = e.buffer(op.getInitialStates());
-  Value seqIdx = e.buffer(op.getSeqIdx());
+  SSDBuffers all(e, op);
+  Value a = all.a, dBuf = all.d, bias = all.bias, seqIdx = all.seqIdx;
   bool softplus = op.getDtSoftplus();
   bool unscaled = op.getUnscaledInput();
   std::optional<ArrayRef<double>> limit = op.getDtLimit();
   bool dPerChannel =
       op.getD() && cast<ShapedType>(op.getD().getType()).getRank() == 2;
 
-  Value batch = e.dim(x, 0), l = e.dim(x, 1), h = e.dim(x, 2), p = e.dim(x, 3);
-  Value g = e.dim(bMat, 2), n = e.dim(bMat, 3);
-  Value out = e.alloc(op.getOut().getType(), {batch, l, h, p});
-  Value fin;
-  if (op.getFinalStates())
-    fin = e.alloc(op.getFinalStates().getType(), {batch, h, p, n});
-  Value perGroup = e.idiv(h, g);
+  Value h = all.h, p = all.p, n = all.n;
+  Value perGroup = e.idiv(h, all.g);
   std::optional<int64_t> nStatic = staticSize(op.getB(), 3, maxUnrolled);
   Value hRow;
   if (!nStatic)
     hRow = e.scratch(n);
   Value zero = e.idx(0), one = e.idx(1);
+
+  // The recurrence over (b, l) steps: the whole op, or one packed sequence.
+  auto sequential = [&](const SSDBuffers &v) {
+  Value x = v.x, dtBuf = v.dt, bMat = v.b, cMat = v.c, z = v.z, h0 = v.h0,
+        out = v.out, fin = v.fin;
+  Value batch = e.dim(x, 0), l = e.dim(x, 1);
 
   // One (batch, head, head channel) row of the (p, n) state at a time.
   e.nest({batch, h, p}, [&](ValueRange ivs) {
@@ -597,12 +643,8 @@ LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
       }
     }
   });
-
-  SmallVector<Value> results{e.toTensor(op.getOut().getType(), out)};
-  if (fin)
-    results.push_back(e.toTensor(op.getFinalStates().getType(), fin));
-  rewriter.replaceOp(op, results);
-  return success();
+  };
+  return all.run(op, rewriter, sequential);
 }
 
 int64_t chooseSSDChunkSizeCPU(SSDOp op) {

@@ -46,20 +46,22 @@ using namespace ssmc::loops;
 LogicalResult lower(SelectiveScanOp op, PatternRewriter &rewriter,
                     int64_t maxUnrolled) {
   Emitter e(rewriter, op.getLoc(), computeType(op));
-  Value u = e.buffer(op.getU()), delta = e.buffer(op.getDelta());
-  Value a = e.buffer(op.getA()), bMat = e.buffer(op.getB()),
-        cMat = e.buffer(op.getC());
-  Value dVec = e.buffer(op.getD()), z = e.buffer(op.getZ());
+  Value uAll = e.buffer(op.getU()), deltaAll = e.buffer(op.getDelta());
+  Value a = e.buffer(op.getA()), bAll = e.buffer(op.getB()),
+        cAll = e.buffer(op.getC());
+  Value dVec = e.buffer(op.getD()), zAll = e.buffer(op.getZ());
   Value bias = e.buffer(op.getDeltaBias());
-  Value h0 = e.buffer(op.getInitialState());
+  Value h0All = e.buffer(op.getInitialState());
+  Value cu = e.buffer(op.getCuSeqlens());
   bool softplus = op.getDeltaSoftplus();
 
-  Value batch = e.dim(u, 0), d = e.dim(u, 1), l = e.dim(u, 2);
-  Value g = e.dim(bMat, 1), n = e.dim(a, 1);
-  Value out = e.alloc(op.getOut().getType(), {batch, d, l});
-  Value fin;
+  Value d = e.dim(uAll, 1), lAll = e.dim(uAll, 2);
+  Value g = e.dim(bAll, 1), n = e.dim(a, 1);
+  Value outAll = e.alloc(op.getOut().getType(), {e.dim(uAll, 0), d, lAll});
+  Value finAll;
   if (op.getFinalState())
-    fin = e.alloc(op.getFinalState().getType(), {batch, d, n});
+    finAll = e.alloc(op.getFinalState().getType(),
+                     {cu ? packedCount(e, cu) : e.dim(uAll, 0), d, n});
   Value perGroup = e.idiv(d, g);
   std::optional<int64_t> nStatic = staticSize(op.getA(), 1, maxUnrolled);
   // Without a static n, the state row and the scaled A row are scratch
@@ -71,6 +73,11 @@ LogicalResult lower(SelectiveScanOp op, PatternRewriter &rewriter,
   }
   Value log2e = e.cst(kLog2E);
 
+  // The scan of (b, l) steps from u .. h0 into out and fin: the whole op,
+  // or one packed sequence (b = 1) through views.
+  auto scan = [&](Value u, Value delta, Value bMat, Value cMat, Value z,
+                  Value h0, Value out, Value fin) {
+  Value batch = e.dim(u, 0), l = e.dim(u, 2);
   e.nest({batch, d}, [&](ValueRange ivs) {
     Value bi = ivs[0], c = ivs[1];
     Value gi = e.idiv(c, perGroup);
@@ -125,10 +132,26 @@ LogicalResult lower(SelectiveScanOp op, PatternRewriter &rewriter,
       }
     }
   });
+  };
+  if (!cu) {
+    scan(uAll, deltaAll, bAll, cAll, zAll, h0All, outAll, finAll);
+  } else {
+    // Packed sequences: each from its own state, over its own steps.
+    zeroFill(e, outAll);
+    forEachSequence(e, cu, lAll, [&](Value i, Value start, Value len) {
+      auto steps = [&](Value mem, int64_t dim) {
+        return sliceAlong(e, mem, dim, start, len);
+      };
+      Value one = e.idx(1);
+      scan(steps(uAll, 2), steps(deltaAll, 2), steps(bAll, 3), steps(cAll, 3),
+           steps(zAll, 2), sliceAlong(e, h0All, 0, i, one), steps(outAll, 2),
+           sliceAlong(e, finAll, 0, i, one));
+    });
+  }
 
-  SmallVector<Value> results{e.toTensor(op.getOut().getType(), out)};
-  if (fin)
-    results.push_back(e.toTensor(op.getFinalState().getType(), fin));
+  SmallVector<Value> results{e.toTensor(op.getOut().getType(), outAll)};
+  if (finAll)
+    results.push_back(e.toTensor(op.getFinalState().getType(), finAll));
   rewriter.replaceOp(op, results);
   return success();
 }
@@ -147,18 +170,28 @@ LogicalResult lower(SSDOp op, PatternRewriter &rewriter, int64_t maxUnrolled) {
 
 LogicalResult lower(CausalConv1dOp op, PatternRewriter &rewriter, int64_t) {
   Emitter e(rewriter, op.getLoc(), computeType(op));
-  Value x = e.buffer(op.getX()), w = e.buffer(op.getWeight());
+  Value xAll = e.buffer(op.getX()), w = e.buffer(op.getWeight());
   Value bias = e.buffer(op.getBias());
-  Value state = e.buffer(op.getConvState());
+  Value stateAll = e.buffer(op.getConvState());
+  Value cu = e.buffer(op.getCuSeqlens());
 
-  Value batch = e.dim(x, 0), ch = e.dim(x, 1), l = e.dim(x, 2);
+  Value ch = e.dim(xAll, 1), lAll = e.dim(xAll, 2);
   Value k = e.dim(w, 1);
   Value one = e.idx(1);
   Value km1 = e.isub(k, one);
-  Value y = e.alloc(op.getY().getType(), {batch, ch, l});
-  Value newState;
+  Value yAll = e.alloc(op.getY().getType(), {e.dim(xAll, 0), ch, lAll});
+  Value newStateAll;
   if (op.getNewConvState())
-    newState = e.alloc(op.getNewConvState().getType(), {batch, ch, km1});
+    newStateAll =
+        e.alloc(op.getNewConvState().getType(),
+                {cu ? packedCount(e, cu) : e.dim(xAll, 0), ch, km1});
+  // A static conv width (at most 16) keeps the channel's taps in registers.
+  std::optional<int64_t> kStatic = staticSize(op.getWeight(), 1, 16);
+
+  // The conv over (b, l) steps of x into y and newState: the whole op, or one
+  // packed sequence (b = 1) through views.
+  auto convolve = [&](Value x, Value state, Value y, Value newState) {
+  Value batch = e.dim(x, 0), l = e.dim(x, 2);
 
   // The input at time s = pos - back (s < 0 reads the cache, or zero).
   auto inputAt = [&](Value bi, Value c, Value pos, Value back) {
@@ -177,9 +210,6 @@ LogicalResult lower(CausalConv1dOp op, PatternRewriter &rewriter, int64_t) {
           return SmallVector<Value>{e.load(state, {bi, c, at})};
         })[0];
   };
-
-  // A static conv width (at most 16) keeps the channel's taps in registers.
-  std::optional<int64_t> kStatic = staticSize(op.getWeight(), 1, 16);
 
   e.nest({batch, ch}, [&](ValueRange ivs) {
     Value bi = ivs[0], c = ivs[1];
@@ -213,10 +243,24 @@ LogicalResult lower(CausalConv1dOp op, PatternRewriter &rewriter, int64_t) {
       });
     }
   });
+  };
+  if (!cu) {
+    convolve(xAll, stateAll, yAll, newStateAll);
+  } else {
+    // Packed sequences: no tap reaches into the previous sequence.
+    zeroFill(e, yAll);
+    forEachSequence(e, cu, lAll, [&](Value i, Value start, Value len) {
+      convolve(sliceAlong(e, xAll, 2, start, len),
+               sliceAlong(e, stateAll, 0, i, one),
+               sliceAlong(e, yAll, 2, start, len),
+               sliceAlong(e, newStateAll, 0, i, one));
+    });
+  }
 
-  SmallVector<Value> results{e.toTensor(op.getY().getType(), y)};
-  if (newState)
-    results.push_back(e.toTensor(op.getNewConvState().getType(), newState));
+  SmallVector<Value> results{e.toTensor(op.getY().getType(), yAll)};
+  if (newStateAll)
+    results.push_back(
+        e.toTensor(op.getNewConvState().getType(), newStateAll));
   rewriter.replaceOp(op, results);
   return success();
 }

@@ -1182,3 +1182,65 @@ func.func @mamba2_mixer_out_element_type_differs(%hidden: tensor<?x?x16xbf16>,
          tensor<16x32xf32>) -> tensor<?x?x16xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// Packed sequences (cu_seqlens)
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @packed_needs_batch_one(%u: tensor<2x4x8xf32>, %A: tensor<4x16xf32>,
+    %B: tensor<2x1x16x8xf32>, %cu: tensor<3xi32>) {
+  // expected-error @+1 {{'ssm.selective_scan' op packed sequences (operand 'cu_seqlens') need the batch size b = 1, got b = 2}}
+  %y = ssm.selective_scan %u, %u, %A, %B, %B cu_seqlens(%cu)
+      : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<4x16xf32>,
+         tensor<2x1x16x8xf32>, tensor<2x1x16x8xf32>, tensor<3xi32>)
+      -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @packed_cu_rank(%x: tensor<1x6x8xf32>, %w: tensor<6x4xf32>,
+    %cu: tensor<1x3xi32>) {
+  // expected-error @+1 {{'ssm.causal_conv1d' op operand 'cu_seqlens' must be a rank-1 tensor (s + 1), got 'tensor<1x3xi32>'}}
+  %y = ssm.causal_conv1d %x, %w cu_seqlens(%cu)
+      : (tensor<1x6x8xf32>, tensor<6x4xf32>, tensor<1x3xi32>)
+      -> tensor<1x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @packed_cu_empty(%x: tensor<1x6x8xf32>, %w: tensor<6x4xf32>,
+    %cu: tensor<0xi32>) {
+  // expected-error @+1 {{'ssm.causal_conv1d' op operand 'cu_seqlens' must hold at least one offset (s + 1 for s sequences)}}
+  %y = ssm.causal_conv1d %x, %w cu_seqlens(%cu)
+      : (tensor<1x6x8xf32>, tensor<6x4xf32>, tensor<0xi32>)
+      -> tensor<1x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @packed_states_one_per_sequence(%x: tensor<1x6x8xf32>,
+    %w: tensor<6x4xf32>, %cu: tensor<4xi32>) {
+  // expected-error @+1 {{'ssm.causal_conv1d' op result 'new_conv_state' has shape (1, 6, 3) but (s, c, k-1) = (3, 6, 3) is expected: s = 3 from operand 'cu_seqlens' (s + 1 = 4)}}
+  %y, %s = ssm.causal_conv1d %x, %w cu_seqlens(%cu)
+      : (tensor<1x6x8xf32>, tensor<6x4xf32>, tensor<4xi32>)
+      -> (tensor<1x6x8xf32>, tensor<1x6x3xf32>)
+  return
+}
+
+// -----
+
+func.func @packed_ssd_not_both(%x: tensor<1x8x4x3xf32>, %dt: tensor<1x8x4xf32>,
+    %A: tensor<4xf32>, %B: tensor<1x8x2x5xf32>, %seq: tensor<1x8xi32>,
+    %cu: tensor<3xi32>) {
+  // expected-error @+1 {{'ssm.ssd' op takes packed sequences either as 'seq_idx' or as 'cu_seqlens', not both}}
+  %y = ssm.ssd %x, %dt, %A, %B, %B chunk_size = 4 seq_idx(%seq) cu_seqlens(%cu)
+      : (tensor<1x8x4x3xf32>, tensor<1x8x4xf32>, tensor<4xf32>,
+         tensor<1x8x2x5xf32>, tensor<1x8x2x5xf32>, tensor<1x8xi32>,
+         tensor<3xi32>) -> tensor<1x8x4x3xf32>
+  return
+}

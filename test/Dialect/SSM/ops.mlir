@@ -425,3 +425,30 @@ func.func @mamba2_mixer_dt_limit_biases(
       -> tensor<?x?x16xf32>
   return %out : tensor<?x?x16xf32>
 }
+
+// Packed sequences: the states are one per sequence.
+// CHECK-LABEL: func.func @packed
+// CHECK: ssm.selective_scan {{.*}} cu_seqlens(%{{.*}}) delta_softplus
+// CHECK: ssm.causal_conv1d {{.*}} cu_seqlens(%{{.*}}) silu
+// CHECK: ssm.ssd {{.*}} cu_seqlens(%{{.*}}) dt_softplus
+func.func @packed(%u: tensor<1x4x?xf32>, %A: tensor<4x16xf32>,
+                  %B: tensor<1x1x16x?xf32>, %w: tensor<4x4xf32>,
+                  %x: tensor<1x?x4x3xf32>, %dt: tensor<1x?x4xf32>,
+                  %A2: tensor<4xf32>, %B2: tensor<1x?x2x5xf32>,
+                  %cu: tensor<?xi32>)
+    -> (tensor<?x4x16xf32>, tensor<?x4x3xf32>, tensor<?x4x3x5xf32>) {
+  %y, %h = ssm.selective_scan %u, %u, %A, %B, %B cu_seqlens(%cu)
+      delta_softplus
+      : (tensor<1x4x?xf32>, tensor<1x4x?xf32>, tensor<4x16xf32>,
+         tensor<1x1x16x?xf32>, tensor<1x1x16x?xf32>, tensor<?xi32>)
+      -> (tensor<1x4x?xf32>, tensor<?x4x16xf32>)
+  %c, %s = ssm.causal_conv1d %u, %w cu_seqlens(%cu) silu
+      : (tensor<1x4x?xf32>, tensor<4x4xf32>, tensor<?xi32>)
+      -> (tensor<1x4x?xf32>, tensor<?x4x3xf32>)
+  %o, %f = ssm.ssd %x, %dt, %A2, %B2, %B2 chunk_size = 8 cu_seqlens(%cu)
+      dt_softplus
+      : (tensor<1x?x4x3xf32>, tensor<1x?x4xf32>, tensor<4xf32>,
+         tensor<1x?x2x5xf32>, tensor<1x?x2x5xf32>, tensor<?xi32>)
+      -> (tensor<1x?x4x3xf32>, tensor<?x4x3x5xf32>)
+  return %h, %s, %f : tensor<?x4x16xf32>, tensor<?x4x3xf32>, tensor<?x4x3x5xf32>
+}

@@ -289,6 +289,18 @@ Tensor transpose12(const Tensor &t);
 /// Elements [start, end) of the last dimension.
 Tensor sliceLast(const Tensor &t, int64_t start, int64_t end);
 
+/// Elements [start, end) of dimension `dim`.
+Tensor sliceDim(const Tensor &t, int64_t dim, int64_t start, int64_t end);
+
+/// Writes `src` into `dst` at offset `start` of dimension `dim` (the other
+/// dimensions equal).
+void placeDim(Tensor &dst, const Tensor &src, int64_t dim, int64_t start);
+
+/// Packed sequences: the offsets of `cuSeqlens` (s + 1 values), which must
+/// start at 0, never decrease and end at the length `l`; "" or why not.
+std::string packedOffsets(const Tensor &cuSeqlens, int64_t l,
+                          std::vector<int64_t> &offsets);
+
 //===----------------------------------------------------------------------===//
 // Test helpers
 //===----------------------------------------------------------------------===//

@@ -57,7 +57,9 @@ public:
   const std::string &kind() const { return modelKind; }
 
   /// Runs every prompt (token ids, each at least one token) from empty
-  /// caches, one after another; afterwards the caches hold the sequences'
+  /// caches: all prompts packed into one row of tokens, each layer one call
+  /// for all of them (the `layer_packed` entry; packages without it run the
+  /// prompts one after another); afterwards the caches hold the sequences'
   /// states, in prompt order, for step(). With `logits`, sets logits[s] to
   /// prompt s's logits: every position's (length x vocab, f32), or with
   /// `lastOnly` the last position's (1 x vocab), all generation needs.
@@ -79,6 +81,10 @@ public:
 
 private:
   Model() = default;
+  /// prefill() through `layer_packed`: one call per layer for all prompts.
+  std::string prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
+                            std::vector<runtime::HostTensor> *logits,
+                            bool lastOnly);
   /// Runs an entry, timing it.
   std::string call(const std::string &name,
                    const std::vector<runtime::TensorView> &in,

@@ -27,6 +27,12 @@ def SSM_SelectiveScanOp : SSM_Op<"selective_scan",
     `initial_state`: (b, d, n). The optional second result is the final state
     (b, d, n) in f32. The state is accumulated in f32 whatever the input type.
 
+    Packed sequences: with `cu_seqlens` (s + 1) (integers, nondecreasing from
+    0 to l), the batch size b must be 1 and the l steps are s sequences one
+    after another, sequence i covering steps [cu_seqlens[i], cu_seqlens[i+1]);
+    each starts from its own state (`initial_state` (s, d, n), or zero), and
+    the final state is (s, d, n), the state after each sequence's last step.
+
     Example:
     ```mlir
     %y, %h = ssm.selective_scan %u, %dt, %A, %B, %C D(%D) z(%z)
@@ -42,6 +48,7 @@ def SSM_SelectiveScanOp : SSM_Op<"selective_scan",
                    Optional<SSM_FloatTensor>:$D, Optional<SSM_FloatTensor>:$z,
                    Optional<SSM_FloatTensor>:$delta_bias,
                    Optional<SSM_FloatTensor>:$initial_state,
+                   Optional<SSM_IndexTensor>:$cu_seqlens,
                    UnitAttr:$delta_softplus);
   let results = (outs SSM_FloatTensor:$out,
                   Optional<SSM_FloatTensor>:$final_state);
@@ -51,6 +58,7 @@ def SSM_SelectiveScanOp : SSM_Op<"selective_scan",
     (`z` `(` $z^ `)`)?
     (`delta_bias` `(` $delta_bias^ `)`)?
     (`initial_state` `(` $initial_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)?
     (`delta_softplus` $delta_softplus^)?
     attr-dict `:` functional-type(operands, results)
   }];
@@ -70,7 +78,11 @@ def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
     Shapes: `x`, `z`: (b, l, h, p); `dt`: (b, l, h); `A`: (h); `B`, `C`:
     (b, l, g, n) with g dividing h; `D`: (h) or (h, p); `dt_bias`: (h);
     `initial_states`: (b, h, p, n); `seq_idx`: (b, l), the state is reset
-    where its value changes along l. `chunk_size` (a power of two) is the
+    where its value changes along l. Packed sequences the other way:
+    `cu_seqlens` (s + 1) with b = 1, sequence i covering steps
+    [cu_seqlens[i], cu_seqlens[i+1]), each from its own state
+    (`initial_states` (s, h, p, n), or zero), the final states (s, h, p, n)
+    one per sequence (not with `seq_idx`). `chunk_size` (a power of two) is the
     chunk length of the dual form that lowering may choose. The optional
     second result is the final state (b, h, p, n) in f32.
 
@@ -84,6 +96,7 @@ def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
                    Optional<SSM_FloatTensor>:$dt_bias,
                    Optional<SSM_FloatTensor>:$initial_states,
                    Optional<SSM_IndexTensor>:$seq_idx,
+                   Optional<SSM_IndexTensor>:$cu_seqlens,
                    I64Attr:$chunk_size, UnitAttr:$dt_softplus,
                    OptionalAttr<DenseF64ArrayAttr>:$dt_limit,
                    UnitAttr:$unscaled_input);
@@ -97,6 +110,7 @@ def SSM_SSDOp : SSM_Op<"ssd", [Pure, AttrSizedOperandSegments]> {
     (`dt_bias` `(` $dt_bias^ `)`)?
     (`initial_states` `(` $initial_states^ `)`)?
     (`seq_idx` `(` $seq_idx^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)?
     (`dt_softplus` $dt_softplus^)?
     (`dt_limit` `=` $dt_limit^)?
     (`unscaled_input` $unscaled_input^)?
@@ -114,10 +128,15 @@ def SSM_CausalConv1dOp : SSM_Op<"causal_conv1d",
     Inputs before t = 0 are zero, or come from `conv_state` (b, c, k-1), the
     previous k-1 inputs, oldest first (the decode cache). The optional second
     result is the new cache: the last k-1 inputs (b, c, k-1).
+    With `cu_seqlens` (s + 1) and b = 1, the l steps are s packed sequences
+    (sequence i: steps [cu_seqlens[i], cu_seqlens[i+1])): no tap reaches
+    into another sequence, `conv_state` and the new cache are (s, c, k-1),
+    one per sequence.
   }];
   let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$weight,
                    Optional<SSM_FloatTensor>:$bias,
                    Optional<SSM_FloatTensor>:$conv_state,
+                   Optional<SSM_IndexTensor>:$cu_seqlens,
                    UnitAttr:$silu);
   let results = (outs SSM_FloatTensor:$y,
                   Optional<SSM_FloatTensor>:$new_conv_state);
@@ -125,6 +144,7 @@ def SSM_CausalConv1dOp : SSM_Op<"causal_conv1d",
     $x `,` $weight
     (`bias` `(` $bias^ `)`)?
     (`conv_state` `(` $conv_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)?
     (`silu` $silu^)?
     attr-dict `:` functional-type(operands, results)
   }];

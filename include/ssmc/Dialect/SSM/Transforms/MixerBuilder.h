@@ -219,9 +219,10 @@ public:
 
   /// Causal depthwise conv with silu over a (b, c, l) tensor, from the
   /// cache `state` (b, c, k - 1) when given; with `newState`, also the cache
-  /// after the last step.
+  /// after the last step. With `cuSeqlens` (s + 1), x (1, c, l) holds s
+  /// packed sequences, and the caches are (s, c, k - 1), one per sequence.
   Value convSilu(Value x, Value weight, Value bias, Value state = Value(),
-                 Value *newState = nullptr);
+                 Value *newState = nullptr, Value cuSeqlens = Value());
   /// Residual stream sum x + y (same shapes, f32).
   Value add(Value x, Value y);
   /// Embedding rows: tokens (b, l) of integers -> (b, l, dm) f32 from the
@@ -263,14 +264,18 @@ struct MixerResults {
 
 /// Mamba-1: hidden (b, l, d_model) f32; `convState` / `ssmState` are the
 /// caches before the first step (null: zeros); `withStates` asks for the
-/// caches after the last step.
+/// caches after the last step. With `cuSeqlens` (s + 1), hidden (1, l,
+/// d_model) holds s packed sequences (sequence i: tokens [cuSeqlens[i],
+/// cuSeqlens[i+1])), and the caches in and out are one per sequence (s, ...).
 MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
                              const MambaMixerWeights &w, Value convState,
-                             Value ssmState, bool withStates);
+                             Value ssmState, bool withStates,
+                             Value cuSeqlens = Value());
 /// Mamba-2, the same.
 MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
                               const Mamba2MixerWeights &w, Value convState,
-                              Value ssmState, bool withStates);
+                              Value ssmState, bool withStates,
+                              Value cuSeqlens = Value());
 
 } // namespace ssmc::ssm
 
