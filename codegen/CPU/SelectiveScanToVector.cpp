@@ -71,8 +71,7 @@ bool isVectorizable(SelectiveScanOp op) {
   // Every float operand f32 (the packed sequences' offsets are integers).
   auto floats = llvm::make_filter_range(
       op->getOperands(), [&](Value v) { return v != op.getCuSeqlens(); });
-  if (!llvm::all_of(floats, isF32) ||
-      !llvm::all_of(op->getResults(), isF32))
+  if (!llvm::all_of(floats, isF32) || !llvm::all_of(op->getResults(), isF32))
     return false;
   auto aType = cast<ShapedType>(op.getA().getType());
   return !aType.isDynamicDim(1) && aType.getDimSize(1) <= kMaxVectorState;
@@ -360,8 +359,8 @@ public:
     Value g = e.dim(bMat, 1);
     out = allocResult(b, loc, op.getOut().getType(), {batch, d, l});
     if (cu)
-      sequences = arith::MaxSIOp::create(
-          b, loc, e.isub(e.dim(cu, 0), e.idx(1)), e.idx(0));
+      sequences = arith::MaxSIOp::create(b, loc, e.isub(e.dim(cu, 0), e.idx(1)),
+                                         e.idx(0));
     if (op.getFinalState())
       fin = allocResult(b, loc, op.getFinalState().getType(),
                         {cu ? sequences : batch, d, e.idx(n)});
@@ -419,15 +418,15 @@ public:
     b.setInsertionPoint(par.getBody()->getTerminator());
     Value si = par.getInductionVars()[0];
     auto offset = [&](Value i) -> Value {
-      Value v = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                           memref::LoadOp::create(b, loc, cu, i));
+      Value v = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(), memref::LoadOp::create(b, loc, cu, i));
       v = arith::MaxSIOp::create(b, loc, v, zero);
       return e.imin(v, l);
     };
     Value start = offset(si);
     Value end = arith::MaxSIOp::create(b, loc, offset(e.iadd(si, one)), start);
-    Tile t = enterTile(zero, par.getInductionVars()[1], /*loadInitial=*/true,
-                       si);
+    Tile t =
+        enterTile(zero, par.getInductionVars()[1], /*loadInitial=*/true, si);
     SmallVector<Value> last =
         runSteps(t, start, end, loadRows(t.hS), /*outputs=*/true, nullptr);
     if (fin)

@@ -1023,7 +1023,7 @@ std::string Interpreter::evalSsm(Operation *op) {
               };
               return packed<ref::SelectiveScanOutputs>(
                   tensor(s.getCuSeqlens()), in.u, in.h0, /*timeDim=*/2,
-                            {in.u.dim(1), in.A.dim(1)}, part, results);
+                  {in.u.dim(1), in.A.dim(1)}, part, results);
             }
             std::string e = ref::selectiveScan(in, out);
             results = {std::move(out.out), std::move(out.finalState)};
@@ -1061,9 +1061,9 @@ std::string Interpreter::evalSsm(Operation *op) {
                 return ref::ssdChunked(p, chunk, o);
               };
               return packed<ref::SsdOutputs>(
-                  tensor(s.getCuSeqlens()), in.x, in.initialStates, /*timeDim=*/1,
-                            {in.x.dim(2), in.x.dim(3), in.B.dim(3)}, part,
-                            results);
+                  tensor(s.getCuSeqlens()), in.x, in.initialStates,
+                  /*timeDim=*/1, {in.x.dim(2), in.x.dim(3), in.B.dim(3)}, part,
+                  results);
             }
             // The chunked form, as compiled code computes it.
             std::string e = ref::ssdChunked(in, chunk, out);
@@ -1086,7 +1086,7 @@ std::string Interpreter::evalSsm(Operation *op) {
               };
               return packed<ref::CausalConv1dOutputs>(
                   tensor(c.getCuSeqlens()), in.x, in.convState, /*timeDim=*/2,
-                            {in.x.dim(1), in.w.dim(1) - 1}, part, results);
+                  {in.x.dim(1), in.w.dim(1) - 1}, part, results);
             }
             std::string e = ref::causalConv1d(in, out);
             results = {std::move(out.y), std::move(out.newConvState)};

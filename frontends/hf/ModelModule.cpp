@@ -176,8 +176,8 @@ private:
     Type ssmType = m2 ? act({kDyn, h, p, n}) : act({kDyn, d, n});
     int convArg = -1, ssmArg = -1, cuArg = -1;
     if (packed) {
-      cuArg = int(eb.add(RankedTensorType::get({kDyn}, b.getI32Type()),
-                         "cu_seqlens"));
+      cuArg = int(
+          eb.add(RankedTensorType::get({kDyn}, b.getI32Type()), "cu_seqlens"));
     } else {
       convArg = int(eb.add(convType, "conv_state"));
       ssmArg = int(eb.add(ssmType, "ssm_state"));
@@ -186,8 +186,8 @@ private:
       eb.resultRoles.push(json::Value(role));
 
     const char *name = step ? "layer_step" : packed ? "layer_packed" : "layer";
-    func::FuncOp fn = makeFunc(name, eb, {act({batch, l, dm}), convType,
-                                          ssmType});
+    func::FuncOp fn =
+        makeFunc(name, eb, {act({batch, l, dm}), convType, ssmType});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&fn.front());
     auto arg = [&](int i) { return i < 0 ? Value() : fn.getArgument(i); };

@@ -630,8 +630,9 @@ void ChunkedRewriter::run() {
     if (ssd) {
       auto op2 = SSDOp::create(
           b, loc, outType, finalRes, vT, aT, ones, kT, qT, /*D=*/Value(),
-          /*z=*/Value(), /*dt_bias=*/Value(), init, /*seq_idx=*/Value(), /*cu_seqlens=*/Value(),
-          b.getI64IntegerAttr(256), /*dt_softplus=*/UnitAttr(),
+          /*z=*/Value(), /*dt_bias=*/Value(), init, /*seq_idx=*/Value(),
+          /*cu_seqlens=*/Value(), b.getI64IntegerAttr(256),
+          /*dt_softplus=*/UnitAttr(),
           /*dt_limit=*/DenseF64ArrayAttr(), b.getUnitAttr());
       if (!finalState)
         finalState = op2.getFinalStates();

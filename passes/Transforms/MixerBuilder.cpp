@@ -163,9 +163,8 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   Value xbc = mb.slice(zxbcdt, 2, d, convDim);
   Value dt = mb.slice(zxbcdt, 2, d + convDim, h);
   // The conv runs over l in the (b, c, l) layout.
-  xbc = mb.transpose(mb.convSilu(mb.transpose(xbc, {0, 2, 1}),
-                                 mb.toF32(w.conv), mb.toF32(w.convBias),
-                                 convState,
+  xbc = mb.transpose(mb.convSilu(mb.transpose(xbc, {0, 2, 1}), mb.toF32(w.conv),
+                                 mb.toF32(w.convBias), convState,
                                  withStates ? &res.convState : nullptr,
                                  cuSeqlens),
                      {0, 2, 1});
@@ -191,12 +190,11 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   }
   Type finalType =
       withStates ? batchType(x, {h, p, n}, mb.f32, cuSeqlens) : Type();
-  auto ssd = SSDOp::create(b, mb.loc, x.getType(), finalType, x, dt, a, bMat,
-                           cMat, mb.toF32(w.d), /*z=*/Value(),
-                           mb.toF32(w.dtBias), ssmState, /*seq_idx=*/Value(),
-                           cuSeqlens,
-                           b.getI64IntegerAttr(w.chunkSize), b.getUnitAttr(),
-                           w.dtLimit, /*unscaled_input=*/UnitAttr());
+  auto ssd = SSDOp::create(
+      b, mb.loc, x.getType(), finalType, x, dt, a, bMat, cMat, mb.toF32(w.d),
+      /*z=*/Value(), mb.toF32(w.dtBias), ssmState, /*seq_idx=*/Value(),
+      cuSeqlens, b.getI64IntegerAttr(w.chunkSize), b.getUnitAttr(), w.dtLimit,
+      /*unscaled_input=*/UnitAttr());
   if (withStates)
     res.ssmState = ssd.getFinalStates();
   Value y = mb.collapse(ssd.getOut(), 2);

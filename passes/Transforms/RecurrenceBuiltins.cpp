@@ -372,8 +372,7 @@ void BuiltinBuilder::run() {
   } else {
     auto ssd = SSDOp::create(b, loc, outType, finalType, x, dt, a, bMat, cMat,
                              d, z, bias, init, /*seq_idx=*/Value(),
-                             /*cu_seqlens=*/Value(),
-                             b.getI64IntegerAttr(256),
+                             /*cu_seqlens=*/Value(), b.getI64IntegerAttr(256),
                              m.softplus ? b.getUnitAttr() : UnitAttr(),
                              /*dt_limit=*/DenseF64ArrayAttr(),
                              /*unscaled_input=*/UnitAttr());

@@ -1115,9 +1115,8 @@ Tensor ssmc::reference::sliceDim(const Tensor &t, int64_t dim, int64_t start,
   for (int64_t o = 0; o < from.outer; ++o)
     for (int64_t i = start; i < end; ++i)
       for (int64_t k = 0; k < from.inner; ++k)
-        r.data[static_cast<size_t>((o * (end - start) + i - start) *
-                                       from.inner +
-                                   k)] =
+        r.data[static_cast<size_t>(
+            (o * (end - start) + i - start) * from.inner + k)] =
             t.data[static_cast<size_t>((o * from.size + i) * from.inner + k)];
   return r;
 }
@@ -1130,8 +1129,7 @@ void ssmc::reference::placeDim(Tensor &dst, const Tensor &src, int64_t dim,
       for (int64_t k = 0; k < from.inner; ++k)
         dst.data[static_cast<size_t>((o * to.size + start + i) * to.inner +
                                      k)] =
-            src.data[static_cast<size_t>((o * from.size + i) * from.inner +
-                                         k)];
+            src.data[static_cast<size_t>((o * from.size + i) * from.inner + k)];
 }
 
 std::string ssmc::reference::packedOffsets(const Tensor &cuSeqlens, int64_t l,
@@ -1142,8 +1140,7 @@ std::string ssmc::reference::packedOffsets(const Tensor &cuSeqlens, int64_t l,
   for (double v : cuSeqlens.data)
     offsets.push_back(static_cast<int64_t>(v));
   if (offsets.front() != 0)
-    return "cu_seqlens must start at 0, got " +
-           std::to_string(offsets.front());
+    return "cu_seqlens must start at 0, got " + std::to_string(offsets.front());
   for (size_t i = 1; i < offsets.size(); ++i)
     if (offsets[i] < offsets[i - 1])
       return "cu_seqlens must not decrease, got " +

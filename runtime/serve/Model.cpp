@@ -450,8 +450,7 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
   ssmCache.assign(static_cast<size_t>(layers), HostTensor());
   for (int64_t layer = 0; layer < layers; ++layer) {
     if (std::string err = inputs("layer_packed", layer,
-                                 {{"residual", &res}, {"cu_seqlens", &cu}},
-                                 in);
+                                 {{"residual", &res}, {"cu_seqlens", &cu}}, in);
         !err.empty())
       return err;
     if (std::string err = call("layer_packed", in, out); !err.empty())
@@ -466,8 +465,7 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
   size_t row = static_cast<size_t>(dm) * package::dtypeSize(res.dtype);
   if (lastOnly) {
     // Only each prompt's last position goes through the head.
-    HostTensor last(res.dtype,
-                    {1, static_cast<int64_t>(prompts.size()), dm});
+    HostTensor last(res.dtype, {1, static_cast<int64_t>(prompts.size()), dm});
     int64_t end = 0;
     for (size_t s = 0; s < prompts.size(); ++s) {
       end += static_cast<int64_t>(prompts[s].size());

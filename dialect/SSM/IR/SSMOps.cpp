@@ -151,7 +151,8 @@ FailureOr<StringRef> checkPacked(Operation *op, ShapeChecker &c, Value cu) {
 LogicalResult SelectiveScanOp::verify() {
   ShapeChecker c(*this);
   if (failed(c.check("operand 'u'", getU().getType(), {"b", "d", "l"})) ||
-      failed(c.check("operand 'delta'", getDelta().getType(), {"b", "d", "l"})) ||
+      failed(
+          c.check("operand 'delta'", getDelta().getType(), {"b", "d", "l"})) ||
       failed(c.check("operand 'A'", getA().getType(), {"d", "n"})) ||
       failed(c.check("operand 'B'", getB().getType(), {"b", "g", "n", "l"})) ||
       failed(c.check("operand 'C'", getC().getType(), {"b", "g", "n", "l"})) ||
@@ -164,8 +165,8 @@ LogicalResult SelectiveScanOp::verify() {
   if (failed(s) ||
       failed(checkOpt(c, "operand 'initial_state'", getInitialState(),
                       {*s, "d", "n"})) ||
-      failed(checkOpt(c, "result 'final_state'", getFinalState(),
-                      {*s, "d", "n"})))
+      failed(
+          checkOpt(c, "result 'final_state'", getFinalState(), {*s, "d", "n"})))
     return failure();
   if (failed(checkGroupsDivide(*this, c, "d", "'B' and 'C'")))
     return failure();

@@ -42,8 +42,8 @@ using mlir::Location;
 using mlir::LogicalResult;
 using mlir::MemRefType;
 using mlir::OpBuilder;
-using mlir::OpFoldResult;
 using mlir::Operation;
+using mlir::OpFoldResult;
 using mlir::PatternRewriter;
 using mlir::RankedTensorType;
 using mlir::ShapedType;
@@ -296,7 +296,8 @@ inline Value sliceAlong(Emitter &e, Value mem, int64_t dim, Value offset,
   SmallVector<OpFoldResult> offsets, sizes, strides;
   for (int64_t i = 0; i < type.getRank(); ++i) {
     offsets.push_back(i == dim ? OpFoldResult(offset) : e.b.getIndexAttr(0));
-    sizes.push_back(i == dim ? OpFoldResult(size) : OpFoldResult(e.dim(mem, i)));
+    sizes.push_back(i == dim ? OpFoldResult(size)
+                             : OpFoldResult(e.dim(mem, i)));
     strides.push_back(e.b.getIndexAttr(1));
   }
   return memref::SubViewOp::create(e.b, e.loc, mem, offsets, sizes, strides);
@@ -305,9 +306,8 @@ inline Value sliceAlong(Emitter &e, Value mem, int64_t dim, Value offset,
 /// Packed sequences: the number of sequences s of `cuSeqlens` (s + 1
 /// integer offsets), never negative.
 inline Value packedCount(Emitter &e, Value cuSeqlens) {
-  return arith::MaxSIOp::create(e.b, e.loc,
-                                e.isub(e.dim(cuSeqlens, 0), e.idx(1)),
-                                e.idx(0));
+  return arith::MaxSIOp::create(
+      e.b, e.loc, e.isub(e.dim(cuSeqlens, 0), e.idx(1)), e.idx(0));
 }
 
 /// Calls `body(i, start, len)` for each packed sequence i of `cuSeqlens`,
@@ -323,8 +323,8 @@ inline void forEachSequence(Emitter &e, Value cuSeqlens, Value l,
   };
   e.forEach(packedCount(e, cuSeqlens), [&](Value i) {
     Value start = offset(i);
-    Value end = arith::MaxSIOp::create(e.b, e.loc, offset(e.iadd(i, e.idx(1))),
-                                       start);
+    Value end =
+        arith::MaxSIOp::create(e.b, e.loc, offset(e.iadd(i, e.idx(1))), start);
     body(i, start, e.isub(end, start));
   });
 }

@@ -121,16 +121,16 @@ struct SSDBuffers {
       emit(*this);
     } else {
       zeroFill(*e, out);
-      forEachSequence(*e, cu, e->dim(x, 1), [&](Value i, Value start,
-                                                  Value len) {
-        SSDBuffers v = *this;
-        Value one = e->idx(1);
-        for (Value *mem : {&v.x, &v.dt, &v.b, &v.c, &v.z, &v.out})
-          *mem = sliceAlong(*e, *mem, 1, start, len);
-        v.h0 = sliceAlong(*e, h0, 0, i, one);
-        v.fin = sliceAlong(*e, fin, 0, i, one);
-        emit(v);
-      });
+      forEachSequence(
+          *e, cu, e->dim(x, 1), [&](Value i, Value start, Value len) {
+            SSDBuffers v = *this;
+            Value one = e->idx(1);
+            for (Value *mem : {&v.x, &v.dt, &v.b, &v.c, &v.z, &v.out})
+              *mem = sliceAlong(*e, *mem, 1, start, len);
+            v.h0 = sliceAlong(*e, h0, 0, i, one);
+            v.fin = sliceAlong(*e, fin, 0, i, one);
+            emit(v);
+          });
     }
     SmallVector<Value> results{e->toTensor(op.getOut().getType(), out)};
     if (fin)
@@ -163,391 +163,396 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter, int64_t q) {
   // The op over (b, l) steps from x .. h0 into out and fin: the whole op, or
   // one packed sequence (b = 1) through views.
   auto chunked = [&](const SSDBuffers &v) {
-  Value x = v.x, dtBuf = v.dt, bMat = v.b, cMat = v.c, z = v.z, h0 = v.h0,
-        out = v.out, fin = v.fin;
-  Value batch = e.dim(x, 0), l = e.dim(x, 1), g = all.g;
-  Value numChunks = e.idiv(e.iadd(l, e.idx(q - 1)), qv);
-  // The row padding: a power of two dividing q, at most kRowPad.
-  int64_t width = std::min<int64_t>(kRowPad, q & -q);
+    Value x = v.x, dtBuf = v.dt, bMat = v.b, cMat = v.c, z = v.z, h0 = v.h0,
+          out = v.out, fin = v.fin;
+    Value batch = e.dim(x, 0), l = e.dim(x, 1), g = all.g;
+    Value numChunks = e.idiv(e.iadd(l, e.idx(q - 1)), qv);
+    // The row padding: a power of two dividing q, at most kRowPad.
+    int64_t width = std::min<int64_t>(kRowPad, q & -q);
 
-  Value widthV = e.idx(width);
+    Value widthV = e.idx(width);
 
-  // Phase 1, one task per (batch, group, chunk): the raw C Bᵀ of the chunk
-  // (rows i < len, columns up to i padded to `width`), shared by the heads of
-  // the group, into a heap buffer of (batch, g, chunks, Q, Q).
-  Value cbAll;
-  {
-    auto cbType = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
-                                   ShapedType::kDynamic, q, q},
-                                  e.ct);
-    cbAll = memref::AllocOp::create(rewriter, loc, cbType,
-                                    ValueRange{batch, g, numChunks});
-    auto par1 = scf::ParallelOp::create(
-        rewriter, loc, ValueRange{zero, zero, zero},
-        ValueRange{batch, g, numChunks}, ValueRange{one, one, one});
-    OpBuilder::InsertionGuard guard1(rewriter);
-    rewriter.setInsertionPoint(par1.getBody()->getTerminator());
-    auto scope1 = memref::AllocaScopeOp::create(rewriter, loc, TypeRange{});
-    Block *scope1Body = rewriter.createBlock(&scope1.getBodyRegion());
-    memref::AllocaScopeReturnOp::create(rewriter, loc, ValueRange{});
-    rewriter.setInsertionPointToStart(scope1Body);
-    Value bi = par1.getInductionVars()[0], gi = par1.getInductionVars()[1],
-          c = par1.getInductionVars()[2];
-    Value bt = stackBuffer(e, {n, qv});
-    Value row = stackBuffer(e, {qv});
-    Value start = e.imul(c, qv);
-    Value len = arith::MinUIOp::create(rewriter, loc, qv, e.isub(l, start));
-    e.forEach(len, [&](Value j) {
-      Value t = e.iadd(start, j);
-      e.forEach(n, [&](Value k) {
-        e.store(e.load(bMat, {bi, t, gi, k}), bt, {k, j});
-      });
-    });
-    e.forEach(len, [&](Value i) {
-      Value t = e.iadd(start, i);
-      Value rowPad = e.imul(e.idiv(e.iadd(i, widthV), widthV), widthV);
-      // C_i Bᵀ in blocks of `width` columns, so that each block stays in
-      // registers over the loop over n.
-      e.forEach(e.idiv(rowPad, widthV), [&](Value jb) {
-        Value j0 = e.imul(jb, widthV);
-        e.forEach(widthV,
-                  [&](Value jj) { e.store(e.cst(0.0), row, e.iadd(j0, jj)); });
+    // Phase 1, one task per (batch, group, chunk): the raw C Bᵀ of the chunk
+    // (rows i < len, columns up to i padded to `width`), shared by the heads of
+    // the group, into a heap buffer of (batch, g, chunks, Q, Q).
+    Value cbAll;
+    {
+      auto cbType = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                                     ShapedType::kDynamic, q, q},
+                                    e.ct);
+      cbAll = memref::AllocOp::create(rewriter, loc, cbType,
+                                      ValueRange{batch, g, numChunks});
+      auto par1 = scf::ParallelOp::create(
+          rewriter, loc, ValueRange{zero, zero, zero},
+          ValueRange{batch, g, numChunks}, ValueRange{one, one, one});
+      OpBuilder::InsertionGuard guard1(rewriter);
+      rewriter.setInsertionPoint(par1.getBody()->getTerminator());
+      auto scope1 = memref::AllocaScopeOp::create(rewriter, loc, TypeRange{});
+      Block *scope1Body = rewriter.createBlock(&scope1.getBodyRegion());
+      memref::AllocaScopeReturnOp::create(rewriter, loc, ValueRange{});
+      rewriter.setInsertionPointToStart(scope1Body);
+      Value bi = par1.getInductionVars()[0], gi = par1.getInductionVars()[1],
+            c = par1.getInductionVars()[2];
+      Value bt = stackBuffer(e, {n, qv});
+      Value row = stackBuffer(e, {qv});
+      Value start = e.imul(c, qv);
+      Value len = arith::MinUIOp::create(rewriter, loc, qv, e.isub(l, start));
+      e.forEach(len, [&](Value j) {
+        Value t = e.iadd(start, j);
         e.forEach(n, [&](Value k) {
-          Value ck = e.load(cMat, {bi, t, gi, k});
+          e.store(e.load(bMat, {bi, t, gi, k}), bt, {k, j});
+        });
+      });
+      e.forEach(len, [&](Value i) {
+        Value t = e.iadd(start, i);
+        Value rowPad = e.imul(e.idiv(e.iadd(i, widthV), widthV), widthV);
+        // C_i Bᵀ in blocks of `width` columns, so that each block stays in
+        // registers over the loop over n.
+        e.forEach(e.idiv(rowPad, widthV), [&](Value jb) {
+          Value j0 = e.imul(jb, widthV);
+          e.forEach(widthV, [&](Value jj) {
+            e.store(e.cst(0.0), row, e.iadd(j0, jj));
+          });
+          e.forEach(n, [&](Value k) {
+            Value ck = e.load(cMat, {bi, t, gi, k});
+            e.forEach(widthV, [&](Value jj) {
+              Value j = e.iadd(j0, jj);
+              e.store(fma(e, ck, e.load(bt, {k, j}), e.load(row, j)), row, j);
+            });
+          });
           e.forEach(widthV, [&](Value jj) {
             Value j = e.iadd(j0, jj);
-            e.store(fma(e, ck, e.load(bt, {k, j}), e.load(row, j)), row, j);
-          });
-        });
-        e.forEach(widthV, [&](Value jj) {
-          Value j = e.iadd(j0, jj);
-          e.store(e.load(row, j), cbAll, {bi, gi, c, i, j});
-        });
-      });
-    });
-  }
-
-  // Phase 2, one task per (batch, head).
-  auto par =
-      scf::ParallelOp::create(rewriter, loc, ValueRange{zero, zero},
-                              ValueRange{batch, h}, ValueRange{one, one});
-  par->setAttr("ssm.chunk_size", rewriter.getI64IntegerAttr(q));
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(par.getBody()->getTerminator());
-  // The task's scratch is freed when it ends.
-  auto scope = memref::AllocaScopeOp::create(rewriter, loc, TypeRange{});
-  Block *scopeBody = rewriter.createBlock(&scope.getBodyRegion());
-  memref::AllocaScopeReturnOp::create(rewriter, loc, ValueRange{});
-  rewriter.setInsertionPointToStart(scopeBody);
-
-  Value bi = par.getInductionVars()[0], hh = par.getInductionVars()[1];
-  Value gi = e.idiv(hh, perGroup);
-  Value a2 = e.mul(e.load(a, hh), e.cst(kLog2E));
-  Value biasH = bias ? e.load(bias, hh) : Value();
-  Value dH = dBuf && !dPerChannel ? e.load(dBuf, hh) : Value();
-
-  // Hᵀ (n, p) and the chunk's intermediates.
-  Value ht = stackBuffer(e, {n, p});
-  Value cum = stackBuffer(e, {qv});
-  Value seg = seqIdx ? stackBuffer(e, {qv}, rewriter.getIndexType()) : Value();
-  Value xs = stackBuffer(e, {qv, p});
-  // With a static p that is a multiple of kLanes (f32), the products over p
-  // are vector code with their accumulators carried through the loops.
-  std::optional<int64_t> pConst = getConstantIntValue(p);
-  bool vecP = e.ct.isF32() && pConst && *pConst % kLanes == 0;
-  int64_t numVecs = vecP ? *pConst / kLanes : 0;
-  // dt·x weighted by the decay to the chunk's end (the vector state update).
-  Value xw = vecP ? stackBuffer(e, {qv, p}) : Value();
-  // The output rows computed together: kRowBlock with the vector code.
-  int64_t rowBlock = vecP ? kRowBlock : 1;
-  Value rows = stackBuffer(e, {e.idx(rowBlock), qv});
-  Value yAcc = stackBuffer(e, {e.idx(rowBlock), p});
-
-  e.forEach(n, [&](Value k) {
-    e.forEach(p, [&](Value pi) {
-      e.store(h0 ? e.load(h0, {bi, hh, pi, k}) : e.cst(0.0), ht, {k, pi});
-    });
-  });
-
-  Value rIdx0 = zero;
-  auto vecType = mlir::VectorType::get({kLanes}, e.ct);
-  Value zeroVec;
-  if (vecP)
-    zeroVec = arith::ConstantOp::create(
-        rewriter, loc, mlir::DenseElementsAttr::get(vecType, 0.0f));
-  auto splat = [&](Value s) -> Value {
-    return vector::BroadcastOp::create(rewriter, loc, vecType, s);
-  };
-  auto vecLoad = [&](Value mem, ValueRange ivs) -> Value {
-    return vector::LoadOp::create(rewriter, loc, vecType, mem, ivs);
-  };
-  // The rows of Hᵀ updated together: kStateBlock with the vector code when it
-  // divides n.
-  std::optional<int64_t> nConst = getConstantIntValue(n);
-  int64_t stateBlock =
-      vecP && nConst && *nConst % kStateBlock == 0 ? kStateBlock : 1;
-
-  e.forEach(numChunks, [&](Value c) {
-    Value start = e.imul(c, qv);
-    Value len = arith::MinUIOp::create(rewriter, loc, qv, e.isub(l, start));
-
-    // 1. dt, the cumulative sum of dt·A·log2(e), the count of seq_idx changes
-    // since the position before the chunk, dt·x and Bᵀ.
-    e.loop(len, ValueRange{e.cst(0.0), zero}, [&](Value j, ValueRange acc) {
-      Value t = e.iadd(start, j);
-      Value dt =
-          e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
-      Value cumJ = e.add(acc[0], e.mul(dt, a2));
-      e.store(cumJ, cum, j);
-      Value segJ = acc[1];
-      if (seqIdx) {
-        Value isFirst = e.icmp(arith::CmpIPredicate::eq, t, zero);
-        Value prevT = e.select(isFirst, zero, e.isub(t, one));
-        Value changed =
-            e.icmp(arith::CmpIPredicate::ne, e.loadRaw(seqIdx, {bi, t}),
-                   e.loadRaw(seqIdx, {bi, prevT}));
-        segJ = e.iadd(segJ, e.select(changed, one, zero));
-        memref::StoreOp::create(rewriter, loc, segJ, seg, j);
-      }
-      e.forEach(p, [&](Value pi) {
-        Value xv = e.load(x, {bi, t, hh, pi});
-        e.store(unscaled ? xv : e.mul(dt, xv), xs, {j, pi});
-      });
-      return SmallVector<Value>{cumJ, segJ};
-    });
-
-    // 2. The outputs, rowBlock rows at a time so that the products over p
-    // run rowBlock independent accumulator chains. The rows of a block past
-    // the chunk are clamped to its last row (recomputed and stored again).
-    Value lenM1 = e.isub(len, one);
-    Value rowBlockV = e.idx(rowBlock);
-    Value numRowBlocks = e.idiv(e.iadd(len, e.idx(rowBlock - 1)), rowBlockV);
-    e.forEach(numRowBlocks, [&](Value m) {
-      Value i0 = e.imul(m, rowBlockV);
-      SmallVector<Value> is, ts, cumIs, segIs, rIdx;
-      for (int64_t r = 0; r < rowBlock; ++r) {
-        Value i =
-            arith::MinUIOp::create(rewriter, loc, e.iadd(i0, e.idx(r)), lenM1);
-        is.push_back(i);
-        ts.push_back(e.iadd(start, i));
-        cumIs.push_back(e.load(cum, i));
-        if (seqIdx)
-          segIs.push_back(memref::LoadOp::create(rewriter, loc, seg, i));
-        rIdx.push_back(e.idx(r));
-      }
-      Value rowLen = e.iadd(is.back(), one);
-      // The rows are computed up to a multiple of `width` (at most Q) so that
-      // their loops have no scalar remainder; the columns past each row's i
-      // are selected away (they may read stale scratch).
-      Value widthC = e.idx(width);
-      Value rowPad =
-          e.imul(e.idiv(e.iadd(rowLen, e.idx(width - 1)), widthC), widthC);
-      e.forEach(rowPad, [&](Value j) {
-        Value cumJ = e.load(cum, j);
-        Value segJ =
-            seqIdx ? memref::LoadOp::create(rewriter, loc, seg, j).getResult()
-                   : Value();
-        for (int64_t r = 0; r < rowBlock; ++r) {
-          Value w = fastExp2(e, e.sub(cumIs[r], cumJ));
-          Value keep = e.icmp(arith::CmpIPredicate::ule, j, is[r]);
-          if (seqIdx) {
-            Value same = e.icmp(arith::CmpIPredicate::eq, segIs[r], segJ);
-            keep = arith::AndIOp::create(rewriter, loc, keep, same);
-          }
-          Value cb = e.load(cbAll, {bi, gi, c, is[r], j});
-          e.store(e.select(keep, e.mul(cb, w), e.cst(0.0)), rows, {rIdx[r], j});
-        }
-      });
-      // The carried-in state, weighted by 0 in the rows after a new sequence
-      // started in the chunk.
-      SmallVector<Value> decays;
-      for (int64_t r = 0; r < rowBlock; ++r) {
-        Value decay = fastExp2(e, cumIs[r]);
-        if (seqIdx)
-          decay = e.select(e.icmp(arith::CmpIPredicate::eq, segIs[r], zero),
-                           decay, e.cst(0.0));
-        decays.push_back(decay);
-      }
-      if (vecP) {
-        // kRowBlock x p/kLanes vector accumulators carried through the loops:
-        // first C_i Hᵀ (C broadcast straight from memory), scaled by the
-        // rows' decays once, then the masked rows against dt·x.
-        SmallVector<Value> init(rowBlock * numVecs, zeroVec);
-        SmallVector<Value> accs =
-            e.loop(n, init, [&](Value k, ValueRange acc) {
-              SmallVector<Value> cks;
-              for (int64_t r = 0; r < rowBlock; ++r)
-                cks.push_back(splat(e.load(cMat, {bi, ts[r], gi, k})));
-              SmallVector<Value> next(acc);
-              for (int64_t v = 0; v < numVecs; ++v) {
-                Value hv = vecLoad(ht, {k, e.idx(v * kLanes)});
-                for (int64_t r = 0; r < rowBlock; ++r)
-                  next[r * numVecs + v] =
-                      fma(e, cks[r], hv, next[r * numVecs + v]);
-              }
-              return next;
-            });
-        for (int64_t r = 0; r < rowBlock; ++r) {
-          Value decayV = splat(decays[r]);
-          for (int64_t v = 0; v < numVecs; ++v)
-            accs[r * numVecs + v] = e.mul(decayV, accs[r * numVecs + v]);
-        }
-        accs = e.loop(rowLen, accs, [&](Value j, ValueRange acc) {
-          SmallVector<Value> rv;
-          for (int64_t r = 0; r < rowBlock; ++r)
-            rv.push_back(splat(e.load(rows, {rIdx[r], j})));
-          SmallVector<Value> next(acc);
-          for (int64_t v = 0; v < numVecs; ++v) {
-            Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
-            for (int64_t r = 0; r < rowBlock; ++r)
-              next[r * numVecs + v] = fma(e, rv[r], xv, next[r * numVecs + v]);
-          }
-          return next;
-        });
-        for (int64_t r = 0; r < rowBlock; ++r)
-          for (int64_t v = 0; v < numVecs; ++v)
-            vector::StoreOp::create(rewriter, loc, accs[r * numVecs + v], yAcc,
-                                    ValueRange{rIdx[r], e.idx(v * kLanes)});
-      } else {
-        e.forEach(p, [&](Value pi) {
-          for (int64_t r = 0; r < rowBlock; ++r)
-            e.store(e.cst(0.0), yAcc, {rIdx[r], pi});
-        });
-        e.forEach(rowLen, [&](Value j) {
-          SmallVector<Value> rv;
-          for (int64_t r = 0; r < rowBlock; ++r)
-            rv.push_back(e.load(rows, {rIdx[r], j}));
-          e.forEach(p, [&](Value pi) {
-            Value xv = e.load(xs, {j, pi});
-            for (int64_t r = 0; r < rowBlock; ++r)
-              e.store(fma(e, rv[r], xv, e.load(yAcc, {rIdx[r], pi})), yAcc,
-                      {rIdx[r], pi});
-          });
-        });
-        e.forEach(n, [&](Value k) {
-          SmallVector<Value> cks;
-          for (int64_t r = 0; r < rowBlock; ++r)
-            cks.push_back(e.mul(e.load(cMat, {bi, ts[r], gi, k}), decays[r]));
-          e.forEach(p, [&](Value pi) {
-            Value hv = e.load(ht, {k, pi});
-            for (int64_t r = 0; r < rowBlock; ++r)
-              e.store(fma(e, cks[r], hv, e.load(yAcc, {rIdx[r], pi})), yAcc,
-                      {rIdx[r], pi});
-          });
-        });
-      }
-      e.forEach(p, [&](Value pi) {
-        for (int64_t r = 0; r < rowBlock; ++r) {
-          Value y = e.load(yAcc, {rIdx[r], pi});
-          if (dBuf) {
-            Value d = dPerChannel ? e.load(dBuf, {hh, pi}) : dH;
-            y = fma(e, d, e.load(x, {bi, ts[r], hh, pi}), y);
-          }
-          if (z)
-            y = e.mul(y, fastSilu(e, e.load(z, {bi, ts[r], hh, pi})));
-          e.store(y, out, {bi, ts[r], hh, pi});
-        }
-      });
-    });
-
-    // 3. The state leaving the chunk, kStateBlock rows of Hᵀ at a time kept
-    // in registers over the chunk.
-    Value cumEnd = e.load(cum, lenM1);
-    Value segEnd =
-        seqIdx ? memref::LoadOp::create(rewriter, loc, seg, lenM1).getResult()
-               : Value();
-    Value decay = fastExp2(e, cumEnd);
-    if (seqIdx)
-      decay = e.select(e.icmp(arith::CmpIPredicate::eq, segEnd, zero), decay,
-                       e.cst(0.0));
-    Value wRow = rIdx0;
-    e.forEach(len, [&](Value j) {
-      Value w = fastExp2(e, e.sub(cumEnd, e.load(cum, j)));
-      if (seqIdx) {
-        Value same = e.icmp(arith::CmpIPredicate::eq, segEnd,
-                            memref::LoadOp::create(rewriter, loc, seg, j));
-        w = e.select(same, w, e.cst(0.0));
-      }
-      e.store(w, rows, {wRow, j});
-    });
-    if (vecP && stateBlock > 1) {
-      // xw_j = w_j dt_j x_j once per chunk, so that the rank-Q update takes
-      // B straight from memory as its broadcast operand.
-      e.forEach(len, [&](Value j) {
-        Value w = splat(e.load(rows, {wRow, j}));
-        for (int64_t v = 0; v < numVecs; ++v) {
-          Value pv = e.idx(v * kLanes);
-          vector::StoreOp::create(rewriter, loc,
-                                  e.mul(w, vecLoad(xs, {j, pv})), xw,
-                                  ValueRange{j, pv});
-        }
-      });
-      Value stateBlockV = e.idx(stateBlock);
-      Value decayV = splat(decay);
-      e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
-        SmallVector<Value> ks, init;
-        for (int64_t r = 0; r < stateBlock; ++r)
-          ks.push_back(e.iadd(e.imul(kb, stateBlockV), e.idx(r)));
-        for (int64_t r = 0; r < stateBlock; ++r)
-          for (int64_t v = 0; v < numVecs; ++v)
-            init.push_back(
-                e.mul(decayV, vecLoad(ht, {ks[r], e.idx(v * kLanes)})));
-        SmallVector<Value> accs =
-            e.loop(len, init, [&](Value j, ValueRange acc) {
-              Value t = e.iadd(start, j);
-              SmallVector<Value> coefs;
-              for (int64_t r = 0; r < stateBlock; ++r)
-                coefs.push_back(splat(e.load(bMat, {bi, t, gi, ks[r]})));
-              SmallVector<Value> next(acc);
-              for (int64_t v = 0; v < numVecs; ++v) {
-                Value xv = vecLoad(xw, {j, e.idx(v * kLanes)});
-                for (int64_t r = 0; r < stateBlock; ++r)
-                  next[r * numVecs + v] =
-                      fma(e, coefs[r], xv, next[r * numVecs + v]);
-              }
-              return next;
-            });
-        for (int64_t r = 0; r < stateBlock; ++r)
-          for (int64_t v = 0; v < numVecs; ++v)
-            vector::StoreOp::create(rewriter, loc, accs[r * numVecs + v], ht,
-                                    ValueRange{ks[r], e.idx(v * kLanes)});
-      });
-    } else {
-      Value stateBlockV = e.idx(stateBlock);
-      e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
-        SmallVector<Value> ks;
-        for (int64_t r = 0; r < stateBlock; ++r)
-          ks.push_back(e.iadd(e.imul(kb, stateBlockV), e.idx(r)));
-        e.forEach(p, [&](Value pi) {
-          for (int64_t r = 0; r < stateBlock; ++r)
-            e.store(e.mul(decay, e.load(ht, {ks[r], pi})), ht, {ks[r], pi});
-        });
-        e.forEach(len, [&](Value j) {
-          Value w = e.load(rows, {wRow, j});
-          Value t = e.iadd(start, j);
-          SmallVector<Value> coefs;
-          for (int64_t r = 0; r < stateBlock; ++r)
-            coefs.push_back(e.mul(w, e.load(bMat, {bi, t, gi, ks[r]})));
-          e.forEach(p, [&](Value pi) {
-            Value xv = e.load(xs, {j, pi});
-            for (int64_t r = 0; r < stateBlock; ++r)
-              e.store(fma(e, coefs[r], xv, e.load(ht, {ks[r], pi})), ht,
-                      {ks[r], pi});
+            e.store(e.load(row, j), cbAll, {bi, gi, c, i, j});
           });
         });
       });
     }
-  });
 
-  if (fin) {
-    e.forEach(p, [&](Value pi) {
-      e.forEach(n, [&](Value k) {
-        e.store(e.load(ht, {k, pi}), fin, {bi, hh, pi, k});
+    // Phase 2, one task per (batch, head).
+    auto par =
+        scf::ParallelOp::create(rewriter, loc, ValueRange{zero, zero},
+                                ValueRange{batch, h}, ValueRange{one, one});
+    par->setAttr("ssm.chunk_size", rewriter.getI64IntegerAttr(q));
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(par.getBody()->getTerminator());
+    // The task's scratch is freed when it ends.
+    auto scope = memref::AllocaScopeOp::create(rewriter, loc, TypeRange{});
+    Block *scopeBody = rewriter.createBlock(&scope.getBodyRegion());
+    memref::AllocaScopeReturnOp::create(rewriter, loc, ValueRange{});
+    rewriter.setInsertionPointToStart(scopeBody);
+
+    Value bi = par.getInductionVars()[0], hh = par.getInductionVars()[1];
+    Value gi = e.idiv(hh, perGroup);
+    Value a2 = e.mul(e.load(a, hh), e.cst(kLog2E));
+    Value biasH = bias ? e.load(bias, hh) : Value();
+    Value dH = dBuf && !dPerChannel ? e.load(dBuf, hh) : Value();
+
+    // Hᵀ (n, p) and the chunk's intermediates.
+    Value ht = stackBuffer(e, {n, p});
+    Value cum = stackBuffer(e, {qv});
+    Value seg =
+        seqIdx ? stackBuffer(e, {qv}, rewriter.getIndexType()) : Value();
+    Value xs = stackBuffer(e, {qv, p});
+    // With a static p that is a multiple of kLanes (f32), the products over p
+    // are vector code with their accumulators carried through the loops.
+    std::optional<int64_t> pConst = getConstantIntValue(p);
+    bool vecP = e.ct.isF32() && pConst && *pConst % kLanes == 0;
+    int64_t numVecs = vecP ? *pConst / kLanes : 0;
+    // dt·x weighted by the decay to the chunk's end (the vector state update).
+    Value xw = vecP ? stackBuffer(e, {qv, p}) : Value();
+    // The output rows computed together: kRowBlock with the vector code.
+    int64_t rowBlock = vecP ? kRowBlock : 1;
+    Value rows = stackBuffer(e, {e.idx(rowBlock), qv});
+    Value yAcc = stackBuffer(e, {e.idx(rowBlock), p});
+
+    e.forEach(n, [&](Value k) {
+      e.forEach(p, [&](Value pi) {
+        e.store(h0 ? e.load(h0, {bi, hh, pi, k}) : e.cst(0.0), ht, {k, pi});
       });
     });
-  }
 
-  rewriter.setInsertionPointAfter(par);
+    Value rIdx0 = zero;
+    auto vecType = mlir::VectorType::get({kLanes}, e.ct);
+    Value zeroVec;
+    if (vecP)
+      zeroVec = arith::ConstantOp::create(
+          rewriter, loc, mlir::DenseElementsAttr::get(vecType, 0.0f));
+    auto splat = [&](Value s) -> Value {
+      return vector::BroadcastOp::create(rewriter, loc, vecType, s);
+    };
+    auto vecLoad = [&](Value mem, ValueRange ivs) -> Value {
+      return vector::LoadOp::create(rewriter, loc, vecType, mem, ivs);
+    };
+    // The rows of Hᵀ updated together: kStateBlock with the vector code when it
+    // divides n.
+    std::optional<int64_t> nConst = getConstantIntValue(n);
+    int64_t stateBlock =
+        vecP && nConst && *nConst % kStateBlock == 0 ? kStateBlock : 1;
+
+    e.forEach(numChunks, [&](Value c) {
+      Value start = e.imul(c, qv);
+      Value len = arith::MinUIOp::create(rewriter, loc, qv, e.isub(l, start));
+
+      // 1. dt, the cumulative sum of dt·A·log2(e), the count of seq_idx changes
+      // since the position before the chunk, dt·x and Bᵀ.
+      e.loop(len, ValueRange{e.cst(0.0), zero}, [&](Value j, ValueRange acc) {
+        Value t = e.iadd(start, j);
+        Value dt =
+            e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
+        Value cumJ = e.add(acc[0], e.mul(dt, a2));
+        e.store(cumJ, cum, j);
+        Value segJ = acc[1];
+        if (seqIdx) {
+          Value isFirst = e.icmp(arith::CmpIPredicate::eq, t, zero);
+          Value prevT = e.select(isFirst, zero, e.isub(t, one));
+          Value changed =
+              e.icmp(arith::CmpIPredicate::ne, e.loadRaw(seqIdx, {bi, t}),
+                     e.loadRaw(seqIdx, {bi, prevT}));
+          segJ = e.iadd(segJ, e.select(changed, one, zero));
+          memref::StoreOp::create(rewriter, loc, segJ, seg, j);
+        }
+        e.forEach(p, [&](Value pi) {
+          Value xv = e.load(x, {bi, t, hh, pi});
+          e.store(unscaled ? xv : e.mul(dt, xv), xs, {j, pi});
+        });
+        return SmallVector<Value>{cumJ, segJ};
+      });
+
+      // 2. The outputs, rowBlock rows at a time so that the products over p
+      // run rowBlock independent accumulator chains. The rows of a block past
+      // the chunk are clamped to its last row (recomputed and stored again).
+      Value lenM1 = e.isub(len, one);
+      Value rowBlockV = e.idx(rowBlock);
+      Value numRowBlocks = e.idiv(e.iadd(len, e.idx(rowBlock - 1)), rowBlockV);
+      e.forEach(numRowBlocks, [&](Value m) {
+        Value i0 = e.imul(m, rowBlockV);
+        SmallVector<Value> is, ts, cumIs, segIs, rIdx;
+        for (int64_t r = 0; r < rowBlock; ++r) {
+          Value i = arith::MinUIOp::create(rewriter, loc, e.iadd(i0, e.idx(r)),
+                                           lenM1);
+          is.push_back(i);
+          ts.push_back(e.iadd(start, i));
+          cumIs.push_back(e.load(cum, i));
+          if (seqIdx)
+            segIs.push_back(memref::LoadOp::create(rewriter, loc, seg, i));
+          rIdx.push_back(e.idx(r));
+        }
+        Value rowLen = e.iadd(is.back(), one);
+        // The rows are computed up to a multiple of `width` (at most Q) so that
+        // their loops have no scalar remainder; the columns past each row's i
+        // are selected away (they may read stale scratch).
+        Value widthC = e.idx(width);
+        Value rowPad =
+            e.imul(e.idiv(e.iadd(rowLen, e.idx(width - 1)), widthC), widthC);
+        e.forEach(rowPad, [&](Value j) {
+          Value cumJ = e.load(cum, j);
+          Value segJ =
+              seqIdx ? memref::LoadOp::create(rewriter, loc, seg, j).getResult()
+                     : Value();
+          for (int64_t r = 0; r < rowBlock; ++r) {
+            Value w = fastExp2(e, e.sub(cumIs[r], cumJ));
+            Value keep = e.icmp(arith::CmpIPredicate::ule, j, is[r]);
+            if (seqIdx) {
+              Value same = e.icmp(arith::CmpIPredicate::eq, segIs[r], segJ);
+              keep = arith::AndIOp::create(rewriter, loc, keep, same);
+            }
+            Value cb = e.load(cbAll, {bi, gi, c, is[r], j});
+            e.store(e.select(keep, e.mul(cb, w), e.cst(0.0)), rows,
+                    {rIdx[r], j});
+          }
+        });
+        // The carried-in state, weighted by 0 in the rows after a new sequence
+        // started in the chunk.
+        SmallVector<Value> decays;
+        for (int64_t r = 0; r < rowBlock; ++r) {
+          Value decay = fastExp2(e, cumIs[r]);
+          if (seqIdx)
+            decay = e.select(e.icmp(arith::CmpIPredicate::eq, segIs[r], zero),
+                             decay, e.cst(0.0));
+          decays.push_back(decay);
+        }
+        if (vecP) {
+          // kRowBlock x p/kLanes vector accumulators carried through the loops:
+          // first C_i Hᵀ (C broadcast straight from memory), scaled by the
+          // rows' decays once, then the masked rows against dt·x.
+          SmallVector<Value> init(rowBlock * numVecs, zeroVec);
+          SmallVector<Value> accs =
+              e.loop(n, init, [&](Value k, ValueRange acc) {
+                SmallVector<Value> cks;
+                for (int64_t r = 0; r < rowBlock; ++r)
+                  cks.push_back(splat(e.load(cMat, {bi, ts[r], gi, k})));
+                SmallVector<Value> next(acc);
+                for (int64_t v = 0; v < numVecs; ++v) {
+                  Value hv = vecLoad(ht, {k, e.idx(v * kLanes)});
+                  for (int64_t r = 0; r < rowBlock; ++r)
+                    next[r * numVecs + v] =
+                        fma(e, cks[r], hv, next[r * numVecs + v]);
+                }
+                return next;
+              });
+          for (int64_t r = 0; r < rowBlock; ++r) {
+            Value decayV = splat(decays[r]);
+            for (int64_t v = 0; v < numVecs; ++v)
+              accs[r * numVecs + v] = e.mul(decayV, accs[r * numVecs + v]);
+          }
+          accs = e.loop(rowLen, accs, [&](Value j, ValueRange acc) {
+            SmallVector<Value> rv;
+            for (int64_t r = 0; r < rowBlock; ++r)
+              rv.push_back(splat(e.load(rows, {rIdx[r], j})));
+            SmallVector<Value> next(acc);
+            for (int64_t v = 0; v < numVecs; ++v) {
+              Value xv = vecLoad(xs, {j, e.idx(v * kLanes)});
+              for (int64_t r = 0; r < rowBlock; ++r)
+                next[r * numVecs + v] =
+                    fma(e, rv[r], xv, next[r * numVecs + v]);
+            }
+            return next;
+          });
+          for (int64_t r = 0; r < rowBlock; ++r)
+            for (int64_t v = 0; v < numVecs; ++v)
+              vector::StoreOp::create(rewriter, loc, accs[r * numVecs + v],
+                                      yAcc,
+                                      ValueRange{rIdx[r], e.idx(v * kLanes)});
+        } else {
+          e.forEach(p, [&](Value pi) {
+            for (int64_t r = 0; r < rowBlock; ++r)
+              e.store(e.cst(0.0), yAcc, {rIdx[r], pi});
+          });
+          e.forEach(rowLen, [&](Value j) {
+            SmallVector<Value> rv;
+            for (int64_t r = 0; r < rowBlock; ++r)
+              rv.push_back(e.load(rows, {rIdx[r], j}));
+            e.forEach(p, [&](Value pi) {
+              Value xv = e.load(xs, {j, pi});
+              for (int64_t r = 0; r < rowBlock; ++r)
+                e.store(fma(e, rv[r], xv, e.load(yAcc, {rIdx[r], pi})), yAcc,
+                        {rIdx[r], pi});
+            });
+          });
+          e.forEach(n, [&](Value k) {
+            SmallVector<Value> cks;
+            for (int64_t r = 0; r < rowBlock; ++r)
+              cks.push_back(e.mul(e.load(cMat, {bi, ts[r], gi, k}), decays[r]));
+            e.forEach(p, [&](Value pi) {
+              Value hv = e.load(ht, {k, pi});
+              for (int64_t r = 0; r < rowBlock; ++r)
+                e.store(fma(e, cks[r], hv, e.load(yAcc, {rIdx[r], pi})), yAcc,
+                        {rIdx[r], pi});
+            });
+          });
+        }
+        e.forEach(p, [&](Value pi) {
+          for (int64_t r = 0; r < rowBlock; ++r) {
+            Value y = e.load(yAcc, {rIdx[r], pi});
+            if (dBuf) {
+              Value d = dPerChannel ? e.load(dBuf, {hh, pi}) : dH;
+              y = fma(e, d, e.load(x, {bi, ts[r], hh, pi}), y);
+            }
+            if (z)
+              y = e.mul(y, fastSilu(e, e.load(z, {bi, ts[r], hh, pi})));
+            e.store(y, out, {bi, ts[r], hh, pi});
+          }
+        });
+      });
+
+      // 3. The state leaving the chunk, kStateBlock rows of Hᵀ at a time kept
+      // in registers over the chunk.
+      Value cumEnd = e.load(cum, lenM1);
+      Value segEnd =
+          seqIdx ? memref::LoadOp::create(rewriter, loc, seg, lenM1).getResult()
+                 : Value();
+      Value decay = fastExp2(e, cumEnd);
+      if (seqIdx)
+        decay = e.select(e.icmp(arith::CmpIPredicate::eq, segEnd, zero), decay,
+                         e.cst(0.0));
+      Value wRow = rIdx0;
+      e.forEach(len, [&](Value j) {
+        Value w = fastExp2(e, e.sub(cumEnd, e.load(cum, j)));
+        if (seqIdx) {
+          Value same = e.icmp(arith::CmpIPredicate::eq, segEnd,
+                              memref::LoadOp::create(rewriter, loc, seg, j));
+          w = e.select(same, w, e.cst(0.0));
+        }
+        e.store(w, rows, {wRow, j});
+      });
+      if (vecP && stateBlock > 1) {
+        // xw_j = w_j dt_j x_j once per chunk, so that the rank-Q update takes
+        // B straight from memory as its broadcast operand.
+        e.forEach(len, [&](Value j) {
+          Value w = splat(e.load(rows, {wRow, j}));
+          for (int64_t v = 0; v < numVecs; ++v) {
+            Value pv = e.idx(v * kLanes);
+            vector::StoreOp::create(rewriter, loc,
+                                    e.mul(w, vecLoad(xs, {j, pv})), xw,
+                                    ValueRange{j, pv});
+          }
+        });
+        Value stateBlockV = e.idx(stateBlock);
+        Value decayV = splat(decay);
+        e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
+          SmallVector<Value> ks, init;
+          for (int64_t r = 0; r < stateBlock; ++r)
+            ks.push_back(e.iadd(e.imul(kb, stateBlockV), e.idx(r)));
+          for (int64_t r = 0; r < stateBlock; ++r)
+            for (int64_t v = 0; v < numVecs; ++v)
+              init.push_back(
+                  e.mul(decayV, vecLoad(ht, {ks[r], e.idx(v * kLanes)})));
+          SmallVector<Value> accs =
+              e.loop(len, init, [&](Value j, ValueRange acc) {
+                Value t = e.iadd(start, j);
+                SmallVector<Value> coefs;
+                for (int64_t r = 0; r < stateBlock; ++r)
+                  coefs.push_back(splat(e.load(bMat, {bi, t, gi, ks[r]})));
+                SmallVector<Value> next(acc);
+                for (int64_t v = 0; v < numVecs; ++v) {
+                  Value xv = vecLoad(xw, {j, e.idx(v * kLanes)});
+                  for (int64_t r = 0; r < stateBlock; ++r)
+                    next[r * numVecs + v] =
+                        fma(e, coefs[r], xv, next[r * numVecs + v]);
+                }
+                return next;
+              });
+          for (int64_t r = 0; r < stateBlock; ++r)
+            for (int64_t v = 0; v < numVecs; ++v)
+              vector::StoreOp::create(rewriter, loc, accs[r * numVecs + v], ht,
+                                      ValueRange{ks[r], e.idx(v * kLanes)});
+        });
+      } else {
+        Value stateBlockV = e.idx(stateBlock);
+        e.forEach(e.idiv(n, stateBlockV), [&](Value kb) {
+          SmallVector<Value> ks;
+          for (int64_t r = 0; r < stateBlock; ++r)
+            ks.push_back(e.iadd(e.imul(kb, stateBlockV), e.idx(r)));
+          e.forEach(p, [&](Value pi) {
+            for (int64_t r = 0; r < stateBlock; ++r)
+              e.store(e.mul(decay, e.load(ht, {ks[r], pi})), ht, {ks[r], pi});
+          });
+          e.forEach(len, [&](Value j) {
+            Value w = e.load(rows, {wRow, j});
+            Value t = e.iadd(start, j);
+            SmallVector<Value> coefs;
+            for (int64_t r = 0; r < stateBlock; ++r)
+              coefs.push_back(e.mul(w, e.load(bMat, {bi, t, gi, ks[r]})));
+            e.forEach(p, [&](Value pi) {
+              Value xv = e.load(xs, {j, pi});
+              for (int64_t r = 0; r < stateBlock; ++r)
+                e.store(fma(e, coefs[r], xv, e.load(ht, {ks[r], pi})), ht,
+                        {ks[r], pi});
+            });
+          });
+        });
+      }
+    });
+
+    if (fin) {
+      e.forEach(p, [&](Value pi) {
+        e.forEach(n, [&](Value k) {
+          e.store(e.load(ht, {k, pi}), fin, {bi, hh, pi, k});
+        });
+      });
+    }
+
+    rewriter.setInsertionPointAfter(par);
   };
   return all.run(op, rewriter, chunked);
 }
@@ -576,73 +581,75 @@ LogicalResult lowerSSDSequential(SSDOp op, PatternRewriter &rewriter,
 
   // The recurrence over (b, l) steps: the whole op, or one packed sequence.
   auto sequential = [&](const SSDBuffers &v) {
-  Value x = v.x, dtBuf = v.dt, bMat = v.b, cMat = v.c, z = v.z, h0 = v.h0,
-        out = v.out, fin = v.fin;
-  Value batch = e.dim(x, 0), l = e.dim(x, 1);
+    Value x = v.x, dtBuf = v.dt, bMat = v.b, cMat = v.c, z = v.z, h0 = v.h0,
+          out = v.out, fin = v.fin;
+    Value batch = e.dim(x, 0), l = e.dim(x, 1);
 
-  // One (batch, head, head channel) row of the (p, n) state at a time.
-  e.nest({batch, h, p}, [&](ValueRange ivs) {
-    Value bi = ivs[0], hh = ivs[1], pi = ivs[2];
-    Value gi = e.idiv(hh, perGroup);
-    Value a2 = e.mul(e.load(a, hh), e.cst(kLog2E));
-    Value biasH = bias ? e.load(bias, hh) : Value();
-    Value dH;
-    if (dBuf)
-      dH = dPerChannel ? e.load(dBuf, {hh, pi}) : e.load(dBuf, hh);
-    SmallVector<Value> init;
-    if (nStatic) {
-      for (int64_t j = 0; j < *nStatic; ++j)
-        init.push_back(h0 ? e.load(h0, {bi, hh, pi, e.idx(j)}) : e.cst(0.0));
-    } else {
-      e.forEach(n, [&](Value j) {
-        e.store(h0 ? e.load(h0, {bi, hh, pi, j}) : e.cst(0.0), hRow, j);
-      });
-    }
-    SmallVector<Value> last = e.loop(l, init, [&](Value t, ValueRange carried) {
-      Value dt =
-          e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
-      Value xv = e.load(x, {bi, t, hh, pi});
-      Value decay = e.exp2(e.mul(dt, a2));
-      Value dtx = unscaled ? xv : e.mul(dt, xv);
-      // A new sequence of a packed row starts with a zero state.
-      Value reset;
-      if (seqIdx) {
-        Value isFirst = e.icmp(arith::CmpIPredicate::eq, t, zero);
-        Value prevT = e.select(isFirst, zero, e.isub(t, one));
-        reset = e.icmp(arith::CmpIPredicate::ne, e.loadRaw(seqIdx, {bi, t}),
-                       e.loadRaw(seqIdx, {bi, prevT}));
-      }
-      Value zeroF = e.cst(0.0);
-      auto update = [&](Value j, int64_t, Value prev) {
-        if (reset)
-          prev = e.select(reset, zeroF, prev);
-        Value inc = e.mul(dtx, e.load(bMat, {bi, t, gi, j}));
-        return e.add(e.mul(decay, prev), inc);
-      };
-      auto output = [&](Value j, Value hv) {
-        return e.mul(e.load(cMat, {bi, t, gi, j}), hv);
-      };
-      SmallVector<Value> regs(carried);
-      Value y = rowStep(e, n, nStatic ? &regs : nullptr, hRow,
-                        RowStep{update, output});
-      if (dH)
-        y = e.add(y, e.mul(dH, xv));
-      if (z)
-        y = e.mul(y, e.silu(e.load(z, {bi, t, hh, pi})));
-      e.store(y, out, {bi, t, hh, pi});
-      return regs;
-    });
-    if (fin) {
+    // One (batch, head, head channel) row of the (p, n) state at a time.
+    e.nest({batch, h, p}, [&](ValueRange ivs) {
+      Value bi = ivs[0], hh = ivs[1], pi = ivs[2];
+      Value gi = e.idiv(hh, perGroup);
+      Value a2 = e.mul(e.load(a, hh), e.cst(kLog2E));
+      Value biasH = bias ? e.load(bias, hh) : Value();
+      Value dH;
+      if (dBuf)
+        dH = dPerChannel ? e.load(dBuf, {hh, pi}) : e.load(dBuf, hh);
+      SmallVector<Value> init;
       if (nStatic) {
-        for (auto [j, hv] : llvm::enumerate(last))
-          e.store(hv, fin, {bi, hh, pi, e.idx(j)});
+        for (int64_t j = 0; j < *nStatic; ++j)
+          init.push_back(h0 ? e.load(h0, {bi, hh, pi, e.idx(j)}) : e.cst(0.0));
       } else {
         e.forEach(n, [&](Value j) {
-          e.store(e.load(hRow, j), fin, {bi, hh, pi, j});
+          e.store(h0 ? e.load(h0, {bi, hh, pi, j}) : e.cst(0.0), hRow, j);
         });
       }
-    }
-  });
+      SmallVector<Value> last =
+          e.loop(l, init, [&](Value t, ValueRange carried) {
+            Value dt =
+                e.processDt(e.load(dtBuf, {bi, t, hh}), biasH, softplus, limit);
+            Value xv = e.load(x, {bi, t, hh, pi});
+            Value decay = e.exp2(e.mul(dt, a2));
+            Value dtx = unscaled ? xv : e.mul(dt, xv);
+            // A new sequence of a packed row starts with a zero state.
+            Value reset;
+            if (seqIdx) {
+              Value isFirst = e.icmp(arith::CmpIPredicate::eq, t, zero);
+              Value prevT = e.select(isFirst, zero, e.isub(t, one));
+              reset =
+                  e.icmp(arith::CmpIPredicate::ne, e.loadRaw(seqIdx, {bi, t}),
+                         e.loadRaw(seqIdx, {bi, prevT}));
+            }
+            Value zeroF = e.cst(0.0);
+            auto update = [&](Value j, int64_t, Value prev) {
+              if (reset)
+                prev = e.select(reset, zeroF, prev);
+              Value inc = e.mul(dtx, e.load(bMat, {bi, t, gi, j}));
+              return e.add(e.mul(decay, prev), inc);
+            };
+            auto output = [&](Value j, Value hv) {
+              return e.mul(e.load(cMat, {bi, t, gi, j}), hv);
+            };
+            SmallVector<Value> regs(carried);
+            Value y = rowStep(e, n, nStatic ? &regs : nullptr, hRow,
+                              RowStep{update, output});
+            if (dH)
+              y = e.add(y, e.mul(dH, xv));
+            if (z)
+              y = e.mul(y, e.silu(e.load(z, {bi, t, hh, pi})));
+            e.store(y, out, {bi, t, hh, pi});
+            return regs;
+          });
+      if (fin) {
+        if (nStatic) {
+          for (auto [j, hv] : llvm::enumerate(last))
+            e.store(hv, fin, {bi, hh, pi, e.idx(j)});
+        } else {
+          e.forEach(n, [&](Value j) {
+            e.store(e.load(hRow, j), fin, {bi, hh, pi, j});
+          });
+        }
+      }
+    });
   };
   return all.run(op, rewriter, sequential);
 }

@@ -77,61 +77,62 @@ LogicalResult lower(SelectiveScanOp op, PatternRewriter &rewriter,
   // or one packed sequence (b = 1) through views.
   auto scan = [&](Value u, Value delta, Value bMat, Value cMat, Value z,
                   Value h0, Value out, Value fin) {
-  Value batch = e.dim(u, 0), l = e.dim(u, 2);
-  e.nest({batch, d}, [&](ValueRange ivs) {
-    Value bi = ivs[0], c = ivs[1];
-    Value gi = e.idiv(c, perGroup);
-    Value biasC = bias ? e.load(bias, c) : Value();
-    Value dC = dVec ? e.load(dVec, c) : Value();
-    // A * log2(e), and the initial state.
-    SmallVector<Value> a2, init;
-    if (nStatic) {
-      for (int64_t j = 0; j < *nStatic; ++j) {
-        Value jv = e.idx(j);
-        a2.push_back(e.mul(e.load(a, {c, jv}), log2e));
-        init.push_back(h0 ? e.load(h0, {bi, c, jv}) : e.cst(0.0));
-      }
-    } else {
-      e.forEach(n, [&](Value j) {
-        e.store(e.mul(e.load(a, {c, j}), log2e), aRow, j);
-        e.store(h0 ? e.load(h0, {bi, c, j}) : e.cst(0.0), hRow, j);
-      });
-    }
-    SmallVector<Value> last = e.loop(l, init, [&](Value t, ValueRange carried) {
-      Value dt =
-          e.processDt(e.load(delta, {bi, c, t}), biasC, softplus, std::nullopt);
-      Value uv = e.load(u, {bi, c, t});
-      Value dtu = e.mul(dt, uv);
-      auto update = [&](Value j, int64_t jStatic, Value prev) {
-        Value aj = jStatic >= 0 ? a2[jStatic] : e.load(aRow, j);
-        Value decay = e.exp2(e.mul(dt, aj));
-        Value inc = e.mul(dtu, e.load(bMat, {bi, gi, j, t}));
-        return e.add(e.mul(decay, prev), inc);
-      };
-      auto output = [&](Value j, Value h) {
-        return e.mul(e.load(cMat, {bi, gi, j, t}), h);
-      };
-      SmallVector<Value> regs(carried);
-      Value y = rowStep(e, n, nStatic ? &regs : nullptr, hRow,
-                        RowStep{update, output});
-      if (dC)
-        y = e.add(y, e.mul(dC, uv));
-      if (z)
-        y = e.mul(y, e.silu(e.load(z, {bi, c, t})));
-      e.store(y, out, {bi, c, t});
-      return regs;
-    });
-    if (fin) {
+    Value batch = e.dim(u, 0), l = e.dim(u, 2);
+    e.nest({batch, d}, [&](ValueRange ivs) {
+      Value bi = ivs[0], c = ivs[1];
+      Value gi = e.idiv(c, perGroup);
+      Value biasC = bias ? e.load(bias, c) : Value();
+      Value dC = dVec ? e.load(dVec, c) : Value();
+      // A * log2(e), and the initial state.
+      SmallVector<Value> a2, init;
       if (nStatic) {
-        for (auto [j, h] : llvm::enumerate(last))
-          e.store(h, fin, {bi, c, e.idx(j)});
+        for (int64_t j = 0; j < *nStatic; ++j) {
+          Value jv = e.idx(j);
+          a2.push_back(e.mul(e.load(a, {c, jv}), log2e));
+          init.push_back(h0 ? e.load(h0, {bi, c, jv}) : e.cst(0.0));
+        }
       } else {
         e.forEach(n, [&](Value j) {
-          e.store(e.load(hRow, j), fin, {bi, c, j});
+          e.store(e.mul(e.load(a, {c, j}), log2e), aRow, j);
+          e.store(h0 ? e.load(h0, {bi, c, j}) : e.cst(0.0), hRow, j);
         });
       }
-    }
-  });
+      SmallVector<Value> last =
+          e.loop(l, init, [&](Value t, ValueRange carried) {
+            Value dt = e.processDt(e.load(delta, {bi, c, t}), biasC, softplus,
+                                   std::nullopt);
+            Value uv = e.load(u, {bi, c, t});
+            Value dtu = e.mul(dt, uv);
+            auto update = [&](Value j, int64_t jStatic, Value prev) {
+              Value aj = jStatic >= 0 ? a2[jStatic] : e.load(aRow, j);
+              Value decay = e.exp2(e.mul(dt, aj));
+              Value inc = e.mul(dtu, e.load(bMat, {bi, gi, j, t}));
+              return e.add(e.mul(decay, prev), inc);
+            };
+            auto output = [&](Value j, Value h) {
+              return e.mul(e.load(cMat, {bi, gi, j, t}), h);
+            };
+            SmallVector<Value> regs(carried);
+            Value y = rowStep(e, n, nStatic ? &regs : nullptr, hRow,
+                              RowStep{update, output});
+            if (dC)
+              y = e.add(y, e.mul(dC, uv));
+            if (z)
+              y = e.mul(y, e.silu(e.load(z, {bi, c, t})));
+            e.store(y, out, {bi, c, t});
+            return regs;
+          });
+      if (fin) {
+        if (nStatic) {
+          for (auto [j, h] : llvm::enumerate(last))
+            e.store(h, fin, {bi, c, e.idx(j)});
+        } else {
+          e.forEach(n, [&](Value j) {
+            e.store(e.load(hRow, j), fin, {bi, c, j});
+          });
+        }
+      }
+    });
   };
   if (!cu) {
     scan(uAll, deltaAll, bAll, cAll, zAll, h0All, outAll, finAll);
@@ -182,67 +183,66 @@ LogicalResult lower(CausalConv1dOp op, PatternRewriter &rewriter, int64_t) {
   Value yAll = e.alloc(op.getY().getType(), {e.dim(xAll, 0), ch, lAll});
   Value newStateAll;
   if (op.getNewConvState())
-    newStateAll =
-        e.alloc(op.getNewConvState().getType(),
-                {cu ? packedCount(e, cu) : e.dim(xAll, 0), ch, km1});
+    newStateAll = e.alloc(op.getNewConvState().getType(),
+                          {cu ? packedCount(e, cu) : e.dim(xAll, 0), ch, km1});
   // A static conv width (at most 16) keeps the channel's taps in registers.
   std::optional<int64_t> kStatic = staticSize(op.getWeight(), 1, 16);
 
   // The conv over (b, l) steps of x into y and newState: the whole op, or one
   // packed sequence (b = 1) through views.
   auto convolve = [&](Value x, Value state, Value y, Value newState) {
-  Value batch = e.dim(x, 0), l = e.dim(x, 2);
+    Value batch = e.dim(x, 0), l = e.dim(x, 2);
 
-  // The input at time s = pos - back (s < 0 reads the cache, or zero).
-  auto inputAt = [&](Value bi, Value c, Value pos, Value back) {
-    Value inX = e.icmp(arith::CmpIPredicate::uge, pos, back);
-    Type ct = e.ct;
-    return e.ifElse(
-        inX, ArrayRef<Type>(ct),
-        [&] {
-          return SmallVector<Value>{e.load(x, {bi, c, e.isub(pos, back)})};
-        },
-        [&] {
-          if (!state)
-            return SmallVector<Value>{e.cst(0.0)};
-          // k - 1 + s = (k - 1 + pos) - back.
-          Value at = e.isub(e.iadd(km1, pos), back);
-          return SmallVector<Value>{e.load(state, {bi, c, at})};
-        })[0];
-  };
+    // The input at time s = pos - back (s < 0 reads the cache, or zero).
+    auto inputAt = [&](Value bi, Value c, Value pos, Value back) {
+      Value inX = e.icmp(arith::CmpIPredicate::uge, pos, back);
+      Type ct = e.ct;
+      return e.ifElse(
+          inX, ArrayRef<Type>(ct),
+          [&] {
+            return SmallVector<Value>{e.load(x, {bi, c, e.isub(pos, back)})};
+          },
+          [&] {
+            if (!state)
+              return SmallVector<Value>{e.cst(0.0)};
+            // k - 1 + s = (k - 1 + pos) - back.
+            Value at = e.isub(e.iadd(km1, pos), back);
+            return SmallVector<Value>{e.load(state, {bi, c, at})};
+          })[0];
+    };
 
-  e.nest({batch, ch}, [&](ValueRange ivs) {
-    Value bi = ivs[0], c = ivs[1];
-    Value biasC = bias ? e.load(bias, c) : e.cst(0.0);
-    // taps[j] multiplies the input j steps back.
-    SmallVector<Value> taps;
-    for (int64_t j = 0; kStatic && j < *kStatic; ++j)
-      taps.push_back(e.load(w, {c, e.idx(*kStatic - 1 - j)}));
-    e.forEach(l, [&](Value t) {
-      Value acc = biasC;
-      if (kStatic) {
-        for (auto [j, tap] : llvm::enumerate(taps))
-          acc = e.add(acc, e.mul(tap, inputAt(bi, c, t, e.idx(j))));
-      } else {
-        acc = e.loop(k, ValueRange{biasC}, [&](Value j, ValueRange carried) {
-          Value wj = e.load(w, {c, e.isub(km1, j)});
-          return SmallVector<Value>{
-              e.add(carried[0], e.mul(wj, inputAt(bi, c, t, j)))};
-        })[0];
-      }
-      if (op.getSilu())
-        acc = e.silu(acc);
-      e.store(acc, y, {bi, c, t});
-    });
-    // The new cache holds the last k - 1 inputs of history followed by x:
-    // element i is the input at time l - (k - 1) + i.
-    if (newState) {
-      e.forEach(km1, [&](Value i) {
-        Value pos = e.iadd(l, i);
-        e.store(inputAt(bi, c, pos, km1), newState, {bi, c, i});
+    e.nest({batch, ch}, [&](ValueRange ivs) {
+      Value bi = ivs[0], c = ivs[1];
+      Value biasC = bias ? e.load(bias, c) : e.cst(0.0);
+      // taps[j] multiplies the input j steps back.
+      SmallVector<Value> taps;
+      for (int64_t j = 0; kStatic && j < *kStatic; ++j)
+        taps.push_back(e.load(w, {c, e.idx(*kStatic - 1 - j)}));
+      e.forEach(l, [&](Value t) {
+        Value acc = biasC;
+        if (kStatic) {
+          for (auto [j, tap] : llvm::enumerate(taps))
+            acc = e.add(acc, e.mul(tap, inputAt(bi, c, t, e.idx(j))));
+        } else {
+          acc = e.loop(k, ValueRange{biasC}, [&](Value j, ValueRange carried) {
+            Value wj = e.load(w, {c, e.isub(km1, j)});
+            return SmallVector<Value>{
+                e.add(carried[0], e.mul(wj, inputAt(bi, c, t, j)))};
+          })[0];
+        }
+        if (op.getSilu())
+          acc = e.silu(acc);
+        e.store(acc, y, {bi, c, t});
       });
-    }
-  });
+      // The new cache holds the last k - 1 inputs of history followed by x:
+      // element i is the input at time l - (k - 1) + i.
+      if (newState) {
+        e.forEach(km1, [&](Value i) {
+          Value pos = e.iadd(l, i);
+          e.store(inputAt(bi, c, pos, km1), newState, {bi, c, i});
+        });
+      }
+    });
   };
   if (!cu) {
     convolve(xAll, stateAll, yAll, newStateAll);
@@ -259,8 +259,7 @@ LogicalResult lower(CausalConv1dOp op, PatternRewriter &rewriter, int64_t) {
 
   SmallVector<Value> results{e.toTensor(op.getY().getType(), yAll)};
   if (newStateAll)
-    results.push_back(
-        e.toTensor(op.getNewConvState().getType(), newStateAll));
+    results.push_back(e.toTensor(op.getNewConvState().getType(), newStateAll));
   rewriter.replaceOp(op, results);
   return success();
 }
