@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "ssmc/Codegen/CPU/Passes.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -23,8 +24,13 @@ struct ApproximateExpPass
     : ssmc::impl::SSMApproximateExpBase<ApproximateExpPass> {
   void runOnOperation() final {
     RewritePatternSet patterns(&getContext());
+    // The predicate sees operation names ("math.exp").
     populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) { return name == "exp"; });
+        patterns,
+        [](StringRef name) {
+          return name == math::ExpOp::getOperationName() ||
+                 name == math::Log1pOp::getOperationName();
+        });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -294,7 +294,12 @@ LogicalResult lower(StateUpdateOp op, PatternRewriter &rewriter, int64_t) {
   Value heads = stateSizes[1];
   Value perGroup = e.idiv(heads, g);
 
-  e.nest(xSizes, [&](ValueRange ivs) {
+  // One task per row, over the runtime's pool: the decode step of a layer
+  // reads and writes the whole state (786 KB a layer for the Mamba-2 130M
+  // shape), a memory stream both threads share.
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    SmallVector<Value> ivs = beginParallelTasks(e, xSizes);
     Value bi = ivs[0], hh = ivs[1];
     Value gi = e.idiv(hh, perGroup);
     Value biasH = bias ? e.load(bias, hh) : Value();
@@ -321,7 +326,7 @@ LogicalResult lower(StateUpdateOp op, PatternRewriter &rewriter, int64_t) {
     if (z)
       acc = e.mul(acc, e.silu(e.load(z, ivs)));
     e.store(acc, y, ivs);
-  });
+  }
 
   rewriter.replaceOp(op, {e.toTensor(op.getY().getType(), y),
                           e.toTensor(op.getNewState().getType(), newState)});

@@ -1,6 +1,7 @@
 // RUN: ssmc-opt --convert-ssm-to-loops --split-input-file %s | FileCheck %s
 
-// Mamba-1 layout: one (batch, channel) row per iteration; dt is processed
+// Mamba-1 layout: one (batch, channel) row per task of an scf.parallel (the
+// runtime's pool); dt is processed
 // once, the loop over n carries y and writes the new state, the decay is per
 // state element (A is (d, n)); D and silu(z) follow.
 
@@ -8,8 +9,7 @@
 // CHECK-DAG:   %[[S:.*]] = bufferization.to_buffer %arg0 read_only
 // CHECK:       %[[Y:.*]] = memref.alloc(%{{.*}}) : memref<?x5xf32>
 // CHECK:       %[[NEW:.*]] = memref.alloc(%{{.*}}) : memref<?x5x4xf32>
-// CHECK:       scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step
-// CHECK:         scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:       scf.parallel (%[[B:.*]], %[[C:.*]]) = (%{{.*}}, %{{.*}}) to
 // CHECK:           math.log1p
 // CHECK:           %[[DT:.*]] = arith.select
 // CHECK:           %[[ACC:.*]] = scf.for %[[J:.*]] = %{{.*}} to %c4 step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
@@ -42,9 +42,7 @@ func.func @state_update_mamba1(%s: tensor<?x5x4xf32>, %x: tensor<?x5xf32>,
 // CHECK-LABEL: func.func @state_update_mamba2
 // CHECK:       %[[Y:.*]] = memref.alloc(%{{.*}}) : memref<?x4x3xf32>
 // CHECK:       %[[NEW:.*]] = memref.alloc(%{{.*}}) : memref<?x4x3x5xf32>
-// CHECK:       scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step
-// CHECK:         scf.for %[[H:.*]] = %{{.*}} to %{{.*}} step
-// CHECK:           scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:       scf.parallel (%[[B:.*]], %[[H:.*]], %[[P:.*]]) = (%{{.*}}, %{{.*}}, %{{.*}}) to
 // CHECK:             arith.maximumf
 // CHECK:             %[[DT:.*]] = arith.minimumf
 // CHECK:             %[[AH:.*]] = memref.load %{{.*}}[%[[H]]] : memref<4xf32
