@@ -28,8 +28,10 @@ struct ApproximateExpPass
     populateMathPolynomialApproximationPatterns(
         patterns,
         [](StringRef name) {
+          // log1p's approximation is built on math.log.
           return name == math::ExpOp::getOperationName() ||
-                 name == math::Log1pOp::getOperationName();
+                 name == math::Log1pOp::getOperationName() ||
+                 name == math::LogOp::getOperationName();
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

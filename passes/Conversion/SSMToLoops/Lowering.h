@@ -78,6 +78,13 @@ public:
   }
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  /// x + y that LLVM may reassociate: a reduction it can then vectorise
+  /// (partial sums across lanes, a different rounding order).
+  Value addReassoc(Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y,
+                                 arith::FastMathFlags::reassoc |
+                                     arith::FastMathFlags::contract);
+  }
   Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
   Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }

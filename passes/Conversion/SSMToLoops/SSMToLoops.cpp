@@ -316,8 +316,9 @@ LogicalResult lower(StateUpdateOp op, PatternRewriter &rewriter, int64_t) {
           Value hv = e.add(e.mul(decay, e.load(state, at)),
                            e.mul(dtx, e.load(bMat, {bi, gi, j})));
           e.store(hv, newState, at);
-          return SmallVector<Value>{
-              e.add(carried[0], e.mul(e.load(cMat, {bi, gi, j}), hv))};
+          // The readout C·h as a reduction LLVM may vectorise over n.
+          return SmallVector<Value>{e.addReassoc(
+              carried[0], e.mul(e.load(cMat, {bi, gi, j}), hv))};
         })[0];
     if (dBuf) {
       Value dv = dPerChannel ? e.load(dBuf, {hh, ivs[2]}) : e.load(dBuf, hh);

@@ -17,6 +17,7 @@
 // would keep LLVM from vectorising the loops around them.
 // CHECK-DAG: llvm.func @malloc(i64) -> !llvm.ptr
 // ONLY-LLVM-NOT: @log1pf
+// ONLY-LLVM-NOT: @logf
 // ONLY-LLVM-NOT: llvm.intr.exp(
 
 // Two results: argv[0] is the struct of both descriptors, passed on as the

@@ -23,11 +23,11 @@ def SSMFreshResults : Pass<"ssm-fresh-results", "::mlir::func::FuncOp"> {
 def SSMApproximateExp : Pass<"ssm-cpu-approximate-exp"> {
   let summary = "math.exp on f32 as a polynomial (vectorisable) instead of a libm call";
   let description = [{
-    Rewrites f32 `math.exp` and `math.log1p` (scalar or vector) into MLIR's
+    Rewrites f32 `math.exp`, `math.log1p` and `math.log` (scalar or vector) into MLIR's
     polynomial approximations (range reduction, a polynomial, exponent bits;
     a few ulp), so that the elementwise loops around the scans (softplus,
     silu, the decays of the norms and gates) vectorise instead of calling
-    libm's expf and log1pf per element.
+    libm's expf, log1pf and logf per element.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::vector::VectorDialect",
