@@ -4,7 +4,9 @@
 # `ssmc run`: prefill of 512 tokens (tokens/s) and decode (ms/token, greedy,
 # batch 1), median of --runs. Writes results/cpu.json and results/cpu.svg and
 # prints a table beside llama.cpp's figures from ANCHORS.md (same machine
-# kind) and the floor of reading the weights once per token.
+# kind) and the floor of reading the weights once per token, at ANCHORS.md's
+# 48 GB/s and at the read bandwidth measured (bandwidth.c) just before and
+# after each model's runs: this VM's bandwidth moves from hour to hour.
 # Usage: bench/models/cpu.sh [--runs 3] [--out DIR]   (BUILD_DIR, default build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +24,7 @@ mkdir -p "$out"
 ninja -C "$build" ssmc ssmc-make-checkpoint >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+cc -O3 -march=native -ffast-math -pthread "$root/bench/models/bandwidth.c" -o "$work/bandwidth"
 # Debian 12's OpenBLAS takes Zen 4/5 for Haswell; its AVX-512 kernels are
 # selected by name (see runtime/cpu/Gemm.cpp).
 if grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}; fi
@@ -41,6 +44,7 @@ for model in mamba mamba2; do
     "$build/bin/ssmc" compile "$dir" -o "$dir.ssmpkg" 2>/dev/null
     bytes=$(du -b "$dir"/*.safetensors | awk '{s += $1} END {print s}')
     pre=(); dec=()
+    bw0=$("$work/bandwidth")
     for r in $(seq "$runs"); do
       line=$("$build/bin/ssmc" run "$dir.ssmpkg" --weights "$dir" --prompt-ids "$prompt" \
                --max-new-tokens 65 2>&1 >/dev/null | grep '^load')
@@ -49,8 +53,10 @@ for model in mamba mamba2; do
     done
     med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
     p=$(med "${pre[@]}"); d=$(med "${dec[@]}")
-    echo "$model $dtype: prefill $p tokens/s, decode $d ms/token (weights $bytes bytes)"
-    json+="$sep{\"model\": \"$model-130m\", \"weights\": \"$dtype\", \"prefill_tokens_per_s\": $p, \"decode_ms_per_token\": $d, \"weight_bytes\": $bytes, \"runs\": $runs}"
+    bw1=$("$work/bandwidth")
+    bw=$(echo "$bw0 $bw1" | awk '{printf "%.1f", ($1 + $2) / 2}')
+    echo "$model $dtype: prefill $p tokens/s, decode $d ms/token (weights $bytes bytes; read bandwidth $bw0 / $bw1 GB/s before / after)"
+    json+="$sep{\"model\": \"$model-130m\", \"weights\": \"$dtype\", \"prefill_tokens_per_s\": $p, \"decode_ms_per_token\": $d, \"weight_bytes\": $bytes, \"bandwidth_gbs\": $bw, \"runs\": $runs}"
     sep=", "
   done
 done

@@ -12,14 +12,18 @@ LLAMA = {("mamba-130m", "f32"): (289, 12.7), ("mamba-130m", "f16"): (289, 11.4),
 BANDWIDTH = 48e9  # bytes/s read, 2 threads (ANCHORS.md: 45-51 GB/s)
 
 rows = json.load(open(sys.argv[1]))
-print("| model, weights | ssmc prefill 512 | llama.cpp | ratio | ssmc decode | llama.cpp | ratio | floor | % of floor |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| model, weights | ssmc prefill 512 | llama.cpp | ratio | ssmc decode | llama.cpp | ratio | floor at 48 GB/s | % of it | read bandwidth measured | floor at it | % of it |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
     lp, ld = LLAMA[(r["model"], r["weights"])]
+    dec = r["decode_ms_per_token"]
     floor = r["weight_bytes"] / BANDWIDTH * 1e3
+    measured = r.get("bandwidth_gbs")
+    there = (f"{measured:.1f} GB/s | {r['weight_bytes'] / (measured * 1e9) * 1e3:.1f} ms | "
+             f"{100 * r['weight_bytes'] / (measured * 1e9) * 1e3 / dec:.0f}%") if measured else "- | - | -"
     print(f"| {r['model']}, {r['weights']} | {r['prefill_tokens_per_s']:.0f} tok/s | {lp} tok/s | "
-          f"**{r['prefill_tokens_per_s'] / lp:.2f}×** | {r['decode_ms_per_token']:.1f} ms | {ld} ms | "
-          f"**{ld / r['decode_ms_per_token']:.2f}×** | {floor:.1f} ms | {100 * floor / r['decode_ms_per_token']:.0f}% |")
+          f"**{r['prefill_tokens_per_s'] / lp:.2f}×** | {dec:.1f} ms | {ld} ms | "
+          f"**{ld / dec:.2f}×** | {floor:.1f} ms | {100 * floor / dec:.0f}% | {there} |")
 
 # SVG: two panels (prefill tokens/s, decode ms/token), ssmc beside llama.cpp.
 W, H, pad = 760, 300, 40

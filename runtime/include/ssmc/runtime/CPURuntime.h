@@ -34,12 +34,55 @@ struct TensorView {
   uint64_t bytes = 0;
 };
 
+/// The bytes of a HostTensor: what std::vector<uint8_t> offers here (new
+/// bytes zeroed when it grows), on malloc'ed storage, which can also take
+/// over a buffer that compiled code malloc'ed (adopt), so that results are
+/// handed over without a copy.
+class Bytes {
+public:
+  Bytes() = default;
+  explicit Bytes(size_t n) { resize(n); }
+  Bytes(const Bytes &other);
+  Bytes(Bytes &&other) noexcept { swap(other); }
+  Bytes &operator=(const Bytes &other);
+  Bytes &operator=(Bytes &&other) noexcept {
+    swap(other);
+    return *this;
+  }
+  ~Bytes();
+
+  uint8_t *data() { return ptr; }
+  const uint8_t *data() const { return ptr; }
+  size_t size() const { return count; }
+  bool empty() const { return count == 0; }
+  uint8_t &operator[](size_t i) { return ptr[i]; }
+  const uint8_t &operator[](size_t i) const { return ptr[i]; }
+  uint8_t *begin() { return ptr; }
+  uint8_t *end() { return ptr + count; }
+  const uint8_t *begin() const { return ptr; }
+  const uint8_t *end() const { return ptr + count; }
+  /// Keeps the first min(size, n) bytes; bytes past the old size are zero.
+  /// Throws std::bad_alloc when memory runs out, as std::vector does.
+  void resize(size_t n);
+  /// Frees the storage and takes `mallocated` (from malloc, `n` bytes) as
+  /// its own.
+  void adopt(void *mallocated, size_t n);
+  void swap(Bytes &other) noexcept;
+  /// The same bytes.
+  bool operator==(const Bytes &other) const;
+  bool operator!=(const Bytes &other) const { return !(*this == other); }
+
+private:
+  uint8_t *ptr = nullptr;
+  size_t count = 0, capacity = 0;
+};
+
 /// A dense row-major tensor in host memory.
 struct HostTensor {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
   /// numElements() * dtypeSize(dtype) bytes, row-major.
-  std::vector<uint8_t> data;
+  Bytes data;
 
   HostTensor() = default;
   HostTensor(DType dtype, std::vector<int64_t> shape);
