@@ -10,6 +10,8 @@
 #ifndef SSMC_BENCH_CPU_BENCHCOMMON_H
 #define SSMC_BENCH_CPU_BENCHCOMMON_H
 
+#include "ssmc/runtime/SplitMix64.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -54,31 +56,16 @@ struct SsdShape {
   }
 };
 
-/// SplitMix64 with an explicit Box-Muller: unlike <random>'s distributions it
-/// gives the same numbers with every standard library.
+/// SplitMix64 (the same numbers with every standard library), in float.
 class Rng {
 public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : gen(seed) {}
   /// Uniform in [lo, hi).
-  float uniform(float lo, float hi) {
-    double u = double(next() >> 11) * (1.0 / 9007199254740992.0);
-    return float(lo + (hi - lo) * u);
-  }
-  float normal() {
-    double u1 = (double(next() >> 11) + 1.0) * (1.0 / 9007199254740993.0);
-    double u2 = double(next() >> 11) * (1.0 / 9007199254740992.0);
-    return float(std::sqrt(-2.0 * std::log(u1)) *
-                 std::cos(6.283185307179586 * u2));
-  }
+  float uniform(float lo, float hi) { return float(gen.uniform(lo, hi)); }
+  float normal() { return float(gen.normal()); }
 
 private:
-  uint64_t state;
+  ssmc::SplitMix64 gen;
 };
 
 struct ScanData {

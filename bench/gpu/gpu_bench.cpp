@@ -23,6 +23,7 @@
 #include "DeviceHarness.h"
 
 #include "ssmc/reference/Reference.h"
+#include "ssmc/runtime/SplitMix64.h"
 
 #include <algorithm>
 #include <cmath>
@@ -45,21 +46,7 @@ namespace {
 // Random inputs and conversions
 //===----------------------------------------------------------------------===//
 
-/// SplitMix64: fast, seedable, identical everywhere.
-struct Rng {
-  uint64_t s;
-  explicit Rng(uint64_t seed) : s(seed) {}
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [lo, hi).
-  double uniform(double lo, double hi) {
-    return lo + (hi - lo) * double(next() >> 11) * (1.0 / 9007199254740992.0);
-  }
-};
+using Rng = ssmc::SplitMix64;
 
 float bf16Round(float f) {
   uint32_t bits;

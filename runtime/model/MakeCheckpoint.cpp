@@ -17,6 +17,7 @@
 #include "ssmc/model/Layout.h"
 #include "ssmc/model/Weights.h"
 #include "ssmc/runtime/Json.h"
+#include "ssmc/runtime/SplitMix64.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,29 +36,7 @@ constexpr int64_t kMaxSize = int64_t(1) << 24;
 /// More parameters than this is a mistake in the options, not a test model.
 constexpr int64_t kMaxParameters = int64_t(1) << 32;
 
-/// splitmix64: small, fast, and the same everywhere.
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, 1).
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  /// Standard normal (Box-Muller; 1 - u keeps the log finite).
-  double normal() {
-    double u = 1.0 - uniform(), v = uniform();
-    constexpr double twoPi = 6.283185307179586476925286766559;
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(twoPi * v);
-  }
-
-private:
-  uint64_t state;
-};
+using Rng = SplitMix64;
 
 uint64_t fnv1a(const std::string &s) {
   uint64_t h = 0xcbf29ce484222325ull;

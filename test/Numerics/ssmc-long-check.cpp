@@ -17,6 +17,7 @@
 
 #include "ssmc/reference/Reference.h"
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/SplitMix64.h"
 
 #include <algorithm>
 #include <chrono>
@@ -34,21 +35,7 @@ using ssmc::runtime::HostTensor;
 
 namespace {
 
-/// SplitMix64: fast, seedable, identical everywhere.
-struct Rng {
-  uint64_t s;
-  explicit Rng(uint64_t seed) : s(seed) {}
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [lo, hi).
-  double uniform(double lo, double hi) {
-    return lo + (hi - lo) * double(next() >> 11) * (1.0 / 9007199254740992.0);
-  }
-};
+using Rng = ssmc::SplitMix64;
 
 /// An f32 tensor of \p shape, uniform in [lo, hi).
 HostTensor random(Rng &rng, std::vector<int64_t> shape, double lo, double hi) {

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ssmc/runtime/Npy.h"
+#include "ssmc/runtime/SplitMix64.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -518,21 +519,7 @@ const std::vector<Variant> &variants() {
 // Random inputs and rounding
 //===----------------------------------------------------------------------===//
 
-/// SplitMix64: small, seedable, the same stream on every platform.
-struct SplitMix64 {
-  uint64_t state;
-
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [lo, hi), from the top 53 bits.
-  double uniform(double lo, double hi) {
-    return lo + (hi - lo) * (static_cast<double>(next() >> 11) * 0x1.0p-53);
-  }
-};
+using ssmc::SplitMix64;
 
 /// The bf16 value nearest to \p x (ties to even): 8 significant bits, the
 /// exponent range of f32 (bf16 subnormals step by 2^-133).
