@@ -6,14 +6,21 @@
 //    (runtime/reference/Model.h) on the same weights: relative L2 <= --tol;
 //  - the decode step: prefilling prompt[0..t) and stepping prompt[t] gives
 //    the prefill logits at position t (same tolerance).
-// Prints one line per check; exit 1 when any fails. Runtime only (no MLIR).
+// Prints one line per check; exit 1 when any fails. Runtime only (no MLIR),
+// so that it also runs where only the runtime is carried (the device tool's
+// machines: bench/models/hf_check.py compares with HF transformers there).
+// --prompt-ids gives the prompts instead of random ones, --logits-out writes
+// each prompt's prefill logits as PREFIX<s>.npy, --generate N decodes N
+// tokens greedily for every prompt after the checks and prints them.
 //
 //===----------------------------------------------------------------------===//
 #include "ssmc/model/Config.h"
 #include "ssmc/model/Weights.h"
 #include "ssmc/reference/Model.h"
+#include "ssmc/runtime/Npy.h"
 #include "ssmc/serve/Model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -47,7 +54,9 @@ std::vector<double> values(const runtime::HostTensor &t, int64_t first,
 int usage() {
   std::fprintf(stderr,
                "usage: ssmc-model-check MODEL.ssmpkg MODEL_DIR "
-               "[--lengths 1,5,17] [--tol 1e-4] [--seed N]\n");
+               "[--lengths 1,5,17] [--tol 1e-4] [--seed N]\n"
+               "                        [--prompt-ids 1,2,3]... "
+               "[--logits-out PREFIX] [--generate N]\n");
   return 2;
 }
 
@@ -60,16 +69,28 @@ int main(int argc, char **argv) {
   std::vector<int64_t> lengths{1, 5, 17};
   double tol = 1e-4;
   uint64_t seed = 1;
+  std::vector<std::vector<int64_t>> given;
+  std::string logitsOut;
+  int64_t generate = 0;
+  auto list = [](const std::string &s) {
+    std::vector<int64_t> out;
+    for (size_t at = 0; at < s.size();) {
+      size_t c = s.find(',', at);
+      out.push_back(std::atoll(s.substr(at, c - at).c_str()));
+      at = c == std::string::npos ? s.size() : c + 1;
+    }
+    return out;
+  };
   for (int i = 3; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--lengths" && i + 1 < argc) {
-      lengths.clear();
-      std::string s = argv[++i];
-      for (size_t at = 0; at < s.size();) {
-        size_t c = s.find(',', at);
-        lengths.push_back(std::atoll(s.substr(at, c - at).c_str()));
-        at = c == std::string::npos ? s.size() : c + 1;
-      }
+      lengths = list(argv[++i]);
+    } else if (a == "--prompt-ids" && i + 1 < argc) {
+      given.push_back(list(argv[++i]));
+    } else if (a == "--logits-out" && i + 1 < argc) {
+      logitsOut = argv[++i];
+    } else if (a == "--generate" && i + 1 < argc) {
+      generate = std::atoll(argv[++i]);
     } else if (a == "--tol" && i + 1 < argc) {
       tol = std::atof(argv[++i]);
     } else if (a == "--seed" && i + 1 < argc) {
@@ -113,10 +134,10 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
     return 1;
   }
-  // Prompts of the given lengths, random ids.
-  std::vector<std::vector<int64_t>> prompts;
+  // The given prompts, or prompts of the given lengths, random ids.
+  std::vector<std::vector<int64_t>> prompts = given;
   uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (int64_t len : lengths) {
+  for (int64_t len : given.empty() ? lengths : std::vector<int64_t>()) {
     std::vector<int64_t> p;
     for (int64_t t = 0; t < len; ++t) {
       state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -132,6 +153,21 @@ int main(int argc, char **argv) {
   if (error = m->prefill(prompts, &logits); !error.empty()) {
     std::fprintf(stderr, "ssmc-model-check: prefill: %s\n", error.c_str());
     return 1;
+  }
+  if (!logitsOut.empty()) {
+    std::vector<npy::NpyFile> files;
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      npy::NpyFile f;
+      f.path = logitsOut + std::to_string(s) + ".npy";
+      f.shape = {static_cast<int64_t>(prompts[s].size()), vocab};
+      f.data = values(logits[s], 0, logits[s].numElements());
+      f.dtype = npy::DType::F32;
+      files.push_back(std::move(f));
+    }
+    if (error = npy::writeNpyFiles(files); !error.empty()) {
+      std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
+      return 1;
+    }
   }
   std::vector<reference::Tensor> want;
   if (error = reference::modelPrefill(cfg, lookup, prompts, want);
@@ -178,6 +214,43 @@ int main(int argc, char **argv) {
       std::printf("decode   prompt %zu (step at position %lld): rel. L2 to the "
                   "prefill %.2e %s\n",
                   s, static_cast<long long>(len - 1), r, ok ? "ok" : "FAILED");
+    }
+  }
+  if (generate > 0) {
+    // Greedy decoding of every prompt, all of them as one batch.
+    std::vector<runtime::HostTensor> last;
+    if (error = m->prefill(prompts, &last, /*lastOnly=*/true); !error.empty()) {
+      std::fprintf(stderr, "ssmc-model-check: generate: %s\n", error.c_str());
+      return 1;
+    }
+    std::vector<std::vector<int64_t>> out(prompts.size());
+    std::vector<int64_t> next;
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      std::vector<double> row = values(last[s], 0, vocab);
+      next.push_back(std::max_element(row.begin(), row.end()) - row.begin());
+    }
+    for (int64_t t = 0; t < generate; ++t) {
+      for (size_t s = 0; s < prompts.size(); ++s)
+        out[s].push_back(next[s]);
+      if (t + 1 == generate)
+        break;
+      runtime::HostTensor stepLogits;
+      if (error = m->step(next, stepLogits); !error.empty()) {
+        std::fprintf(stderr, "ssmc-model-check: generate: %s\n",
+                     error.c_str());
+        return 1;
+      }
+      for (size_t s = 0; s < prompts.size(); ++s) {
+        std::vector<double> row =
+            values(stepLogits, static_cast<int64_t>(s) * vocab, vocab);
+        next[s] = std::max_element(row.begin(), row.end()) - row.begin();
+      }
+    }
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      std::printf("generated prompt %zu:", s);
+      for (int64_t id : out[s])
+        std::printf(" %lld", static_cast<long long>(id));
+      std::printf("\n");
     }
   }
   std::printf("%s\n", failures ? "model check: FAILED" : "model check: all ok");
