@@ -708,6 +708,11 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
 
 /// `ssmc compile --target cuda`: the stages up to the cuda object.
 int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
+  if (llvm::sys::fs::is_directory(compileFile))
+    return failCompile("'" + compileFile +
+                       "' is a model directory: whole models compile for "
+                       "the CPU only so far (--target cpu, the default); "
+                       "the cuda target takes .mlir and .ssm files");
   DialectRegistry registry;
   registerCompilerDialects(registry);
   ssmc::registerGPUCompilerExtensions(registry);
