@@ -228,3 +228,42 @@ TEST_F(CPURuntimeTest, CAPI) {
 }
 
 } // namespace
+
+// HostTensor's bytes: zero-filled growth, deep copies, moves that leave the
+// source empty, and adoption of a malloc'ed buffer (how results are handed
+// over without a copy).
+TEST(BytesTest, GrowsZeroedCopiesDeeplyAndAdopts) {
+  ssmc::runtime::Bytes a(5);
+  ASSERT_EQ(a.size(), 5u);
+  for (uint8_t v : a)
+    EXPECT_EQ(v, 0);
+  a[0] = 7;
+  a.resize(3);
+  a.resize(9);
+  EXPECT_EQ(a[0], 7);
+  for (size_t i = 3; i < 9; ++i)
+    EXPECT_EQ(a[i], 0) << "byte " << i << " after shrinking and growing";
+
+  ssmc::runtime::Bytes b = a;
+  EXPECT_EQ(a, b);
+  b[1] = 3;
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[1], 0);
+
+  ssmc::runtime::Bytes c = std::move(b);
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(c[1], 3);
+
+  auto *raw = static_cast<uint8_t *>(std::malloc(4));
+  std::memcpy(raw, "abcd", 4);
+  c.adopt(raw, 4);
+  EXPECT_EQ(c.data(), raw);
+  EXPECT_EQ(c.size(), 4u);
+  c.resize(6);
+  EXPECT_EQ(std::memcmp(c.data(), "abcd\0\0", 6), 0);
+
+  ssmc::runtime::Bytes empty, other;
+  EXPECT_EQ(empty, other);
+  empty = c;
+  EXPECT_EQ(empty, c);
+}
