@@ -8,6 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Gemm.h"
+#include "ssmc/runtime/CPURuntime.h"
+
+#include <atomic>
+#include <chrono>
 #include "ssmc/runtime/Npy.h"
 #include "ssmc/runtime/ThreadPool.h"
 
@@ -321,12 +325,43 @@ void gemmTask(void *ctx, int64_t begin, int64_t end) {
 
 } // namespace
 
+namespace {
+/// Wall time in gemm() and its calls since the process started (profiles).
+std::atomic<int64_t> gemmNanoseconds{0}, gemmCalls{0};
+
+void gemmProducts(int64_t batch, int64_t m, int64_t n, int64_t k,
+                  const void *a, int64_t lda, int64_t strideA, const void *b,
+                  int64_t ldb, int64_t strideB, int64_t transB, float *c,
+                  int64_t ldc, int64_t strideC, int64_t weightType);
+} // namespace
+
 namespace ssmc::runtime {
+
+GemmTime gemmTime() {
+  return {gemmNanoseconds.load() * 1e-9, gemmCalls.load()};
+}
 
 void gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const void *a,
           int64_t lda, int64_t strideA, const void *b, int64_t ldb,
           int64_t strideB, int64_t transB, float *c, int64_t ldc,
           int64_t strideC, int64_t weightType) {
+  auto t0 = std::chrono::steady_clock::now();
+  gemmProducts(batch, m, n, k, a, lda, strideA, b, ldb, strideB, transB, c,
+               ldc, strideC, weightType);
+  gemmNanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - t0)
+                         .count();
+  ++gemmCalls;
+}
+
+} // namespace ssmc::runtime
+
+namespace {
+
+void gemmProducts(int64_t batch, int64_t m, int64_t n, int64_t k,
+                  const void *a, int64_t lda, int64_t strideA, const void *b,
+                  int64_t ldb, int64_t strideB, int64_t transB, float *c,
+                  int64_t ldc, int64_t strideC, int64_t weightType) {
   if (batch <= 0 || m <= 0 || n <= 0 || weightType < kF32 ||
       weightType > kF16)
     return;
@@ -391,4 +426,4 @@ void gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const void *a,
   }
 }
 
-} // namespace ssmc::runtime
+} // namespace

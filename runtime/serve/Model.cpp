@@ -309,17 +309,20 @@ std::string Model::call(const std::string &name,
                         const std::vector<TensorView> &in,
                         std::vector<HostTensor> &out) {
   auto t0 = std::chrono::steady_clock::now();
+  double products0 = runtime::gemmTime().seconds;
   std::string err = package->runViews(name, in, out);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                            t0)
                  .count();
+  double products = runtime::gemmTime().seconds - products0;
   auto it = std::find_if(times.begin(), times.end(),
                          [&](const EntryTime &t) { return t.entry == name; });
   if (it == times.end()) {
-    times.push_back({name, 0.0, 0});
+    times.push_back({name, 0.0, 0, 0.0});
     it = times.end() - 1;
   }
   it->seconds += s;
+  it->productSeconds += products;
   ++it->calls;
   return err;
 }

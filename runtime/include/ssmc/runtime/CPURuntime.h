@@ -94,6 +94,15 @@ struct HostTensor {
   void set(int64_t i, double value);
 };
 
+/// Wall time the packages' matrix products (their BLAS hook) took since the
+/// process started, and their calls: what a profile subtracts from an
+/// entry's time to see the rest of its compiled code.
+struct GemmTime {
+  double seconds = 0;
+  int64_t calls = 0;
+};
+GemmTime gemmTime();
+
 /// How load() checks the host; the defaults describe this process's CPU.
 struct LoadOptions {
   /// When set, the host is taken to support exactly these LLVM CPU feature

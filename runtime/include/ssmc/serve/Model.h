@@ -76,6 +76,8 @@ public:
     std::string entry;
     double seconds = 0;
     int64_t calls = 0;
+    /// Of `seconds`, the time in matrix products (the BLAS hook).
+    double productSeconds = 0;
   };
   const std::vector<EntryTime> &profile() const { return times; }
 
