@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ssmc/Codegen/CPU/Passes.h"
+#include "ssmc/Conversion/PackedSequences.h"
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
@@ -359,8 +360,7 @@ public:
     Value g = e.dim(bMat, 1);
     out = allocResult(b, loc, op.getOut().getType(), {batch, d, l});
     if (cu)
-      sequences = arith::MaxSIOp::create(b, loc, e.isub(e.dim(cu, 0), e.idx(1)),
-                                         e.idx(0));
+      sequences = ssmc::packedSequenceCount(b, loc, cu);
     if (op.getFinalState())
       fin = allocResult(b, loc, op.getFinalState().getType(),
                         {cu ? sequences : batch, d, e.idx(n)});
@@ -417,14 +417,7 @@ public:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(par.getBody()->getTerminator());
     Value si = par.getInductionVars()[0];
-    auto offset = [&](Value i) -> Value {
-      Value v = arith::IndexCastOp::create(
-          b, loc, b.getIndexType(), memref::LoadOp::create(b, loc, cu, i));
-      v = arith::MaxSIOp::create(b, loc, v, zero);
-      return e.imin(v, l);
-    };
-    Value start = offset(si);
-    Value end = arith::MaxSIOp::create(b, loc, offset(e.iadd(si, one)), start);
+    auto [start, end] = ssmc::packedSequenceSteps(b, loc, cu, l, si);
     Tile t =
         enterTile(zero, par.getInductionVars()[1], /*loadInitial=*/true, si);
     SmallVector<Value> last =

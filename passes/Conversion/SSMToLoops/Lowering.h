@@ -8,6 +8,7 @@
 #ifndef SSMC_PASSES_CONVERSION_SSMTOLOOPS_LOWERING_H
 #define SSMC_PASSES_CONVERSION_SSMTOLOOPS_LOWERING_H
 
+#include "ssmc/Conversion/PackedSequences.h"
 #include "ssmc/Conversion/Passes.h"
 #include "ssmc/Dialect/SSM/IR/SSMOps.h"
 
@@ -313,25 +314,16 @@ inline Value sliceAlong(Emitter &e, Value mem, int64_t dim, Value offset,
 /// Packed sequences: the number of sequences s of `cuSeqlens` (s + 1
 /// integer offsets), never negative.
 inline Value packedCount(Emitter &e, Value cuSeqlens) {
-  return arith::MaxSIOp::create(
-      e.b, e.loc, e.isub(e.dim(cuSeqlens, 0), e.idx(1)), e.idx(0));
+  return ssmc::packedSequenceCount(e.b, e.loc, cuSeqlens);
 }
 
 /// Calls `body(i, start, len)` for each packed sequence i of `cuSeqlens`,
-/// which covers steps [start, start + len): the offsets clamped to [0, l)
-/// and made nondecreasing, so that no view ever leaves the buffers.
+/// which covers steps [start, start + len) (packedSequenceSteps: no view
+/// ever leaves the buffers).
 inline void forEachSequence(Emitter &e, Value cuSeqlens, Value l,
                             function_ref<void(Value, Value, Value)> body) {
-  auto offset = [&](Value i) {
-    Value v = arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(),
-                                         e.loadRaw(cuSeqlens, i));
-    return arith::MinSIOp::create(
-        e.b, e.loc, arith::MaxSIOp::create(e.b, e.loc, v, e.idx(0)), l);
-  };
   e.forEach(packedCount(e, cuSeqlens), [&](Value i) {
-    Value start = offset(i);
-    Value end =
-        arith::MaxSIOp::create(e.b, e.loc, offset(e.iadd(i, e.idx(1))), start);
+    auto [start, end] = ssmc::packedSequenceSteps(e.b, e.loc, cuSeqlens, l, i);
     body(i, start, e.isub(end, start));
   });
 }
