@@ -305,12 +305,15 @@ std::string Model::inputs(
   return "";
 }
 
-std::string Model::call(const std::string &name,
-                        const std::vector<TensorView> &in,
-                        std::vector<HostTensor> &out) {
+std::string
+Model::call(const std::string &name, int64_t layer,
+            const std::vector<std::pair<std::string, const HostTensor *>> &acts,
+            std::vector<HostTensor> &out) {
+  if (std::string err = inputs(name, layer, acts, args); !err.empty())
+    return err;
   auto t0 = std::chrono::steady_clock::now();
   double products0 = runtime::gemmTime().seconds;
-  std::string err = package->runViews(name, in, out);
+  std::string err = package->runViews(name, args, out);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                            t0)
                  .count();
@@ -377,25 +380,19 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
   std::vector<HostTensor> allLogits;
   for (const std::vector<int64_t> &prompt : prompts) {
     HostTensor tokens = tokenTensor(prompt, 1);
-    std::vector<TensorView> in;
     std::vector<HostTensor> out;
-    if (std::string err = inputs("embed", 0, {{"tokens", &tokens}}, in);
+    if (std::string err = call("embed", 0, {{"tokens", &tokens}}, out);
         !err.empty())
-      return err;
-    if (std::string err = call("embed", in, out); !err.empty())
       return err;
     HostTensor res = std::move(out[0]);
     for (int64_t layer = 0; layer < layers; ++layer) {
       HostTensor conv = zerosFor(layerSpec->arguments[convArg], 1);
       HostTensor ssm = zerosFor(layerSpec->arguments[ssmArg], 1);
-      if (std::string err = inputs("layer", layer,
-                                   {{"residual", &res},
-                                    {"conv_state", &conv},
-                                    {"ssm_state", &ssm}},
-                                   in);
+      if (std::string err = call(
+              "layer", layer,
+              {{"residual", &res}, {"conv_state", &conv}, {"ssm_state", &ssm}},
+              out);
           !err.empty())
-        return err;
-      if (std::string err = call("layer", in, out); !err.empty())
         return err;
       res = std::move(out[0]);
       convs[layer].push_back(std::move(out[1]));
@@ -410,10 +407,8 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
         std::memcpy(last.data.data(), res.data.data() + (l - 1) * row, row);
         res = std::move(last);
       }
-      if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
+      if (std::string err = call("head", 0, {{"residual", &res}}, out);
           !err.empty())
-        return err;
-      if (std::string err = call("head", in, out); !err.empty())
         return err;
       HostTensor l = std::move(out[0]);
       l.shape = {l.shape[1], l.shape[2]};
@@ -444,22 +439,17 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
     cu.set(static_cast<int64_t>(s) + 1, static_cast<double>(ids.size()));
   }
   HostTensor tokens = tokenTensor(ids, 1);
-  std::vector<TensorView> in;
   std::vector<HostTensor> out;
-  if (std::string err = inputs("embed", 0, {{"tokens", &tokens}}, in);
+  if (std::string err = call("embed", 0, {{"tokens", &tokens}}, out);
       !err.empty())
-    return err;
-  if (std::string err = call("embed", in, out); !err.empty())
     return err;
   HostTensor res = std::move(out[0]);
   convCache.assign(static_cast<size_t>(layers), HostTensor());
   ssmCache.assign(static_cast<size_t>(layers), HostTensor());
   for (int64_t layer = 0; layer < layers; ++layer) {
-    if (std::string err = inputs("layer_packed", layer,
-                                 {{"residual", &res}, {"cu_seqlens", &cu}}, in);
+    if (std::string err = call("layer_packed", layer,
+                               {{"residual", &res}, {"cu_seqlens", &cu}}, out);
         !err.empty())
-      return err;
-    if (std::string err = call("layer_packed", in, out); !err.empty())
       return err;
     std::swap(res, out[0]);
     convCache[layer] = std::move(out[1]);
@@ -480,10 +470,8 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
     }
     res = std::move(last);
   }
-  if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
+  if (std::string err = call("head", 0, {{"residual", &res}}, out);
       !err.empty())
-    return err;
-  if (std::string err = call("head", in, out); !err.empty())
     return err;
   // The logits rows of each prompt.
   const HostTensor &all = out[0];
@@ -516,12 +504,8 @@ std::string Model::step(const std::vector<int64_t> &tokens,
   if (std::string err = checkTokens(tokens, "decode tokens"); !err.empty())
     return err;
   HostTensor ids = tokenTensor(tokens, b);
-  std::vector<TensorView> in;
   std::vector<HostTensor> out;
-  if (std::string err = inputs("embed", 0, {{"tokens", &ids}}, in);
-      !err.empty())
-    return err;
-  if (std::string err = call("embed", in, out); !err.empty())
+  if (std::string err = call("embed", 0, {{"tokens", &ids}}, out); !err.empty())
     return err;
   HostTensor res = std::move(out[0]);
   const std::string layerEntry =
@@ -529,14 +513,12 @@ std::string Model::step(const std::vector<int64_t> &tokens,
           ? "layer_step"
           : "layer";
   for (int64_t layer = 0; layer < layers; ++layer) {
-    if (std::string err = inputs(layerEntry, layer,
-                                 {{"residual", &res},
-                                  {"conv_state", &convCache[layer]},
-                                  {"ssm_state", &ssmCache[layer]}},
-                                 in);
+    if (std::string err = call(layerEntry, layer,
+                               {{"residual", &res},
+                                {"conv_state", &convCache[layer]},
+                                {"ssm_state", &ssmCache[layer]}},
+                               out);
         !err.empty())
-      return err;
-    if (std::string err = call(layerEntry, in, out); !err.empty())
       return err;
     // Swapped, not moved: the old tensors' storage serves the next layer's
     // results.
@@ -544,10 +526,8 @@ std::string Model::step(const std::vector<int64_t> &tokens,
     std::swap(convCache[layer], out[1]);
     std::swap(ssmCache[layer], out[2]);
   }
-  if (std::string err = inputs("head", 0, {{"residual", &res}}, in);
+  if (std::string err = call("head", 0, {{"residual", &res}}, out);
       !err.empty())
-    return err;
-  if (std::string err = call("head", in, out); !err.empty())
     return err;
   logits = std::move(out[0]);
   logits.shape = {b, logits.shape[2]};

@@ -87,10 +87,15 @@ private:
   std::string prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
                             std::vector<runtime::HostTensor> *logits,
                             bool lastOnly);
-  /// Runs an entry, timing it.
-  std::string call(const std::string &name,
-                   const std::vector<runtime::TensorView> &in,
-                   std::vector<runtime::HostTensor> &out);
+  /// Runs entry `name` for layer `layer` on the activations `acts` (by
+  /// role; weights from the checkpoint, see inputs()), timing it.
+  std::string
+  call(const std::string &name, int64_t layer,
+       const std::vector<std::pair<std::string, const runtime::HostTensor *>>
+           &acts,
+       std::vector<runtime::HostTensor> &out);
+  /// call()'s arguments, reused from call to call.
+  std::vector<runtime::TensorView> args;
   std::vector<EntryTime> times;
   /// The inputs of entry `name` for layer `layer`: activations and caches
   /// from `acts` (by role), weights from the checkpoint; the names of the
