@@ -32,9 +32,11 @@ RankedTensorType batchType(Value like, ArrayRef<int64_t> dims, Type f32,
 
 /// Whether `hidden` (b, l, d_model) is one token per sequence with a state to
 /// continue: the mixers then take the decode step (ssm.state_update, the
-/// state updated in place) instead of a scan over l = 1.
-bool isDecodeStep(Value hidden, Value ssmState, bool withStates) {
-  return withStates && ssmState && dimOf(hidden, 1) == 1;
+/// state updated in place) instead of a scan over l = 1. Never with packed
+/// sequences (`cuSeqlens`), whose states are one per sequence of the row.
+bool isDecodeStep(Value hidden, Value ssmState, bool withStates,
+                  Value cuSeqlens) {
+  return withStates && ssmState && !cuSeqlens && dimOf(hidden, 1) == 1;
 }
 
 } // namespace
@@ -119,7 +121,7 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
   Value cMat = mb.expand(mb.slice(xdbl, 1, r + n, n), 1, 1, n);
   Value dt = mb.project(dtLow, mb.toF32(w.dtProj), Value(), /*channelDim=*/1);
   Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
-  if (!cuSeqlens && isDecodeStep(hidden, ssmState, withStates)) {
+  if (isDecodeStep(hidden, ssmState, withStates, cuSeqlens)) {
     // One token: x, dt, z (b, d, 1) -> (b, d); B, C (b, 1, n, 1) -> (b, 1, n).
     auto step = StateUpdateOp::create(
         b, mb.loc, TypeRange{batchType(x, {d}, mb.f32), ssmState.getType()},
@@ -172,7 +174,7 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   Value bMat = mb.expand(mb.slice(xbc, 2, d, gn), 2, g, n);
   Value cMat = mb.expand(mb.slice(xbc, 2, d + gn, gn), 2, g, n);
   Value a = w.a ? mb.toF32(w.a) : mb.negExp(mb.toF32(w.aLog));
-  if (!cuSeqlens && isDecodeStep(hidden, ssmState, withStates)) {
+  if (isDecodeStep(hidden, ssmState, withStates, cuSeqlens)) {
     // One token: x (b, 1, h, p) -> (b, h, p); dt (b, 1, h) -> (b, h);
     // B, C (b, 1, g, n) -> (b, g, n); z gates the norm below.
     auto step = StateUpdateOp::create(
