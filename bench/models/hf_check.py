@@ -82,9 +82,12 @@ for kind in ["mamba", "mamba2"]:
         # own weights, upcast), bf16 as saved; and f32 on the bf16 weights.
         want, want_f32w = [], []
         with torch.no_grad():
+            # The saved weights in a second model: float64 for f32, float32
+            # (upcast) for bf16.
+            ref = build(kind)
+            ref.load_state_dict({k: v.to(torch.float32)
+                                 for k, v in m.state_dict().items()})
             if dtype == "f32":
-                ref = build(kind)
-                ref.load_state_dict(m.state_dict())
                 ref = ref.to(torch.float64)
                 try:
                     ref(torch.tensor([prompts[1]]))
@@ -92,11 +95,6 @@ for kind in ["mamba", "mamba2"]:
                     print(f"{kind}: float64 transformers failed ({e}); "
                           "float32 instead", flush=True)
                     ref = ref.to(torch.float32)
-            else:
-                ref = build(kind)
-                ref.load_state_dict({k: v.to(torch.float32)
-                                     for k, v in m.state_dict().items()})
-                ref = ref.to(torch.float32)
             for p in prompts:
                 ids = torch.tensor([p])
                 want.append(m(ids).logits[0].to(torch.float64).numpy()
