@@ -27,6 +27,8 @@ void ssmc::buildCPULoweringPipeline(OpPassManager &pm,
   // On tensors: primitives only, fresh results, ssm ops as loops.
   if (options.decomposeMixers)
     pm.addPass(ssm::createSSMDecomposeMixers());
+  // Tensor-parallel collectives (a sharded model) as calls to the runtime.
+  pm.addPass(createSSMLowerCollectives());
   ssm::SSMDeriveRecurrenceFormsOptions forms;
   // "generic": the analysis's own forms, without the built-in ops.
   forms.form = options.recurrenceForm == "generic" ? std::string("auto")

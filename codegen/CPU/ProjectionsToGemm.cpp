@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ssmc/Codegen/CPU/Passes.h"
+#include "Hook.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -29,31 +30,7 @@ constexpr llvm::StringLiteral kSetGemm = "ssmc_set_gemm_v2";
 
 /// The pointer @ssmc_gemm_v2 (null) and its exported setter, once.
 LLVM::GlobalOp addHook(ModuleOp module) {
-  if (auto g = module.lookupSymbol<LLVM::GlobalOp>(kGemm))
-    return g;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  Location loc = module.getLoc();
-  auto ptr = LLVM::LLVMPointerType::get(ctx);
-  auto voidType = LLVM::LLVMVoidType::get(ctx);
-  auto global = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
-                                       LLVM::Linkage::Internal, kGemm,
-                                       Attribute());
-  {
-    OpBuilder::InsertionGuard guard(b);
-    Block *init = b.createBlock(&global.getInitializerRegion());
-    b.setInsertionPointToStart(init);
-    LLVM::ReturnOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr).getResult());
-  }
-  auto setter = LLVM::LLVMFuncOp::create(
-      b, loc, kSetGemm, LLVM::LLVMFunctionType::get(voidType, {ptr}));
-  OpBuilder::InsertionGuard guard(b);
-  Block *entry = setter.addEntryBlock(b);
-  b.setInsertionPointToStart(entry);
-  Value addr = LLVM::AddressOfOp::create(b, loc, global);
-  LLVM::StoreOp::create(b, loc, entry->getArgument(0), addr);
-  LLVM::ReturnOp::create(b, loc, ValueRange());
-  return global;
+  return ssmc::addPointerHook(module, kGemm, kSetGemm);
 }
 
 /// Whether `op` is a projection; sets the contracted channel dimension of x

@@ -37,9 +37,9 @@ struct EntryBuilder {
 class ModelModuleBuilder {
 public:
   ModelModuleBuilder(MLIRContext &ctx, const model::ModelConfig &cfg,
-          const std::string &dtype)
+          const std::string &dtype, const std::string &source)
       : ctx(ctx), cfg(cfg), dtype(dtype), b(&ctx),
-        loc(FileLineColLoc::get(&ctx, "model", 0, 0)), f32(b.getF32Type()) {
+        loc(FileLineColLoc::get(&ctx, source, 0, 0)), f32(b.getF32Type()) {
     mat = dtype == "bf16"  ? Type(b.getBF16Type())
           : dtype == "f16" ? Type(b.getF16Type())
                            : Type(f32);
@@ -96,9 +96,8 @@ private:
     func::FuncOp fn = makeFunc("embed", eb, {out});
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&fn.front());
-    Value tokens = fn.getArgument(0);
-    MixerBuilder mb(b, loc, tokens);
-    Value res = mb.embed(tokens, fn.getArgument(1));
+    Value res = EmbeddingOp::create(b, loc, out, fn.getArgument(0),
+                                    fn.getArgument(1), IntegerAttr());
     func::ReturnOp::create(b, loc, res);
     addEntry(entries, "embed", eb);
   }
@@ -116,12 +115,11 @@ private:
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&fn.front());
     Value res = fn.getArgument(0);
-    MixerBuilder mb(b, loc, res);
     Value normed = RMSNormOp::create(b, loc, res.getType(), res,
                                      fn.getArgument(1),
                                      b.getF64FloatAttr(cfg.eps));
-    Value logits = mb.project(normed, mb.toF32(fn.getArgument(2)), Value(),
-                              /*channelDim=*/2);
+    Value logits =
+        LinearOp::create(b, loc, out, normed, fn.getArgument(2), Value());
     func::ReturnOp::create(b, loc, logits);
     addEntry(entries, "head", eb);
   }
@@ -195,42 +193,41 @@ private:
     MixerBuilder mb(b, loc, res);
     Value hidden = RMSNormOp::create(b, loc, res.getType(), res, arg(normArg),
                                      b.getF64FloatAttr(cfg.eps));
-    // The checkpoint's conv weight is (C, 1, k); the op takes (C, k).
+    // The checkpoint's conv weight is (C, 1, k); the mixers take (C, k).
     Value convW = tensor::CollapseShapeOp::create(
         b, loc, arg(conv), SmallVector<ReassociationIndices>{{0, 1}, {2}});
-    MixerResults mr;
+    // The mixer returns the caches after the last step; it takes them
+    // before the first one except for packed prompts (zeros).
+    Type outType = act({batch, l, dm});
+    SmallVector<Type> states{convType, ssmType};
+    // A = -exp(A_log) is given (role neg_exp), computed once at load.
+    Value mixed;
+    ValueRange caches;
     if (!m2) {
-      MambaMixerWeights mw{arg(inProj),  arg(inProjBias), convW,
-                           arg(convBias), arg(xProj),     arg(dtProj),
-                           arg(dtProjBias), arg(aLog),    arg(dSkip),
-                           arg(outProj), arg(outProjBias), arg(aLog)};
-      mr = buildMambaMixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
-                           /*withStates=*/true, arg(cuArg));
+      auto mixer = MambaMixerOp::create(
+          b, loc, outType, states, hidden, arg(inProj), arg(inProjBias), convW,
+          arg(convBias), arg(xProj), arg(dtProj), arg(dtProjBias), arg(aLog),
+          arg(dSkip), arg(outProj), arg(outProjBias), arg(convArg),
+          arg(ssmArg), arg(cuArg), b.getUnitAttr(), IntegerAttr());
+      mixed = mixer.getOut();
+      caches = mixer.getStatesOut();
     } else {
-      Mamba2MixerWeights mw;
-      mw.inProj = arg(inProj);
-      mw.inProjBias = arg(inProjBias);
-      mw.conv = convW;
-      mw.convBias = arg(convBias);
-      mw.dtBias = arg(dtBias);
-      mw.aLog = arg(aLog);
-      mw.a = arg(aLog);
-      mw.d = arg(dSkip);
-      mw.norm = arg(norm);
-      mw.outProj = arg(outProj);
-      mw.outProjBias = arg(outProjBias);
-      mw.nGroups = g;
-      mw.headDim = p;
-      mw.chunkSize = cfg.chunkSize;
-      mw.normGroupSize = cfg.normPerGroup ? d / g : d;
-      mw.eps = b.getF64FloatAttr(cfg.eps);
+      DenseF64ArrayAttr dtLimit;
       if (cfg.hasDtLimit)
-        mw.dtLimit = b.getDenseF64ArrayAttr({cfg.dtLimitLo, cfg.dtLimitHi});
-      mr = buildMamba2Mixer(mb, hidden, mw, arg(convArg), arg(ssmArg),
-                            /*withStates=*/true, arg(cuArg));
+        dtLimit = b.getDenseF64ArrayAttr({cfg.dtLimitLo, cfg.dtLimitHi});
+      auto mixer = Mamba2MixerOp::create(
+          b, loc, outType, states, hidden, arg(inProj), arg(inProjBias), convW,
+          arg(convBias), arg(dtBias), arg(aLog), arg(dSkip), arg(norm),
+          arg(outProj), arg(outProjBias), arg(convArg), arg(ssmArg),
+          arg(cuArg), b.getI64IntegerAttr(g), b.getI64IntegerAttr(p),
+          b.getI64IntegerAttr(cfg.chunkSize), b.getF64FloatAttr(cfg.eps),
+          dtLimit, b.getI64IntegerAttr(cfg.normPerGroup ? d / g : d),
+          b.getUnitAttr(), IntegerAttr());
+      mixed = mixer.getOut();
+      caches = mixer.getStatesOut();
     }
-    Value next = mb.add(res, mr.out);
-    func::ReturnOp::create(b, loc, ValueRange{next, mr.convState, mr.ssmState});
+    Value next = mb.add(res, mixed);
+    func::ReturnOp::create(b, loc, ValueRange{next, caches[0], caches[1]});
     addEntry(entries, name, eb);
   }
 
@@ -292,7 +289,8 @@ OwningOpRef<ModuleOp> frontend::buildModelModule(MLIRContext &ctx,
                                                   const model::ModelConfig &cfg,
                                                   const std::string &dtype,
                                                   std::string &modelJson,
-                                                  std::string &error) {
+                                                  std::string &error,
+                                                  const std::string &source) {
   if (dtype != "f32" && dtype != "bf16" && dtype != "f16") {
     error = "unknown --dtype '" + dtype + "' (expected f32, bf16 or f16)";
     return nullptr;
@@ -300,7 +298,7 @@ OwningOpRef<ModuleOp> frontend::buildModelModule(MLIRContext &ctx,
   ctx.loadDialect<SSMDialect, func::FuncDialect, arith::ArithDialect,
                   linalg::LinalgDialect, tensor::TensorDialect,
                   math::MathDialect>();
-  ModelModuleBuilder builder(ctx, cfg, dtype);
+  ModelModuleBuilder builder(ctx, cfg, dtype, source);
   OwningOpRef<ModuleOp> module = builder.build(modelJson);
   if (failed(verify(*module))) {
     error = "the model module does not verify (a bug of ssmc)";

@@ -29,6 +29,19 @@ int64_t dimOf(Value v, unsigned i) {
   return cast<RankedTensorType>(v.getType()).getDimSize(i);
 }
 
+/// Replaces a mixer by its decomposition: the output in the hidden state's
+/// element type, then the caches when the op returns them.
+void replaceMixer(PatternRewriter &rewriter, Operation *op, MixerBuilder &mb,
+                  const MixerResults &r, bool withStates) {
+  Type elt = cast<ShapedType>(op->getResult(0).getType()).getElementType();
+  SmallVector<Value> results{mb.convert(r.out, elt)};
+  if (withStates) {
+    results.push_back(r.convState);
+    results.push_back(r.ssmState);
+  }
+  rewriter.replaceOp(op, results);
+}
+
 struct DecomposeMambaMixer : OpRewritePattern<MambaMixerOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -41,10 +54,14 @@ struct DecomposeMambaMixer : OpRewritePattern<MambaMixerOp> {
                         op.getDtProjBias(),   op.getALog(),
                         op.getD(),            op.getOutProjWeight(),
                         op.getOutProjBias(),  Value()};
-    MixerResults r = buildMambaMixer(mb, mb.toF32(op.getHidden()), w, Value(),
-                                     Value(), /*withStates=*/false);
-    rewriter.replaceOp(
-        op, mb.convert(r.out, op.getOut().getType().getElementType()));
+    if (op.getAGiven())
+      w.a = op.getALog();
+    w.worldSize = static_cast<int64_t>(op.getWorldSize().value_or(1));
+    bool withStates = !op.getStatesOut().empty();
+    MixerResults r = buildMambaMixer(mb, mb.toF32(op.getHidden()), w,
+                                     op.getConvState(), op.getSsmState(),
+                                     withStates, op.getCuSeqlens());
+    replaceMixer(rewriter, op, mb, r, withStates);
     return success();
   }
 };
@@ -69,13 +86,53 @@ struct DecomposeMamba2Mixer : OpRewritePattern<Mamba2MixerOp> {
     w.nGroups = static_cast<int64_t>(op.getNGroups());
     w.headDim = static_cast<int64_t>(op.getHeadDim());
     w.chunkSize = static_cast<int64_t>(op.getChunkSize());
-    w.normGroupSize = dimOf(op.getNormWeight(), 0) / w.nGroups;
+    w.normGroupSize = static_cast<int64_t>(op.getNormGroupSize().value_or(
+        static_cast<uint64_t>(dimOf(op.getNormWeight(), 0) / w.nGroups)));
     w.eps = op.getEpsAttr();
     w.dtLimit = op.getDtLimitAttr();
-    MixerResults r = buildMamba2Mixer(mb, mb.toF32(op.getHidden()), w, Value(),
-                                      Value(), /*withStates=*/false);
-    rewriter.replaceOp(
-        op, mb.convert(r.out, op.getOut().getType().getElementType()));
+    if (op.getAGiven())
+      w.a = op.getALog();
+    w.worldSize = static_cast<int64_t>(op.getWorldSize().value_or(1));
+    bool withStates = !op.getStatesOut().empty();
+    MixerResults r = buildMamba2Mixer(mb, mb.toF32(op.getHidden()), w,
+                                      op.getConvState(), op.getSsmState(),
+                                      withStates, op.getCuSeqlens());
+    replaceMixer(rewriter, op, mb, r, withStates);
+    return success();
+  }
+};
+
+struct DecomposeEmbedding : OpRewritePattern<EmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(EmbeddingOp op,
+                                PatternRewriter &rewriter) const final {
+    MixerBuilder mb(rewriter, op.getLoc(), op.getTokens());
+    Value out;
+    if (std::optional<uint64_t> world = op.getWorldSize()) {
+      // This rank's rows start at rank * rows.
+      Value rank = TPRankOp::create(rewriter, op.getLoc());
+      Value rows = arith::ConstantIndexOp::create(rewriter, op.getLoc(),
+                                                  dimOf(op.getTable(), 0));
+      Value offset = arith::MulIOp::create(rewriter, op.getLoc(), rank, rows);
+      out = mb.embedShard(op.getTokens(), op.getTable(), offset);
+    } else {
+      out = mb.embed(op.getTokens(), op.getTable());
+    }
+    rewriter.replaceOp(op, mb.convert(out, op.getOut().getType().getElementType()));
+    return success();
+  }
+};
+
+struct DecomposeLinear : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const final {
+    MixerBuilder mb(rewriter, op.getLoc(), op.getX());
+    Value y = mb.project(mb.toF32(op.getX()), mb.toF32(op.getWeight()),
+                         mb.toF32(op.getBias()), /*channelDim=*/2);
+    rewriter.replaceOp(op, mb.convert(y, op.getY().getType().getElementType()));
     return success();
   }
 };
@@ -100,6 +157,7 @@ struct SSMDecomposeMixersPass
 } // namespace
 
 void ssmc::ssm::populateDecomposeMixersPatterns(RewritePatternSet &patterns) {
-  patterns.add<DecomposeMambaMixer, DecomposeMamba2Mixer>(
+  patterns.add<DecomposeMambaMixer, DecomposeMamba2Mixer, DecomposeEmbedding,
+               DecomposeLinear>(
       patterns.getContext());
 }

@@ -39,6 +39,18 @@ bool isDecodeStep(Value hidden, Value ssmState, bool withStates,
   return withStates && ssmState && !cuSeqlens && dimOf(hidden, 1) == 1;
 }
 
+/// Mamba-2's gated norm of y (b, l, d) by z: per group within the channels,
+/// or, for a shard whose norm group spans every rank, across the ranks.
+Value gatedNorm(MixerBuilder &mb, Value y, Value z,
+                const Mamba2MixerWeights &w, int64_t d) {
+  if (w.normGroupSize > d)
+    return mb.gatedNormAcrossRanks(y, z, mb.toF32(w.norm), w.normGroupSize,
+                                   w.worldSize, w.eps);
+  return GatedRMSNormOp::create(mb.b, mb.loc, y.getType(), y, z,
+                                mb.toF32(w.norm),
+                                mb.b.getI64IntegerAttr(w.normGroupSize), w.eps);
+}
+
 } // namespace
 
 Value MixerBuilder::convSilu(Value x, Value weight, Value bias, Value state,
@@ -101,6 +113,117 @@ Value MixerBuilder::embed(Value tokens, Value table) {
       .getResult(0);
 }
 
+Value MixerBuilder::embedShard(Value tokens, Value table, Value offset) {
+  int64_t rows = dimOf(table, 0), dm = dimOf(table, 1);
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, tokens);
+  shape.push_back(b.getIndexAttr(dm));
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d0, d1}, ctx),
+                              b.getMultiDimIdentityMap(3)};
+  SmallVector<IteratorType> iters(3, IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{empty(shape).getType()}, ValueRange{tokens},
+             ValueRange{empty(shape)}, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value id = arith::IndexCastOp::create(nb, l, nb.getIndexType(),
+                                                     args[0]);
+               Value row = arith::SubIOp::create(nb, l, id, offset);
+               Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+               Value last = arith::ConstantIndexOp::create(nb, l, rows - 1);
+               Value inside = arith::AndIOp::create(
+                   nb, l,
+                   arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, row,
+                                         zero),
+                   arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, row,
+                                         last));
+               // The read stays inside the table; its value is dropped when
+               // the id is another rank's.
+               Value safe = arith::MinSIOp::create(
+                   nb, l, arith::MaxSIOp::create(nb, l, row, zero), last);
+               Value col = linalg::IndexOp::create(nb, l, 2);
+               Value v = castScalar(
+                   nb, l,
+                   tensor::ExtractOp::create(nb, l, table, ValueRange{safe, col}),
+                   nb.getF32Type());
+               Value none =
+                   arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f));
+               linalg::YieldOp::create(
+                   nb, l, arith::SelectOp::create(nb, l, inside, v, none)
+                              .getResult());
+             })
+      .getResult(0);
+}
+
+Value MixerBuilder::gatedNormAcrossRanks(Value y, Value z, Value weight,
+                                         int64_t total, int64_t worldSize,
+                                         FloatAttr eps) {
+  auto type = cast<RankedTensorType>(y.getType());
+  MLIRContext *ctx = b.getContext();
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, y);
+  SmallVector<AffineMap> id3(3, b.getMultiDimIdentityMap(3));
+  SmallVector<IteratorType> par(3, IteratorType::parallel);
+  // g = y * silu(z)
+  Value gated =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{type}, ValueRange{y, z}, ValueRange{empty(shape)},
+          id3, par,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1));
+            Value e = math::ExpOp::create(
+                nb, l, arith::NegFOp::create(nb, l, args[1]));
+            Value silu = arith::DivFOp::create(
+                nb, l, args[1], arith::AddFOp::create(nb, l, one, e));
+            linalg::YieldOp::create(
+                nb, l, arith::MulFOp::create(nb, l, args[0], silu).getResult());
+          })
+          .getResult(0);
+  // This rank's sum of squares per position, then every rank's.
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  Value sums = zeros({shape[0], shape[1]});
+  sums = linalg::GenericOp::create(
+             b, loc, TypeRange{sums.getType()}, ValueRange{gated},
+             ValueRange{sums},
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(3),
+                                    AffineMap::get(3, 0, {d0, d1}, ctx)},
+             SmallVector<IteratorType>{IteratorType::parallel,
+                                       IteratorType::parallel,
+                                       IteratorType::reduction},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value sq = arith::MulFOp::create(nb, l, args[0], args[0]);
+               linalg::YieldOp::create(
+                   nb, l, arith::AddFOp::create(nb, l, args[1], sq).getResult());
+             })
+             .getResult(0);
+  sums = AllReduceOp::create(b, loc, sums, b.getI64IntegerAttr(worldSize));
+  AffineExpr d2 = getAffineDimExpr(2, ctx);
+  float inv = 1.0f / static_cast<float>(total);
+  float epsilon = static_cast<float>(eps.getValueAsDouble());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{gated, sums, weight},
+             ValueRange{empty(shape)},
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(3),
+                                    AffineMap::get(3, 0, {d0, d1}, ctx),
+                                    AffineMap::get(3, 0, {d2}, ctx),
+                                    b.getMultiDimIdentityMap(3)},
+             par,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value mean = arith::MulFOp::create(
+                   nb, l, args[1],
+                   arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(inv)));
+               Value scale = math::RsqrtOp::create(
+                   nb, l,
+                   arith::AddFOp::create(
+                       nb, l, mean,
+                       arith::ConstantOp::create(nb, l,
+                                                 nb.getF32FloatAttr(epsilon))));
+               Value v = arith::MulFOp::create(nb, l, args[0], scale);
+               linalg::YieldOp::create(
+                   nb, l, arith::MulFOp::create(nb, l, v, args[2]).getResult());
+             })
+      .getResult(0);
+}
+
 MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
                              const MambaMixerWeights &w, Value convState,
                              Value ssmState, bool withStates, Value cuSeqlens) {
@@ -116,6 +239,10 @@ MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,
                   withStates ? &res.convState : nullptr, cuSeqlens);
   // [dt_low, B, C] = x_proj(x), all (b, ., l).
   Value xdbl = mb.project(x, mb.toF32(w.xProj), Value(), /*channelDim=*/1);
+  // A shard's x_proj has seen only its own channels.
+  if (w.worldSize > 1)
+    xdbl = AllReduceOp::create(b, mb.loc, xdbl,
+                               b.getI64IntegerAttr(w.worldSize));
   Value dtLow = mb.slice(xdbl, 1, 0, r);
   Value bMat = mb.expand(mb.slice(xdbl, 1, r, n), 1, 1, n);
   Value cMat = mb.expand(mb.slice(xdbl, 1, r + n, n), 1, 1, n);
@@ -184,8 +311,7 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
         /*z=*/Value(), mb.toF32(w.dtBias), /*dt_softplus=*/true, w.dtLimit);
     res.ssmState = step.getNewState();
     Value y = mb.collapse(mb.expand(step.getY(), 1, 1, h), 2);
-    y = GatedRMSNormOp::create(b, mb.loc, y.getType(), y, z, mb.toF32(w.norm),
-                               b.getI64IntegerAttr(w.normGroupSize), w.eps);
+    y = gatedNorm(mb, y, z, w, d);
     res.out = mb.project(y, mb.toF32(w.outProj), mb.toF32(w.outProjBias),
                          /*channelDim=*/2);
     return res;
@@ -200,8 +326,7 @@ MixerResults buildMamba2Mixer(MixerBuilder &mb, Value hidden,
   if (withStates)
     res.ssmState = ssd.getFinalStates();
   Value y = mb.collapse(ssd.getOut(), 2);
-  y = GatedRMSNormOp::create(b, mb.loc, y.getType(), y, z, mb.toF32(w.norm),
-                             b.getI64IntegerAttr(w.normGroupSize), w.eps);
+  y = gatedNorm(mb, y, z, w, d);
   res.out = mb.project(y, mb.toF32(w.outProj), mb.toF32(w.outProjBias),
                        /*channelDim=*/2);
   return res;

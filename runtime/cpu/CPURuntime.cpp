@@ -1,6 +1,7 @@
 //===- CPURuntime.cpp - loading and running CPU packages ------------------===//
 
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/Collective.h"
 
 #include "Gemm.h"
 #include "ssmc/runtime/Npy.h"
@@ -417,6 +418,10 @@ std::unique_ptr<Package> Package::load(const std::string &path,
   using SetGemm = void (*)(decltype(&gemm));
   if (void *hook = pkg->object->symbol("ssmc_set_gemm_v2"))
     reinterpret_cast<SetGemm>(hook)(&gemm);
+  // Tensor-parallel packages reach the calling thread's communicator.
+  using SetCollective = void (*)(decltype(&ssmcCollective));
+  if (void *hook = pkg->object->symbol("ssmc_set_collective_v1"))
+    reinterpret_cast<SetCollective>(hook)(&ssmcCollective);
   return pkg;
 }
 

@@ -64,8 +64,10 @@ Model::~Model() = default;
 
 std::unique_ptr<Model> Model::load(const std::string &packagePath,
                                    const std::string &weightsDir,
-                                   std::string &error) {
+                                   std::string &error,
+                                   runtime::Communicator *comm) {
   std::unique_ptr<Model> m(new Model());
+  m->comm = comm;
   m->weightsDir = weightsDir;
   m->package = runtime::Package::load(packagePath, error);
   if (!m->package)
@@ -99,6 +101,19 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
     return nullptr;
   }
   m->modelKind = kind->getString();
+  if (const json::Value *t = root.find("tp"); t && t->isNumber())
+    m->tp = static_cast<int64_t>(t->getNumber());
+  int64_t ranks = comm ? comm->world() : 1;
+  if (m->tp != ranks) {
+    error = packagePath + ": the package was compiled for " +
+            std::to_string(m->tp) + " tensor-parallel rank" +
+            (m->tp == 1 ? "" : "s") + " (ssmc compile --tp " +
+            std::to_string(m->tp) + ") but is run on " +
+            std::to_string(ranks) + ": run it with --tp " +
+            std::to_string(m->tp) + ", or compile it with --tp " +
+            std::to_string(ranks);
+    return nullptr;
+  }
   if (const json::Value *t = config->find("tie_embeddings"); t && t->isBool())
     m->tied = t->getBool();
   for (const char *name :
@@ -123,6 +138,36 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
               "' has a description of another arity";
       return nullptr;
     }
+    // The weights split over the ranks, per argument.
+    std::vector<Shard> split(list.size());
+    if (const json::Value *sh = e->find("shards"); sh && sh->isArray()) {
+      const auto &items = sh->getArray();
+      for (size_t i = 0; i < items.size() && i < split.size(); ++i) {
+        if (!items[i].isObject())
+          continue;
+        auto ints = [&](const char *key, std::vector<int64_t> &out) {
+          const json::Value *v = items[i].find(key);
+          if (v && v->isArray())
+            for (const json::Value &x : v->getArray())
+              out.push_back(x.isNumber() ? static_cast<int64_t>(x.getNumber())
+                                         : -1);
+        };
+        const json::Value *dim = items[i].find("dim");
+        split[i].dim = dim && dim->isNumber()
+                           ? static_cast<int64_t>(dim->getNumber())
+                           : -1;
+        ints("full", split[i].full);
+        ints("pieces", split[i].pieces);
+        if (split[i].dim < 0 ||
+            split[i].dim >= static_cast<int64_t>(split[i].full.size()) ||
+            split[i].pieces.empty() || split[i].pieces.size() % 3 != 0) {
+          error = packagePath + ": entry '" + name + "' argument " +
+                  std::to_string(i) + ": a malformed weight split";
+          return nullptr;
+        }
+      }
+    }
+    m->shards[name] = std::move(split);
     m->roles.emplace_back(name, std::move(list));
   }
 
@@ -239,6 +284,16 @@ std::string Model::inputs(
       return weightsDir + ": missing tensor '" + tensor + "'";
     if (used)
       used->insert(info->name);
+    if (auto sh = shards.find(name);
+        sh != shards.end() && i < sh->second.size() &&
+        !sh->second[i].full.empty()) {
+      std::string err = loadSlice(*info, tensor, sh->second[i], want, negExp);
+      if (!err.empty())
+        return err;
+      out.push_back(runtime::viewOf(converted.back().second));
+      resolved[i] = out.back();
+      continue;
+    }
     if (info->shape != want.shape) {
       // The same elements in another layout (the conv weight as (C, k) or
       // (C, 1, k)) are taken as they are.
@@ -305,12 +360,76 @@ std::string Model::inputs(
   return "";
 }
 
+std::string Model::loadSlice(const model::TensorInfo &info,
+                             const std::string &tensor, const Shard &shard,
+                             const package::TensorSpec &want, bool negExp) {
+  int64_t rank = comm ? comm->rank() : 0;
+  if (product(info.shape) != product(shard.full))
+    return weightsDir + ": tensor '" + tensor + "' has shape " +
+           shapeText(info.shape) + " but the package (split over " +
+           std::to_string(tp) + " ranks) expects " + shapeText(shard.full);
+  // Geometry in the full shape: outer x mid x inner elements, the pieces
+  // along mid.
+  size_t dim = static_cast<size_t>(shard.dim);
+  int64_t outer = 1, inner = 1, mid = shard.full[dim], local = 0;
+  for (size_t k = 0; k < dim; ++k)
+    outer *= shard.full[k];
+  for (size_t k = dim + 1; k < shard.full.size(); ++k)
+    inner *= shard.full[k];
+  for (size_t p = 0; p < shard.pieces.size(); p += 3) {
+    int64_t start = shard.pieces[p] + (shard.pieces[p + 2] ? rank : 0) *
+                                          shard.pieces[p + 1];
+    if (shard.pieces[p + 1] < 0 || start < 0 ||
+        start + shard.pieces[p + 1] > mid)
+      return weightsDir + ": tensor '" + tensor +
+             "': the package's split for rank " + std::to_string(rank) +
+             " leaves the tensor";
+    local += shard.pieces[p + 1];
+  }
+  if (want.shape.size() != shard.full.size() || want.shape[dim] != local ||
+      product(want.shape) != outer * local * inner)
+    return weightsDir + ": tensor '" + tensor +
+           "': the package's split does not give its argument's shape " +
+           shapeText(want.shape);
+  // The rank's elements of `src` (elements of `size` bytes) into `dst`.
+  auto gather = [&](const uint8_t *src, uint8_t *dst, size_t size) {
+    int64_t at = 0;
+    for (size_t p = 0; p < shard.pieces.size(); p += 3) {
+      int64_t start = shard.pieces[p] + (shard.pieces[p + 2] ? rank : 0) *
+                                            shard.pieces[p + 1];
+      int64_t n = shard.pieces[p + 1];
+      for (int64_t o = 0; o < outer; ++o)
+        std::memcpy(dst + static_cast<size_t>((o * local + at) * inner) * size,
+                    src + static_cast<size_t>((o * mid + start) * inner) * size,
+                    static_cast<size_t>(n * inner) * size);
+      at += n;
+    }
+  };
+  HostTensor t(want.dtype, want.shape);
+  if (info.dtype == want.dtype && !negExp) {
+    gather(static_cast<const uint8_t *>(info.data), t.data.data(),
+           t.data.size() / static_cast<size_t>(product(want.shape)));
+  } else {
+    std::vector<float> all = store->toFloat(info),
+                       mine(static_cast<size_t>(product(want.shape)));
+    gather(reinterpret_cast<const uint8_t *>(all.data()),
+           reinterpret_cast<uint8_t *>(mine.data()), sizeof(float));
+    for (size_t k = 0; k < mine.size(); ++k)
+      t.set(static_cast<int64_t>(k),
+            negExp ? -std::exp(static_cast<double>(mine[k])) : mine[k]);
+  }
+  converted.emplace_back((negExp ? "neg_exp:" : "") + tensor, std::move(t));
+  return "";
+}
+
 std::string
 Model::call(const std::string &name, int64_t layer,
             const std::vector<std::pair<std::string, const HostTensor *>> &acts,
             std::vector<HostTensor> &out) {
   if (std::string err = inputs(name, layer, acts, args); !err.empty())
     return err;
+  // The package's collectives reach this rank's group.
+  runtime::CommunicatorScope scope(comm);
   auto t0 = std::chrono::steady_clock::now();
   double products0 = runtime::gemmTime().seconds;
   std::string err = package->runViews(name, args, out);

@@ -12,6 +12,9 @@
 // --prompt-ids gives the prompts instead of random ones, --logits-out writes
 // each prompt's prefill logits as PREFIX<s>.npy, --generate N decodes N
 // tokens greedily for every prompt after the checks and prints them.
+// --tp N runs a package compiled with --tp N as N ranks (threads, one
+// LocalGroup); --logits-in PREFIX also compares the prefill logits with
+// PREFIX<s>.npy (another run's --logits-out: the unsharded model's).
 //
 //===----------------------------------------------------------------------===//
 #include "ssmc/model/Config.h"
@@ -22,10 +25,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ssmc;
@@ -51,12 +57,34 @@ std::vector<double> values(const runtime::HostTensor &t, int64_t first,
   return out;
 }
 
+/// printf, on the reporting rank only.
+thread_local bool reporting = true;
+void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void say(const char *format, ...) {
+  if (!reporting)
+    return;
+  va_list args;
+  va_start(args, format);
+  std::vprintf(format, args);
+  va_end(args);
+}
+void complain(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void complain(const char *format, ...) {
+  if (!reporting)
+    return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: ssmc-model-check MODEL.ssmpkg MODEL_DIR "
                "[--lengths 1,5,17] [--tol 1e-4] [--seed N]\n"
                "                        [--prompt-ids 1,2,3]... "
-               "[--logits-out PREFIX] [--generate N]\n");
+               "[--logits-out PREFIX] [--generate N]\n"
+               "                        [--tp N] [--logits-in PREFIX]\n");
   return 2;
 }
 
@@ -71,7 +99,8 @@ int main(int argc, char **argv) {
   uint64_t seed = 1;
   std::vector<std::vector<int64_t>> given;
   std::string logitsOut;
-  int64_t generate = 0;
+  int64_t generate = 0, tp = 1;
+  std::string logitsIn;
   auto list = [](const std::string &s) {
     std::vector<int64_t> out;
     for (size_t at = 0; at < s.size();) {
@@ -89,6 +118,12 @@ int main(int argc, char **argv) {
       given.push_back(list(argv[++i]));
     } else if (a == "--logits-out" && i + 1 < argc) {
       logitsOut = argv[++i];
+    } else if (a == "--tp" && i + 1 < argc) {
+      tp = std::atoll(argv[++i]);
+      if (tp < 1)
+        return usage();
+    } else if (a == "--logits-in" && i + 1 < argc) {
+      logitsIn = argv[++i];
     } else if (a == "--generate" && i + 1 < argc) {
       generate = std::atoll(argv[++i]);
     } else if (a == "--tol" && i + 1 < argc) {
@@ -129,11 +164,30 @@ int main(int argc, char **argv) {
     return it == weights.end() ? nullptr : &it->second;
   };
 
-  std::unique_ptr<serve::Model> m = serve::Model::load(pkg, dir, error);
-  if (!m) {
-    std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
-    return 1;
-  }
+  // Every rank loads its slices first (no collectives), then all run the
+  // same checks; rank 0 reports.
+  int ranks = static_cast<int>(tp);
+  std::unique_ptr<runtime::LocalGroup> group;
+  if (ranks > 1)
+    group = std::make_unique<runtime::LocalGroup>(ranks);
+  std::vector<std::unique_ptr<serve::Model>> models(ranks);
+  std::vector<std::string> errors(ranks);
+  auto onRanks = [&](const std::function<void(int)> &fn) {
+    std::vector<std::thread> threads;
+    for (int r = 0; r < ranks; ++r)
+      threads.emplace_back(fn, r);
+    for (std::thread &t : threads)
+      t.join();
+  };
+  onRanks([&](int r) {
+    models[r] = serve::Model::load(pkg, dir, errors[r],
+                                   group ? &group->rank(r) : nullptr);
+  });
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      std::fprintf(stderr, "ssmc-model-check: %s\n", e.c_str());
+      return 1;
+    }
   // The given prompts, or prompts of the given lengths, random ids.
   std::vector<std::vector<int64_t>> prompts = given;
   uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -146,113 +200,135 @@ int main(int argc, char **argv) {
     }
     prompts.push_back(std::move(p));
   }
-  int failures = 0;
-  int64_t vocab = m->vocabSize();
+  std::vector<int> status(ranks, 0);
+  auto check = [&](serve::Model &m) -> int {
+    int failures = 0;
+    int64_t vocab = m.vocabSize();
 
-  std::vector<runtime::HostTensor> logits;
-  if (error = m->prefill(prompts, &logits); !error.empty()) {
-    std::fprintf(stderr, "ssmc-model-check: prefill: %s\n", error.c_str());
-    return 1;
-  }
-  if (!logitsOut.empty()) {
-    std::vector<npy::NpyFile> files;
-    for (size_t s = 0; s < prompts.size(); ++s) {
-      npy::NpyFile f;
-      f.path = logitsOut + std::to_string(s) + ".npy";
-      f.shape = {static_cast<int64_t>(prompts[s].size()), vocab};
-      f.data = values(logits[s], 0, logits[s].numElements());
-      f.dtype = npy::DType::F32;
-      files.push_back(std::move(f));
-    }
-    if (error = npy::writeNpyFiles(files); !error.empty()) {
-      std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
+    std::vector<runtime::HostTensor> logits;
+    if (error = m.prefill(prompts, &logits); !error.empty()) {
+      complain("ssmc-model-check: prefill: %s\n", error.c_str());
       return 1;
     }
-  }
-  std::vector<reference::Tensor> want;
-  if (error = reference::modelPrefill(cfg, lookup, prompts, want);
-      !error.empty()) {
-    std::fprintf(stderr, "ssmc-model-check: reference: %s\n", error.c_str());
-    return 1;
-  }
-  for (size_t s = 0; s < prompts.size(); ++s) {
-    double r = relL2(values(logits[s], 0, logits[s].numElements()),
-                     want[s].data);
-    bool ok = r <= tol;
-    failures += !ok;
-    std::printf("prefill  prompt %zu (length %zu, batch %zu): rel. L2 %.2e %s\n",
-                s, prompts[s].size(), prompts.size(), r, ok ? "ok" : "FAILED");
-  }
-
-  // Decode: prefill every prompt but its last token, step the last token,
-  // compare with the full prefill's last row.
-  std::vector<std::vector<int64_t>> prefixes;
-  std::vector<int64_t> lastTokens;
-  std::vector<size_t> which;
-  for (size_t s = 0; s < prompts.size(); ++s) {
-    if (prompts[s].size() < 2)
-      continue;
-    prefixes.emplace_back(prompts[s].begin(), prompts[s].end() - 1);
-    lastTokens.push_back(prompts[s].back());
-    which.push_back(s);
-  }
-  if (!prefixes.empty()) {
-    runtime::HostTensor stepLogits;
-    if (error = m->prefill(prefixes, nullptr); error.empty())
-      error = m->step(lastTokens, stepLogits);
-    if (!error.empty()) {
-      std::fprintf(stderr, "ssmc-model-check: decode: %s\n", error.c_str());
-      return 1;
-    }
-    for (size_t k = 0; k < which.size(); ++k) {
-      size_t s = which[k];
-      int64_t len = static_cast<int64_t>(prompts[s].size());
-      double r = relL2(values(stepLogits, static_cast<int64_t>(k) * vocab, vocab),
-                       values(logits[s], (len - 1) * vocab, vocab));
-      bool ok = r <= tol;
-      failures += !ok;
-      std::printf("decode   prompt %zu (step at position %lld): rel. L2 to the "
-                  "prefill %.2e %s\n",
-                  s, static_cast<long long>(len - 1), r, ok ? "ok" : "FAILED");
-    }
-  }
-  if (generate > 0) {
-    // Greedy decoding of every prompt, all of them as one batch.
-    std::vector<runtime::HostTensor> last;
-    if (error = m->prefill(prompts, &last, /*lastOnly=*/true); !error.empty()) {
-      std::fprintf(stderr, "ssmc-model-check: generate: %s\n", error.c_str());
-      return 1;
-    }
-    std::vector<std::vector<int64_t>> out(prompts.size());
-    std::vector<int64_t> next;
-    for (size_t s = 0; s < prompts.size(); ++s) {
-      std::vector<double> row = values(last[s], 0, vocab);
-      next.push_back(std::max_element(row.begin(), row.end()) - row.begin());
-    }
-    for (int64_t t = 0; t < generate; ++t) {
-      for (size_t s = 0; s < prompts.size(); ++s)
-        out[s].push_back(next[s]);
-      if (t + 1 == generate)
-        break;
-      runtime::HostTensor stepLogits;
-      if (error = m->step(next, stepLogits); !error.empty()) {
-        std::fprintf(stderr, "ssmc-model-check: generate: %s\n",
-                     error.c_str());
+    if (!logitsOut.empty()) {
+      std::vector<npy::NpyFile> files;
+      for (size_t s = 0; s < prompts.size(); ++s) {
+        npy::NpyFile f;
+        f.path = logitsOut + std::to_string(s) + ".npy";
+        f.shape = {static_cast<int64_t>(prompts[s].size()), vocab};
+        f.data = values(logits[s], 0, logits[s].numElements());
+        f.dtype = npy::DType::F32;
+        files.push_back(std::move(f));
+      }
+      if (error = npy::writeNpyFiles(files); !error.empty()) {
+        complain("ssmc-model-check: %s\n", error.c_str());
         return 1;
       }
-      for (size_t s = 0; s < prompts.size(); ++s) {
-        std::vector<double> row =
-            values(stepLogits, static_cast<int64_t>(s) * vocab, vocab);
-        next[s] = std::max_element(row.begin(), row.end()) - row.begin();
-      }
+    }
+    std::vector<reference::Tensor> want;
+    if (error = reference::modelPrefill(cfg, lookup, prompts, want);
+        !error.empty()) {
+      complain("ssmc-model-check: reference: %s\n", error.c_str());
+      return 1;
     }
     for (size_t s = 0; s < prompts.size(); ++s) {
-      std::printf("generated prompt %zu:", s);
-      for (int64_t id : out[s])
-        std::printf(" %lld", static_cast<long long>(id));
-      std::printf("\n");
+      double r = relL2(values(logits[s], 0, logits[s].numElements()),
+                       want[s].data);
+      bool ok = r <= tol;
+      failures += !ok;
+      say("prefill  prompt %zu (length %zu, batch %zu): rel. L2 %.2e %s\n",
+                  s, prompts[s].size(), prompts.size(), r, ok ? "ok" : "FAILED");
     }
-  }
-  std::printf("%s\n", failures ? "model check: FAILED" : "model check: all ok");
-  return failures ? 1 : 0;
+    for (size_t s = 0; s < prompts.size() && !logitsIn.empty(); ++s) {
+      npy::Array f;
+      std::string path = logitsIn + std::to_string(s) + ".npy";
+      if (std::string err = npy::readNpy(path, f); !err.empty()) {
+        complain("ssmc-model-check: %s\n", err.c_str());
+        return 1;
+      }
+      double r = relL2(values(logits[s], 0, logits[s].numElements()), f.data);
+      bool ok = r <= tol;
+      failures += !ok;
+      say("logits   prompt %zu against %s: rel. L2 %.2e %s\n", s, path.c_str(),
+          r, ok ? "ok" : "FAILED");
+    }
+
+    // Decode: prefill every prompt but its last token, step the last token,
+    // compare with the full prefill's last row.
+    std::vector<std::vector<int64_t>> prefixes;
+    std::vector<int64_t> lastTokens;
+    std::vector<size_t> which;
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      if (prompts[s].size() < 2)
+        continue;
+      prefixes.emplace_back(prompts[s].begin(), prompts[s].end() - 1);
+      lastTokens.push_back(prompts[s].back());
+      which.push_back(s);
+    }
+    if (!prefixes.empty()) {
+      runtime::HostTensor stepLogits;
+      if (error = m.prefill(prefixes, nullptr); error.empty())
+        error = m.step(lastTokens, stepLogits);
+      if (!error.empty()) {
+        complain("ssmc-model-check: decode: %s\n", error.c_str());
+        return 1;
+      }
+      for (size_t k = 0; k < which.size(); ++k) {
+        size_t s = which[k];
+        int64_t len = static_cast<int64_t>(prompts[s].size());
+        double r = relL2(values(stepLogits, static_cast<int64_t>(k) * vocab, vocab),
+                         values(logits[s], (len - 1) * vocab, vocab));
+        bool ok = r <= tol;
+        failures += !ok;
+        say("decode   prompt %zu (step at position %lld): rel. L2 to the "
+                    "prefill %.2e %s\n",
+                    s, static_cast<long long>(len - 1), r, ok ? "ok" : "FAILED");
+      }
+    }
+    if (generate > 0) {
+      // Greedy decoding of every prompt, all of them as one batch.
+      std::vector<runtime::HostTensor> last;
+      if (error = m.prefill(prompts, &last, /*lastOnly=*/true); !error.empty()) {
+        complain("ssmc-model-check: generate: %s\n", error.c_str());
+        return 1;
+      }
+      std::vector<std::vector<int64_t>> out(prompts.size());
+      std::vector<int64_t> next;
+      for (size_t s = 0; s < prompts.size(); ++s) {
+        std::vector<double> row = values(last[s], 0, vocab);
+        next.push_back(std::max_element(row.begin(), row.end()) - row.begin());
+      }
+      for (int64_t t = 0; t < generate; ++t) {
+        for (size_t s = 0; s < prompts.size(); ++s)
+          out[s].push_back(next[s]);
+        if (t + 1 == generate)
+          break;
+        runtime::HostTensor stepLogits;
+        if (error = m.step(next, stepLogits); !error.empty()) {
+          complain("ssmc-model-check: generate: %s\n",
+                       error.c_str());
+          return 1;
+        }
+        for (size_t s = 0; s < prompts.size(); ++s) {
+          std::vector<double> row =
+              values(stepLogits, static_cast<int64_t>(s) * vocab, vocab);
+          next[s] = std::max_element(row.begin(), row.end()) - row.begin();
+        }
+      }
+      for (size_t s = 0; s < prompts.size(); ++s) {
+        say("generated prompt %zu:", s);
+        for (int64_t id : out[s])
+          say(" %lld", static_cast<long long>(id));
+        say("\n");
+      }
+    }
+    say("%s\n", failures ? "model check: FAILED" : "model check: all ok");
+    return failures ? 1 : 0;
+  };
+  onRanks([&](int r) {
+    if (r != 0)
+      reporting = false;
+    status[r] = check(*models[r]);
+  });
+  return status[0];
 }

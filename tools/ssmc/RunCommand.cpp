@@ -19,7 +19,9 @@
 #include <chrono>
 #include <cstdio>
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <thread>
 
 using namespace llvm;
 
@@ -85,6 +87,13 @@ static cl::list<int64_t>
                         "tokenizer's <|endoftext|> is one by default)"),
                cl::sub(ssmcRunCmd), cl::cat(runCategory));
 
+static cl::opt<int64_t>
+    runTP("tp",
+          cl::desc("Tensor-parallel ranks: a package compiled with ssmc "
+                   "compile --tp N runs as N ranks (threads of this process "
+                   "on the CPU)"),
+          cl::init(1), cl::sub(ssmcRunCmd), cl::cat(runCategory));
+
 namespace {
 
 int failRun(const std::string &msg) {
@@ -118,6 +127,97 @@ bool parseIds(const std::string &text, std::vector<int64_t> &out,
 double seconds(std::chrono::steady_clock::time_point a,
                std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+/// What one rank's generation produced.
+struct Generation {
+  std::vector<ssmc::runtime::HostTensor> logits;
+  std::vector<std::vector<int64_t>> generated;
+  int64_t promptTokens = 0, steps = 0;
+  double prefillSeconds = 0, decodeSeconds = 0;
+};
+
+/// Runs `fn(r)` for r in [0, ranks): on this thread for one rank, else one
+/// thread each.
+void onRanks(int ranks, const std::function<void(int)> &fn) {
+  if (ranks == 1) {
+    fn(0);
+    return;
+  }
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back(fn, r);
+  for (std::thread &t : threads)
+    t.join();
+}
+
+/// Prefills `prompts` and decodes up to --max-new-tokens per sequence.
+std::string generate(ssmc::serve::Model &model,
+                     const std::vector<std::vector<int64_t>> &prompts,
+                     const std::set<int64_t> &stops, Generation &out) {
+  auto t1 = std::chrono::steady_clock::now();
+  std::vector<ssmc::runtime::HostTensor> &logits = out.logits;
+  // All positions' logits only when they are written out.
+  if (std::string err =
+          model.prefill(prompts, &logits, /*lastOnly=*/runLogitsOut.empty());
+      !err.empty())
+    return err;
+  auto t2 = std::chrono::steady_clock::now();
+  for (const auto &p : prompts)
+    out.promptTokens += static_cast<int64_t>(p.size());
+
+  // Decode: the first new token of each sequence from its prompt's last
+  // logits, then one step per token.
+  ssmc::serve::SamplingOptions sampling;
+  sampling.temperature = runTemperature;
+  sampling.topK = runTopK;
+  sampling.topP = runTopP;
+  std::mt19937_64 rng(runSeed);
+  size_t b = prompts.size();
+  int64_t vocab = model.vocabSize();
+  std::vector<std::vector<int64_t>> &generated = out.generated;
+  generated.assign(b, {});
+  std::vector<bool> done(b, runMaxNew == 0);
+  std::vector<int64_t> next(b);
+  for (size_t s = 0; s < b && runMaxNew > 0; ++s) {
+    const auto &l = logits[s];
+    int64_t rows = l.shape[0];
+    std::vector<float> last(static_cast<size_t>(vocab));
+    for (int64_t v = 0; v < vocab; ++v)
+      last[v] = static_cast<float>(l.get((rows - 1) * vocab + v));
+    next[s] = ssmc::serve::sampleToken(last.data(), vocab, sampling, rng);
+    generated[s].push_back(next[s]);
+    done[s] = stops.count(next[s]) || runMaxNew == 1;
+  }
+  auto t3 = std::chrono::steady_clock::now();
+  for (int64_t k = 1; k < runMaxNew; ++k) {
+    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; }))
+      break;
+    ssmc::runtime::HostTensor stepLogits;
+    if (std::string err = model.step(next, stepLogits); !err.empty())
+      return err;
+    ++out.steps;
+    for (size_t s = 0; s < b; ++s) {
+      if (done[s])
+        continue;
+      std::vector<float> row(static_cast<size_t>(vocab));
+      for (int64_t v = 0; v < vocab; ++v)
+        row[v] = static_cast<float>(
+            stepLogits.get(static_cast<int64_t>(s) * vocab + v));
+      next[s] = ssmc::serve::sampleToken(row.data(), vocab, sampling, rng);
+      generated[s].push_back(next[s]);
+      done[s] = stops.count(next[s]) ||
+                static_cast<int64_t>(generated[s].size()) >= runMaxNew;
+    }
+    if (runMaxNew >= 64 && k % 32 == 0 && model.tensorParallelRank() == 0)
+      errs() << "ssmc run: " << k << "/" << runMaxNew << " tokens\r";
+  }
+  auto t4 = std::chrono::steady_clock::now();
+  if (runMaxNew >= 64 && model.tensorParallelRank() == 0)
+    errs() << "\n";
+  out.prefillSeconds = seconds(t1, t2);
+  out.decodeSeconds = seconds(t3, t4);
+  return "";
 }
 
 } // namespace
@@ -164,77 +264,45 @@ int runModelCommand() {
   if (prompts.empty())
     return failRun("no prompt: give --prompt-ids or --prompt");
 
-  auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<ssmc::serve::Model> model =
-      ssmc::serve::Model::load(runPackage, runWeights, error);
-  if (!model)
-    return failRun(error);
-  auto t1 = std::chrono::steady_clock::now();
-
-  std::vector<ssmc::runtime::HostTensor> logits;
-  // All positions' logits only when they are written out.
-  if (std::string err =
-          model->prefill(prompts, &logits, /*lastOnly=*/runLogitsOut.empty());
-      !err.empty())
-    return failRun(err);
-  auto t2 = std::chrono::steady_clock::now();
-  int64_t promptTokens = 0;
-  for (const auto &p : prompts)
-    promptTokens += static_cast<int64_t>(p.size());
-
-  // Decode: the first new token of each sequence from its prompt's last
-  // logits, then one step per token.
   std::set<int64_t> stops(runStopIds.begin(), runStopIds.end());
   if (tok && runStopIds.empty())
     if (auto eos = tok->eosId())
       stops.insert(*eos);
-  ssmc::serve::SamplingOptions sampling;
-  sampling.temperature = runTemperature;
-  sampling.topK = runTopK;
-  sampling.topP = runTopP;
-  std::mt19937_64 rng(runSeed);
+  if (runTP < 1)
+    return failRun("--tp must be positive");
+
+  // Every rank loads its own slices, then all generate the same tokens
+  // (SPMD: the logits are gathered on every rank, the sampling seeded
+  // alike); rank 0 reports. Loading comes first and apart: a rank that
+  // fails to load must not leave the others waiting in a collective.
+  int ranks = static_cast<int>(runTP);
+  std::unique_ptr<ssmc::runtime::LocalGroup> group;
+  if (ranks > 1)
+    group = std::make_unique<ssmc::runtime::LocalGroup>(ranks);
+  std::vector<std::unique_ptr<ssmc::serve::Model>> models(ranks);
+  std::vector<std::string> errors(ranks);
+  std::vector<Generation> runs(ranks);
+  auto t0 = std::chrono::steady_clock::now();
+  onRanks(ranks, [&](int r) {
+    models[r] = ssmc::serve::Model::load(runPackage, runWeights, errors[r],
+                                         group ? &group->rank(r) : nullptr);
+  });
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return failRun(e);
+  auto t1 = std::chrono::steady_clock::now();
+  onRanks(ranks, [&](int r) {
+    errors[r] = generate(*models[r], prompts, stops, runs[r]);
+  });
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return failRun(e);
+  ssmc::serve::Model *model = models[0].get();
+  const Generation &run = runs[0];
+  const std::vector<ssmc::runtime::HostTensor> &logits = run.logits;
+  const std::vector<std::vector<int64_t>> &generated = run.generated;
+  int64_t promptTokens = run.promptTokens, steps = run.steps;
   size_t b = prompts.size();
-  int64_t vocab = model->vocabSize();
-  std::vector<std::vector<int64_t>> generated(b);
-  std::vector<bool> done(b, runMaxNew == 0);
-  std::vector<int64_t> next(b);
-  for (size_t s = 0; s < b && runMaxNew > 0; ++s) {
-    const auto &l = logits[s];
-    int64_t rows = l.shape[0];
-    std::vector<float> last(static_cast<size_t>(vocab));
-    for (int64_t v = 0; v < vocab; ++v)
-      last[v] = static_cast<float>(l.get((rows - 1) * vocab + v));
-    next[s] = ssmc::serve::sampleToken(last.data(), vocab, sampling, rng);
-    generated[s].push_back(next[s]);
-    done[s] = stops.count(next[s]) || runMaxNew == 1;
-  }
-  int64_t steps = 0;
-  auto t3 = std::chrono::steady_clock::now();
-  for (int64_t k = 1; k < runMaxNew; ++k) {
-    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; }))
-      break;
-    ssmc::runtime::HostTensor stepLogits;
-    if (std::string err = model->step(next, stepLogits); !err.empty())
-      return failRun(err);
-    ++steps;
-    for (size_t s = 0; s < b; ++s) {
-      if (done[s])
-        continue;
-      std::vector<float> row(static_cast<size_t>(vocab));
-      for (int64_t v = 0; v < vocab; ++v)
-        row[v] = static_cast<float>(
-            stepLogits.get(static_cast<int64_t>(s) * vocab + v));
-      next[s] = ssmc::serve::sampleToken(row.data(), vocab, sampling, rng);
-      generated[s].push_back(next[s]);
-      done[s] = stops.count(next[s]) ||
-                static_cast<int64_t>(generated[s].size()) >= runMaxNew;
-    }
-    if (runMaxNew >= 64 && k % 32 == 0)
-      errs() << "ssmc run: " << k << "/" << runMaxNew << " tokens\r";
-  }
-  auto t4 = std::chrono::steady_clock::now();
-  if (runMaxNew >= 64)
-    errs() << "\n";
 
   // Written once the whole run has succeeded, so that a failed run leaves
   // no file.
@@ -259,7 +327,7 @@ int runModelCommand() {
       outs() << "text " << s << ": " << tok->decode(generated[s], true)
              << "\n";
   }
-  double prefillS = seconds(t1, t2), decodeS = seconds(t3, t4);
+  double prefillS = run.prefillSeconds, decodeS = run.decodeSeconds;
   char line[256];
   std::snprintf(line, sizeof line,
                 "load %.3f s; prefill %lld tokens in %.3f s (%.1f tokens/s); "
@@ -269,6 +337,15 @@ int runModelCommand() {
                 static_cast<long long>(steps), b, decodeS,
                 steps ? 1e3 * decodeS / steps : 0.0);
   errs() << line;
+  if (group) {
+    double collective = group->rank(0).seconds();
+    std::snprintf(line, sizeof line,
+                  "tensor parallel: %d ranks (threads of this process); rank "
+                  "0 spent %.3f s in all-reduce / all-gather (waiting for the "
+                  "others included)\n",
+                  ranks, collective);
+    errs() << line;
+  }
   if (runProfile)
     for (const auto &t : model->profile()) {
       std::snprintf(line, sizeof line,

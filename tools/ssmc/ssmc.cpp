@@ -26,6 +26,7 @@
 #include "ssmc/model/Layout.h"
 #include "ssmc/model/Weights.h"
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/Json.h"
 #include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/Npy.h"
 #include "ssmc/Codegen/CPU/Pipeline.h"
@@ -161,6 +162,11 @@ static cl::opt<std::string> compileDType(
              "for a .ssm file: the element type of its inputs and outputs "
              "(default: as declared)"),
     cl::sub(compileCmd), cl::sub(evalCmd), cl::cat(compileCategory));
+static cl::opt<int64_t> compileTP(
+    "tp",
+    cl::desc("For a model directory: split the model over N tensor-parallel "
+             "ranks (ssm-shard-tensor-parallel; run it with ssmc run --tp N)"),
+    cl::init(1), cl::sub(compileCmd), cl::cat(compileCategory));
 static cl::opt<std::string> compileTarget(
     "target",
     cl::desc("Target to compile for: cpu, or cuda[:sm_XX] (default sm_90; "
@@ -541,6 +547,11 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
   manifest.model = modelJson;
   if (failed(ssmc::collectEntries(module, manifest.entries)))
     return failure();
+  // The weights' slices of a tensor-parallel model are in the model
+  // description now; LLVM has no use for the attribute.
+  for (auto fn : module.getOps<func::FuncOp>())
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      fn.removeArgAttr(i, "ssm.shard");
 
   PassManager pm(module.getContext());
   ssmc::CPUPipelineOptions cpuOptions;
@@ -600,6 +611,59 @@ LogicalResult compileModule(ModuleOp module, Emit stopAt, CompileOutput &out,
   return success();
 }
 
+/// Splits the model module over `tp` ranks (ssm-shard-tensor-parallel) and
+/// records in the model description the ranks and, per entry argument, the
+/// slice each rank loads (the pass's `ssm.shard` argument attributes).
+LogicalResult shardModel(ModuleOp module, int64_t tp, std::string &modelJson,
+                         std::string &error) {
+  if (tp < 1) {
+    error = "--tp must be positive, got " + std::to_string(tp);
+    return failure();
+  }
+  PassManager pm(module.getContext());
+  ssmc::ssm::SSMShardTensorParallelOptions options;
+  options.worldSize = tp;
+  pm.addPass(ssmc::ssm::createSSMShardTensorParallel(options));
+  if (failed(pm.run(module))) {
+    // The pass said why (a world size that does not divide the heads...).
+    error.clear();
+    return failure();
+  }
+  ssmc::json::Value desc;
+  if (!ssmc::json::parse(modelJson, desc).empty() || !desc.isObject()) {
+    error = "the model description does not parse (a bug of ssmc)";
+    return failure();
+  }
+  desc.set("tp", tp);
+  ssmc::json::Value *entries = desc.find("entries");
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    ssmc::json::Value *entry = entries ? entries->find(fn.getSymName().str())
+                                       : nullptr;
+    if (!entry)
+      continue;
+    ssmc::json::Value list = ssmc::json::Value::array();
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      auto shard = fn.getArgAttrOfType<DictionaryAttr>(i, "ssm.shard");
+      if (!shard) {
+        list.push(ssmc::json::Value());
+        continue;
+      }
+      ssmc::json::Value item = ssmc::json::Value::object();
+      item.set("dim", cast<IntegerAttr>(shard.get("dim")).getInt());
+      for (const char *key : {"full", "pieces"}) {
+        ssmc::json::Value values = ssmc::json::Value::array();
+        for (int64_t v : cast<DenseI64ArrayAttr>(shard.get(key)).asArrayRef())
+          values.push(ssmc::json::Value(v));
+        item.set(key, std::move(values));
+      }
+      list.push(std::move(item));
+    }
+    entry->set("shards", std::move(list));
+  }
+  modelJson = ssmc::json::write(desc);
+  return success();
+}
+
 /// The module of the model in directory `dir` (config.json and its
 /// safetensors, checked against each other), for the compile dtype.
 OwningOpRef<ModuleOp> buildModelFromDirectory(const std::string &dir,
@@ -629,8 +693,14 @@ OwningOpRef<ModuleOp> buildModelFromDirectory(const std::string &dir,
                << ", " << cfg.nLayer << " layers, d_model " << cfg.dModel
                << ", vocab " << cfg.vocabSize << ", weights " << dtype
                << "\n";
-  return ssmc::frontend::buildModelModule(context, cfg, dtype, modelJson,
-                                          error);
+  OwningOpRef<ModuleOp> module =
+      ssmc::frontend::buildModelModule(context, cfg, dtype, modelJson, error,
+                                       dir + "/config.json");
+  if (!module || compileTP == 1)
+    return module;
+  if (failed(shardModel(*module, compileTP, modelJson, error)))
+    return nullptr;
+  return module;
 }
 
 /// The host CPU of cuda objects: their host code only launches kernels, and

@@ -450,6 +450,45 @@ static LogicalResult checkMixerConvWidth(Operation *op, ShapeChecker &c) {
   return success();
 }
 
+/// The caches of a mixer: `conv_state` (S, conv_dim, k - 1) and `ssm_state`
+/// (S, ssmDims...) before the first step, and the results `states_out`
+/// (none, or both after the last step, f32), S = b, or s with packed
+/// sequences (`cu_seqlens`); `world_size` positive.
+static LogicalResult checkMixerCaches(Operation *op, ShapeChecker &c,
+                                      StringRef convName, Value conv,
+                                      Value ssm, Value cu, ValueRange out,
+                                      ArrayRef<StringRef> ssmDims,
+                                      std::optional<uint64_t> world) {
+  if (world && *world < 1)
+    return op->emitOpError() << "'world_size' must be positive, got "
+                             << static_cast<int64_t>(*world);
+  FailureOr<StringRef> lead = checkPacked(op, c, cu);
+  if (failed(lead))
+    return failure();
+  c.bind("k-1", *c.get("k") - 1, "operand 'conv_weight'");
+  SmallVector<StringRef> convDims{*lead, convName, "k-1"};
+  SmallVector<StringRef> stateDims{*lead};
+  stateDims.append(ssmDims.begin(), ssmDims.end());
+  if (failed(checkOpt(c, "operand 'conv_state'", conv, convDims)) ||
+      failed(checkOpt(c, "operand 'ssm_state'", ssm, stateDims)))
+    return failure();
+  if (out.empty())
+    return checkF32OrF64(op, {{"operand 'conv_state'", conv},
+                              {"operand 'ssm_state'", ssm}});
+  if (out.size() != 2)
+    return op->emitOpError() << "returns the caches after the last step as "
+                                "two more results (conv state, SSM state) or "
+                                "none, got "
+                             << out.size();
+  if (failed(c.check("result 'conv_state'", out[0].getType(), convDims)) ||
+      failed(c.check("result 'ssm_state'", out[1].getType(), stateDims)))
+    return failure();
+  return checkF32OrF64(op, {{"operand 'conv_state'", conv},
+                            {"operand 'ssm_state'", ssm},
+                            {"result 'conv_state'", out[0]},
+                            {"result 'ssm_state'", out[1]}});
+}
+
 LogicalResult MambaMixerOp::verify() {
   ShapeChecker c(*this);
   if (failed(requireStaticWeights(
@@ -504,6 +543,10 @@ LogicalResult MambaMixerOp::verify() {
                       {"d_model"})) ||
       failed(c.check("result 'out'", getOut().getType(),
                      {"b", "l", "d_model"})))
+    return failure();
+  if (failed(checkMixerCaches(*this, c, "d", getConvState(),
+                              getSsmState(), getCuSeqlens(), getStatesOut(),
+                              {"d", "n"}, getWorldSize())))
     return failure();
   return checkSameElementType(*this, "operand 'hidden'", getHidden(),
                               {{"result 'out'", getOut()}});
@@ -576,8 +619,99 @@ LogicalResult Mamba2MixerOp::verify() {
       failed(c.check("result 'out'", getOut().getType(),
                      {"b", "l", "d_model"})))
     return failure();
+  c.bind("p", p, "'head_dim'");
+  c.bind("n", twoGN / (2 * g), "operand 'conv_weight' (d + 2*g*n)");
+  if (failed(checkMixerCaches(*this, c, "conv_dim", getConvState(),
+                              getSsmState(), getCuSeqlens(), getStatesOut(),
+                              {"h", "p", "n"}, getWorldSize())))
+    return failure();
+  // The gated norm's group: within this op's channels, or (a shard of a
+  // tensor-parallel mixer) the whole width of all ranks.
+  if (std::optional<uint64_t> gs = getNormGroupSize()) {
+    int64_t group = static_cast<int64_t>(*gs);
+    std::optional<uint64_t> world = getWorldSize();
+    bool spread = world && group == d * static_cast<int64_t>(*world);
+    if (group <= 0 || (d % group != 0 && !spread))
+      return emitOpError()
+             << "'norm_group_size' = " << group
+             << " must divide the channel count d = " << d
+             << (world ? " or, spanning every rank, equal d times "
+                         "'world_size'"
+                       : "");
+  }
   return checkSameElementType(*this, "operand 'hidden'", getHidden(),
                               {{"result 'out'", getOut()}});
+}
+
+//===----------------------------------------------------------------------===//
+// Model-level building blocks and collectives
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  if (std::optional<uint64_t> world = getWorldSize(); world && *world < 1)
+    return emitOpError() << "'world_size' must be positive, got "
+                         << static_cast<int64_t>(*world);
+  ShapeChecker c(*this);
+  if (failed(requireStaticWeights(c, {{"operand 'table'", getTable()}})) ||
+      failed(c.check("operand 'tokens'", getTokens().getType(), {"b", "l"})) ||
+      failed(c.check("operand 'table'", getTable().getType(),
+                     {"vocab", "d_model"})) ||
+      failed(c.check("result 'out'", getOut().getType(),
+                     {"b", "l", "d_model"})))
+    return failure();
+  if (*c.get("vocab") < 1)
+    return emitOpError() << "operand 'table' must have at least one row";
+  return checkF32OrF64(*this, {{"result 'out'", getOut()}});
+}
+
+LogicalResult LinearOp::verify() {
+  ShapeChecker c(*this);
+  if (failed(requireStaticWeights(c, {{"operand 'weight'", getWeight()},
+                                      {"operand 'bias'", getBias()}})) ||
+      failed(c.check("operand 'x'", getX().getType(), {"b", "l", "in"})) ||
+      failed(c.check("operand 'weight'", getWeight().getType(),
+                     {"out", "in"})) ||
+      failed(checkOpt(c, "operand 'bias'", getBias(), {"out"})) ||
+      failed(c.check("result 'y'", getY().getType(), {"b", "l", "out"})))
+    return failure();
+  return checkF32OrF64(*this, {{"result 'y'", getY()}});
+}
+
+LogicalResult AllReduceOp::verify() {
+  if (getWorldSize() < 1)
+    return emitOpError() << "'world_size' must be positive, got "
+                         << static_cast<int64_t>(getWorldSize());
+  return checkF32OrF64(*this, {{"operand 'x'", getX()}});
+}
+
+LogicalResult AllGatherOp::verify() {
+  int64_t world = static_cast<int64_t>(getWorldSize());
+  if (world < 1)
+    return emitOpError() << "'world_size' must be positive, got " << world;
+  auto in = cast<RankedTensorType>(getX().getType());
+  auto out = cast<RankedTensorType>(getY().getType());
+  int64_t dim = static_cast<int64_t>(getDim());
+  if (dim < 0 || dim >= in.getRank())
+    return emitOpError() << "'dim' = " << dim
+                         << " is not a dimension of operand 'x' (rank "
+                         << in.getRank() << ")";
+  if (out.getRank() != in.getRank() ||
+      out.getElementType() != in.getElementType())
+    return emitOpError() << "result 'y' must have the rank and element type "
+                            "of operand 'x', got "
+                         << out << " for " << in;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t a = in.getDimSize(i), b = out.getDimSize(i);
+    int64_t want = i == dim && !ShapedType::isDynamic(a) ? a * world : a;
+    if (!ShapedType::isDynamic(want) && !ShapedType::isDynamic(b) &&
+        want != b)
+      return emitOpError() << "result 'y' dimension " << i << " must be "
+                           << want
+                           << (i == dim ? " (world_size times operand 'x')"
+                                        : " (as operand 'x')")
+                           << ", got " << b;
+  }
+  return checkF32OrF64(*this, {{"operand 'x'", getX()}});
 }
 
 //===----------------------------------------------------------------------===//

@@ -31,11 +31,12 @@ namespace ssmc::frontend {
 /// every argument ("tokens", "residual", "conv_state", "ssm_state",
 /// "weight:NAME" with NAME the HF spelling of the checkpoint tensor, "{i}"
 /// standing for the layer index, or "neg_exp:NAME": -exp of that tensor, in
-/// f32, which the runtime computes once at load) and of every result.
+/// f32, which the runtime computes once at load) and of every result. The
+/// ops' locations name `source` (the model directory's config.json).
 mlir::OwningOpRef<mlir::ModuleOp>
 buildModelModule(mlir::MLIRContext &ctx, const model::ModelConfig &cfg,
                  const std::string &dtype, std::string &modelJson,
-                 std::string &error);
+                 std::string &error, const std::string &source = "model");
 
 /// The element type of `name`-d weight in a package compiled for `dtype`:
 /// the matrices (embeddings, projections, lm_head) in `dtype`, the rest f32.

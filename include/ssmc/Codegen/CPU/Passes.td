@@ -154,6 +154,34 @@ def SSMCPUVectorizeSelectiveScan : Pass<"ssm-cpu-vectorize-selective-scan",
   ];
 }
 
+def SSMLowerCollectives : Pass<"ssm-cpu-lower-collectives",
+                               "::mlir::ModuleOp"> {
+  let summary = "Run tensor-parallel collectives through the runtime";
+  let description = [{
+    On tensors. `ssm.all_reduce` (f32) copies its operand into a fresh
+    buffer that a call through the module's pointer
+    `@ssmc_collective_v1(op, in, out, outer, inner)` sums over the ranks in
+    place (op 1, outer x inner elements); `ssm.all_gather` copies its operand
+    into a buffer (outer x inner: the sizes before `dim`, and from `dim` on)
+    and gets the ranks' blocks side by side in a second one (op 2: outer x
+    world x inner); `ssm.tp_rank` is the call's result for op 0. The runtime
+    sets the pointer with the exported `ssmc_set_collective_v1(ptr)`; while
+    it is null there is one rank: rank 0, the sum is the operand itself, and
+    the gathered blocks are zeros.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+  let statistics = [
+    Statistic<"numCollectives", "num-collectives",
+              "Number of collectives and rank queries lowered">
+  ];
+}
+
 def SSMProjectionsToGemm : Pass<"ssm-cpu-projections-to-gemm",
                                 "::mlir::ModuleOp"> {
   let summary = "Run the f32 projections of the mixers as GEMM calls";

@@ -65,6 +65,9 @@ public:
 
   /// The member \p key of an object, or null when absent or not an object.
   const Value *find(const std::string &key) const;
+  Value *find(const std::string &key) {
+    return const_cast<Value *>(static_cast<const Value *>(this)->find(key));
+  }
   /// Sets member \p key of an object (replacing an existing one).
   void set(const std::string &key, Value value);
   /// Appends to an array.

@@ -11,6 +11,7 @@
 #define SSMC_SERVE_MODEL_H
 
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/Collective.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 
 namespace ssmc::model {
 class WeightStore;
+struct TensorInfo;
 }
 
 namespace ssmc::serve {
@@ -45,13 +47,22 @@ int64_t sampleToken(const float *logits, int64_t vocab,
 class Model {
 public:
   /// Loads the package and the weights of `weightsDir`; null and `error`
-  /// (naming the file and tensor) on failure.
+  /// (naming the file and tensor) on failure. A tensor-parallel package
+  /// (ssmc compile --tp N) needs the rank's communicator `comm` (of N
+  /// ranks): the model then holds only that rank's slices of the weights,
+  /// and every rank must make the same calls (prefill, step) in the same
+  /// order, each on its own thread.
   static std::unique_ptr<Model> load(const std::string &packagePath,
                                      const std::string &weightsDir,
-                                     std::string &error);
+                                     std::string &error,
+                                     runtime::Communicator *comm = nullptr);
   ~Model();
 
   int64_t vocabSize() const { return vocab; }
+  /// The ranks the package was compiled for (--tp; 1 without).
+  int64_t tensorParallel() const { return tp; }
+  /// This model's rank among them.
+  int tensorParallelRank() const { return comm ? comm->rank() : 0; }
   int64_t numLayers() const { return layers; }
   /// "mamba" or "mamba2".
   const std::string &kind() const { return modelKind; }
@@ -106,6 +117,13 @@ private:
                          &acts,
                      std::vector<runtime::TensorView> &out,
                      std::set<std::string> *used = nullptr);
+  struct Shard;
+  /// Loads this rank's slice `shard` of checkpoint tensor `info` (named
+  /// `tensor`) as argument type `want` (-exp of it with `negExp`) into
+  /// `converted`.
+  std::string loadSlice(const model::TensorInfo &info,
+                        const std::string &tensor, const Shard &shard,
+                        const package::TensorSpec &want, bool negExp);
   std::string checkTokens(const std::vector<int64_t> &tokens,
                           const std::string &what) const;
 
@@ -130,6 +148,16 @@ private:
       weightViews;
   /// Entry name -> argument roles.
   std::vector<std::pair<std::string, std::vector<std::string>>> roles;
+  /// One rank's slice of a weight (ssm-shard-tensor-parallel's ssm.shard):
+  /// along `dim` of the `full` shape, the pieces {start, size, split}.
+  struct Shard {
+    int64_t dim = 0;
+    std::vector<int64_t> full, pieces;
+  };
+  /// Entry name -> per argument: its slice (empty `full`: not split).
+  std::map<std::string, std::vector<Shard>> shards;
+  int64_t tp = 1;
+  runtime::Communicator *comm = nullptr;
   std::string modelKind, weightsDir;
   int64_t vocab = 0, layers = 0;
   bool tied = true;

@@ -281,6 +281,23 @@ def SSM_MambaMixerOp : SSM_Op<"mamba_mixer", [Pure, AttrSizedOperandSegments]> {
     (r + 2n, d); dt_proj (d, r) and bias (d); A_log (d, n); D (d); out_proj
     (d_model, d) and bias (d_model). `ssm-decompose-mixers` rewrites it into
     the primitive ops.
+
+    Caches (the model's decode path): `conv_state` (b, d, k - 1) and
+    `ssm_state` (b, d, n) are the states before the first step (absent:
+    zeros); with two more results the op also returns both after the last
+    step (f32). With `cu_seqlens` (s + 1), b = 1 and the l steps are s packed
+    sequences, each from its own state, the states (s, ...), one per
+    sequence. With one token (l = 1), both states given and returned, the op
+    is a decode step (ssm.state_update).
+
+    `a_given`: operand `A_log` holds A = -exp(A_log) itself (the model
+    runtime computes it once at load).
+
+    `world_size` = N: the op is one rank's shard of a tensor-parallel mixer
+    (ssm-shard-tensor-parallel): its d channels are this rank's d of N d;
+    x_proj sees only these channels, so its output is summed over the ranks
+    (an ssm.all_reduce inside); `out` is this rank's partial out_proj
+    product, which the caller sums over the ranks.
   }];
   let arguments = (ins SSM_FloatTensor:$hidden,
                    SSM_FloatTensor:$in_proj_weight,
@@ -292,8 +309,13 @@ def SSM_MambaMixerOp : SSM_Op<"mamba_mixer", [Pure, AttrSizedOperandSegments]> {
                    SSM_FloatTensor:$dt_proj_bias,
                    SSM_FloatTensor:$A_log, SSM_FloatTensor:$D,
                    SSM_FloatTensor:$out_proj_weight,
-                   Optional<SSM_FloatTensor>:$out_proj_bias);
-  let results = (outs SSM_FloatTensor:$out);
+                   Optional<SSM_FloatTensor>:$out_proj_bias,
+                   Optional<SSM_FloatTensor>:$conv_state,
+                   Optional<SSM_FloatTensor>:$ssm_state,
+                   Optional<SSM_IndexTensor>:$cu_seqlens,
+                   UnitAttr:$a_given, OptionalAttr<I64Attr>:$world_size);
+  let results = (outs SSM_FloatTensor:$out,
+                  Variadic<SSM_FloatTensor>:$states_out);
   let assemblyFormat = [{
     $hidden
     `in_proj` `(` $in_proj_weight (`,` $in_proj_bias^)? `)`
@@ -303,6 +325,11 @@ def SSM_MambaMixerOp : SSM_Op<"mamba_mixer", [Pure, AttrSizedOperandSegments]> {
     `A_log` `(` $A_log `)`
     `D` `(` $D `)`
     `out_proj` `(` $out_proj_weight (`,` $out_proj_bias^)? `)`
+    (`conv_state` `(` $conv_state^ `)`)?
+    (`ssm_state` `(` $ssm_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)?
+    (`a_given` $a_given^)?
+    (`world_size` `=` $world_size^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -324,8 +351,20 @@ def SSM_Mamba2MixerOp : SSM_Op<"mamba2_mixer",
         out    = out_proj(y)
 
     Weights: in_proj (2d + 2gn + h, d_model) and bias; conv1d (d + 2gn, k) and
-    bias (d + 2gn); dt_bias, A_log, D: (h); norm (d); out_proj (d_model, d)
+    dt_bias, A_log, D: (h); norm (d); out_proj (d_model, d)
     and bias (d_model).
+
+    `norm_group_size`: the gated norm's group in channels (default d / g;
+    d is HF transformers' whole-width norm). Caches, `cu_seqlens` and
+    `a_given` as for ssm.mamba_mixer: `conv_state` (b, d + 2gn, k - 1),
+    `ssm_state` (b, h, p, n).
+
+    `world_size` = N: one rank's shard of a tensor-parallel mixer
+    (ssm-shard-tensor-parallel): its h heads and d channels are this rank's,
+    its g groups of B/C this rank's (or, for a single group, the group
+    itself, which every rank holds); a norm group of N d channels
+    (norm_group_size = N d) spans every rank, its sum of squares summed over
+    the ranks inside; `out` is this rank's partial out_proj product.
   }];
   let arguments = (ins SSM_FloatTensor:$hidden,
                    SSM_FloatTensor:$in_proj_weight,
@@ -336,9 +375,15 @@ def SSM_Mamba2MixerOp : SSM_Op<"mamba2_mixer",
                    SSM_FloatTensor:$D, SSM_FloatTensor:$norm_weight,
                    SSM_FloatTensor:$out_proj_weight,
                    Optional<SSM_FloatTensor>:$out_proj_bias,
+                   Optional<SSM_FloatTensor>:$conv_state,
+                   Optional<SSM_FloatTensor>:$ssm_state,
+                   Optional<SSM_IndexTensor>:$cu_seqlens,
                    I64Attr:$n_groups, I64Attr:$head_dim, I64Attr:$chunk_size,
-                   F64Attr:$eps, OptionalAttr<DenseF64ArrayAttr>:$dt_limit);
-  let results = (outs SSM_FloatTensor:$out);
+                   F64Attr:$eps, OptionalAttr<DenseF64ArrayAttr>:$dt_limit,
+                   OptionalAttr<I64Attr>:$norm_group_size,
+                   UnitAttr:$a_given, OptionalAttr<I64Attr>:$world_size);
+  let results = (outs SSM_FloatTensor:$out,
+                  Variadic<SSM_FloatTensor>:$states_out);
   let assemblyFormat = [{
     $hidden
     `in_proj` `(` $in_proj_weight (`,` $in_proj_bias^)? `)`
@@ -348,12 +393,101 @@ def SSM_Mamba2MixerOp : SSM_Op<"mamba2_mixer",
     `D` `(` $D `)`
     `norm` `(` $norm_weight `)`
     `out_proj` `(` $out_proj_weight (`,` $out_proj_bias^)? `)`
+    (`conv_state` `(` $conv_state^ `)`)?
+    (`ssm_state` `(` $ssm_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)?
     `n_groups` `=` $n_groups `head_dim` `=` $head_dim
     `chunk_size` `=` $chunk_size `eps` `=` $eps
     (`dt_limit` `=` $dt_limit^)?
+    (`norm_group_size` `=` $norm_group_size^)?
+    (`a_given` $a_given^)?
+    (`world_size` `=` $world_size^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Model-level building blocks and tensor-parallel collectives
+//===----------------------------------------------------------------------===//
+
+def SSM_EmbeddingOp : SSM_Op<"embedding", [Pure]> {
+  let summary = "Embedding lookup: token ids to rows of a table";
+  let description = [{
+    tokens (b, l) of integers, table (V, d_model) of any float type ->
+    out (b, l, d_model) f32: out[i, t] = table[tokens[i, t]]. Ids outside
+    [0, V) are clamped (the runtime checks them first).
+
+    `world_size` = N: the table holds one rank's V rows of a vocabulary of
+    N V, rows [rank V, (rank + 1) V) (ssm-shard-tensor-parallel); ids outside
+    them give zero rows, so that the sum over the ranks (an ssm.all_reduce
+    after it) is the lookup.
+  }];
+  let arguments = (ins SSM_IndexTensor:$tokens, SSM_FloatTensor:$table,
+                   OptionalAttr<I64Attr>:$world_size);
+  let results = (outs SSM_FloatTensor:$out);
+  let assemblyFormat = [{
+    $tokens `,` $table (`world_size` `=` $world_size^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_LinearOp : SSM_Op<"linear", [Pure]> {
+  let summary = "A projection by a weight in checkpoint layout (out, in)";
+  let description = [{
+    x (b, l, in), weight (out, in) of any float type, optional bias (out) ->
+    y (b, l, out) f32: y = x weight^T + bias, accumulated in f32.
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, SSM_FloatTensor:$weight,
+                   Optional<SSM_FloatTensor>:$bias);
+  let results = (outs SSM_FloatTensor:$y);
+  let assemblyFormat = [{
+    $x `,` $weight (`bias` `(` $bias^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_AllReduceOp : SSM_Op<"all_reduce", [SameOperandsAndResultType]> {
+  let summary = "Sum of a tensor over the ranks of a tensor-parallel group";
+  let description = [{
+    y = the elementwise sum of `x` over the `world_size` ranks that run the
+    same program (each rank's own x). Every rank gets the same y: the sum is
+    taken in rank order. Not pure: every rank must reach it, in the same
+    order as the other collectives.
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, I64Attr:$world_size);
+  let results = (outs SSM_FloatTensor:$y);
+  let assemblyFormat = [{
+    $x `world_size` `=` $world_size attr-dict `:` type($x)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_AllGatherOp : SSM_Op<"all_gather"> {
+  let summary = "Concatenation of a tensor over the ranks, along one dimension";
+  let description = [{
+    y = the ranks' `x` concatenated in rank order along dimension `dim`
+    (so y's size there is world_size times x's). Every rank gets all of y.
+  }];
+  let arguments = (ins SSM_FloatTensor:$x, I64Attr:$dim, I64Attr:$world_size);
+  let results = (outs SSM_FloatTensor:$y);
+  let assemblyFormat = [{
+    $x `dim` `=` $dim `world_size` `=` $world_size
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SSM_TPRankOp : SSM_Op<"tp_rank", [Pure]> {
+  let summary = "This rank's index in its tensor-parallel group";
+  let description = [{
+    The rank (0 to world_size - 1) of the program instance that runs it; 0
+    where no group is set up.
+  }];
+  let results = (outs Index:$rank);
+  let assemblyFormat = "attr-dict";
 }
 
 //===----------------------------------------------------------------------===//

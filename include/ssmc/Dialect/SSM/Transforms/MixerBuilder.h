@@ -122,15 +122,20 @@ public:
                   nb, l, arith::AddFOp::create(nb, l, args[2], prod).getResult());
             })
             .getResult(0);
-    if (!bias)
-      return out;
+    return bias ? addBias(out, bias, channelDim) : out;
+  }
+
+  /// x (rank 3) plus `bias` along its channel dimension `channelDim`.
+  Value addBias(Value x, Value bias, unsigned channelDim) {
+    MLIRContext *ctx = b.getContext();
+    SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, x);
     SmallVector<AffineMap> biasMaps{
         b.getMultiDimIdentityMap(3),
-        AffineMap::get(3, 0, {channelDim == 1 ? d1 : d2}, ctx),
+        AffineMap::get(3, 0, {getAffineDimExpr(channelDim, ctx)}, ctx),
         b.getMultiDimIdentityMap(3)};
     SmallVector<IteratorType> par(3, IteratorType::parallel);
     return linalg::GenericOp::create(
-               b, loc, TypeRange{out.getType()}, ValueRange{out, bias},
+               b, loc, TypeRange{x.getType()}, ValueRange{x, bias},
                ValueRange{empty(shape)}, biasMaps, par,
                [&](OpBuilder &nb, Location l, ValueRange args) {
                  linalg::YieldOp::create(
@@ -228,6 +233,14 @@ public:
   /// Embedding rows: tokens (b, l) of integers -> (b, l, dm) f32 from the
   /// table (vocab, dm) of any float type; token ids are clamped to the table.
   Value embed(Value tokens, Value table);
+  /// The same from one rank's rows of the table, vocabulary ids [offset,
+  /// offset + rows) (`offset` an index); other ids give zero rows.
+  Value embedShard(Value tokens, Value table, Value offset);
+  /// y * silu(z), normalised by the root mean square over `total` channels
+  /// of which this rank holds the last dimension of y (the sum of squares
+  /// summed over `worldSize` ranks by ssm.all_reduce), times `weight`.
+  Value gatedNormAcrossRanks(Value y, Value z, Value weight, int64_t total,
+                             int64_t worldSize, FloatAttr eps);
 
   OpBuilder &b;
   Location loc;
@@ -242,6 +255,9 @@ struct MambaMixerWeights {
       outProj, outProjBias;
   /// A = -exp(A_log) when the caller has it (then aLog is only its shape).
   Value a;
+  /// Tensor parallelism: this mixer is one of `worldSize` ranks' shards; the
+  /// output of x_proj is summed over the ranks.
+  int64_t worldSize = 1;
 };
 /// The weights of one Mamba-2 mixer.
 struct Mamba2MixerWeights {
@@ -250,8 +266,11 @@ struct Mamba2MixerWeights {
   /// A = -exp(A_log) when the caller has it.
   Value a;
   int64_t nGroups = 1, headDim = 0, chunkSize = 256;
-  /// The gated norm's group: d / nGroups (mamba_ssm) or d (HF).
+  /// The gated norm's group: d / nGroups (mamba_ssm) or d (HF); a group
+  /// larger than this shard's d spans every rank (worldSize d channels).
   int64_t normGroupSize = 0;
+  /// Tensor parallelism: this mixer is one of `worldSize` ranks' shards.
+  int64_t worldSize = 1;
   FloatAttr eps;
   DenseF64ArrayAttr dtLimit;
 };
