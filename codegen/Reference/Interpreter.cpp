@@ -482,7 +482,9 @@ std::string Interpreter::evalOp(Operation *op) {
                 ssmc::ssm::CausalConv1dOp, ssmc::ssm::StateUpdateOp,
                 ssmc::ssm::RMSNormOp, ssmc::ssm::GatedRMSNormOp,
                 ssmc::ssm::MambaMixerOp, ssmc::ssm::Mamba2MixerOp,
-                ssmc::ssm::LinearAttentionOp>(
+                ssmc::ssm::LinearAttentionOp, ssmc::ssm::LinearOp,
+                ssmc::ssm::EmbeddingOp, ssmc::ssm::AllReduceOp,
+                ssmc::ssm::AllGatherOp>(
               [&](Operation *o) { return evalSsm(o); })
           .Default([](Operation *) { return "unsupported"; });
   if (err.empty() || nestedError)
@@ -983,6 +985,19 @@ std::string packed(const ref::Tensor &cu, const ref::Tensor &input,
   return "";
 }
 
+/// The reference runs a mixer as SEMANTICS.md defines it: without the
+/// model's caches, packed sequences, a precomputed A or a rank's shard.
+std::string modelFormOnly(Operation *op, Value convState, Value ssmState,
+                          Value cuSeqlens, ValueRange statesOut, bool aGiven,
+                          std::optional<uint64_t> worldSize) {
+  if (!convState && !ssmState && !cuSeqlens && statesOut.empty() && !aGiven &&
+      !worldSize)
+    return "";
+  return op->getName().getStringRef().str() +
+         ": the reference runs mixers without caches, packed sequences, "
+         "a_given or world_size; evaluate this one with --decompose";
+}
+
 } // namespace
 
 std::string Interpreter::evalSsm(Operation *op) {
@@ -1116,6 +1131,12 @@ std::string Interpreter::evalSsm(Operation *op) {
                 static_cast<int64_t>(r.getGroupSize()), results[0]);
           })
           .Case([&](MambaMixerOp m) {
+            if (std::string e = modelFormOnly(m, m.getConvState(),
+                                              m.getSsmState(), m.getCuSeqlens(),
+                                              m.getStatesOut(), m.getAGiven(),
+                                              m.getWorldSize());
+                !e.empty())
+              return e;
             ref::MambaMixerWeights w{tensor(m.getInProjWeight()),
                                      tensor(m.getConvWeight()),
                                      tensor(m.getXProjWeight()),
@@ -1129,7 +1150,53 @@ std::string Interpreter::evalSsm(Operation *op) {
                                      optTensor(m.getOutProjBias())};
             return ref::mambaMixer(w, tensor(m.getHidden()), results[0]);
           })
-          .Case([&](Mamba2MixerOp m) { return evalMamba2(m, results[0]); })
+          .Case([&](Mamba2MixerOp m) {
+            if (std::string e = modelFormOnly(m, m.getConvState(),
+                                              m.getSsmState(), m.getCuSeqlens(),
+                                              m.getStatesOut(), m.getAGiven(),
+                                              m.getWorldSize());
+                !e.empty())
+              return e;
+            return evalMamba2(m, results[0]);
+          })
+          .Case([&](LinearOp m) -> std::string {
+            const Tensor &x = tensor(m.getX()), &w = tensor(m.getWeight());
+            std::optional<Tensor> bias = optTensor(m.getBias());
+            int64_t rows = x.dim(0) * x.dim(1), in = x.dim(2), outs = w.dim(0);
+            results[0] = Tensor({x.dim(0), x.dim(1), outs});
+            for (int64_t r = 0; r < rows; ++r)
+              for (int64_t o = 0; o < outs; ++o) {
+                double acc = bias ? bias->data[o] : 0.0;
+                for (int64_t i = 0; i < in; ++i)
+                  acc += x.data[r * in + i] * w.data[o * in + i];
+                results[0].data[r * outs + o] = acc;
+              }
+            return "";
+          })
+          .Case([&](EmbeddingOp m) -> std::string {
+            if (m.getWorldSize())
+              return "ssm.embedding: a table split over ranks (world_size) "
+                     "runs only compiled (ssmc run --tp)";
+            const Tensor &t = tensor(m.getTokens()),
+                         &table = tensor(m.getTable());
+            int64_t vocab = table.dim(0), dm = table.dim(1);
+            results[0] = Tensor({t.dim(0), t.dim(1), dm});
+            for (int64_t r = 0; r < t.numel(); ++r) {
+              int64_t id = std::clamp<int64_t>(static_cast<int64_t>(t.data[r]),
+                                               0, vocab - 1);
+              std::copy_n(table.data.begin() + id * dm, dm,
+                          results[0].data.begin() + r * dm);
+            }
+            return "";
+          })
+          .Case<AllReduceOp, AllGatherOp>([&](auto c) -> std::string {
+            if (c.getWorldSize() != 1)
+              return c->getName().getStringRef().str() +
+                     ": collectives over more than one rank run only "
+                     "compiled (ssmc run --tp)";
+            results[0] = tensor(c.getX());
+            return "";
+          })
           .Case([&](LinearAttentionOp a) {
             ref::LinearAttentionInputs in{
                 tensor(a.getQ()), tensor(a.getK()), tensor(a.getV()),
@@ -1157,6 +1224,7 @@ std::string Interpreter::evalMamba2(ssmc::ssm::Mamba2MixerOp op, Tensor &out) {
                              op.getEps().convertToDouble(), std::nullopt};
   if (std::optional<ArrayRef<double>> l = op.getDtLimit(); l && l->size() == 2)
     cfg.dtLimit = ref::DtLimit{(*l)[0], (*l)[1]};
+  cfg.normGroupSize = static_cast<int64_t>(op.getNormGroupSize().value_or(0));
   ref::Mamba2MixerWeights w{tensor(op.getInProjWeight()),
                             convW,
                             optTensor(op.getConvBias()),

@@ -1055,7 +1055,9 @@ std::string ssmc::reference::mamba2Mixer(const Mamba2MixerWeights &w,
   Tensor normed;
   if (err.empty())
     err = gatedRmsNorm(reshaped(ssdOut.out, {b, l, d}), sliceLast(zxbcdt, 0, d),
-                       w.normW, cfg.eps, d / g, normed);
+                       w.normW, cfg.eps,
+                       cfg.normGroupSize > 0 ? cfg.normGroupSize : d / g,
+                       normed);
   if (err.empty())
     err = linear(normed, w.outProj, w.outProjBias, result);
   if (!err.empty())

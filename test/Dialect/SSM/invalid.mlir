@@ -1244,3 +1244,83 @@ func.func @packed_ssd_not_both(%x: tensor<1x8x4x3xf32>, %dt: tensor<1x8x4xf32>,
          tensor<3xi32>) -> tensor<1x8x4x3xf32>
   return
 }
+
+// -----
+
+func.func @all_gather_size(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{'ssm.all_gather' op result 'y' dimension 1 must be 6 (world_size times operand 'x'), got 5}}
+  %y = ssm.all_gather %x dim = 1 world_size = 2 : (tensor<2x3xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @all_gather_dim(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'ssm.all_gather' op 'dim' = 2 is not a dimension of operand 'x' (rank 2)}}
+  %y = ssm.all_gather %x dim = 2 world_size = 1 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @all_reduce_world(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'ssm.all_reduce' op 'world_size' must be positive, got 0}}
+  %y = ssm.all_reduce %x world_size = 0 : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @linear_shape(%x: tensor<?x?x8xf32>, %w: tensor<5x7xf32>) -> tensor<?x?x5xf32> {
+  // expected-error @+1 {{'ssm.linear' op operand 'weight' has shape (5, 7) but (out, in) = (?, 8) is expected: in = 8 from operand 'x'}}
+  %y = ssm.linear %x, %w : (tensor<?x?x8xf32>, tensor<5x7xf32>) -> tensor<?x?x5xf32>
+  return %y : tensor<?x?x5xf32>
+}
+
+// -----
+
+func.func @embedding_result(%t: tensor<?x?xi32>, %table: tensor<5x8xf32>) -> tensor<?x?x9xf32> {
+  // expected-error @+1 {{'ssm.embedding' op result 'out' has shape (?, ?, 9) but (b, l, d_model) = (?, ?, 8) is expected: d_model = 8 from operand 'table'}}
+  %e = ssm.embedding %t, %table : (tensor<?x?xi32>, tensor<5x8xf32>) -> tensor<?x?x9xf32>
+  return %e : tensor<?x?x9xf32>
+}
+
+// -----
+
+func.func @mixer_one_state_out(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv: tensor<20x4xf32>,
+                               %v: tensor<4xf32>, %norm: tensor<8xf32>, %out: tensor<8x8xf32>)
+    -> tensor<?x20x3xf32> {
+  // expected-error @+1 {{'ssm.mamba2_mixer' op returns the caches after the last step as two more results (conv state, SSM state) or none, got 1}}
+  %y, %st = ssm.mamba2_mixer %h in_proj(%in) conv1d(%conv) dt_bias(%v) A_log(%v) D(%v)
+      norm(%norm) out_proj(%out) n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.0e-5
+      : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<20x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>)
+      -> (tensor<?x?x8xf32>, tensor<?x20x3xf32>)
+  return %st : tensor<?x20x3xf32>
+}
+
+// -----
+
+func.func @mixer_ssm_state(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv: tensor<20x4xf32>,
+                           %v: tensor<4xf32>, %norm: tensor<8xf32>, %out: tensor<8x8xf32>,
+                           %ss: tensor<?x4x2x3xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'ssm.mamba2_mixer' op operand 'ssm_state' has shape (?, 4, 2, 3) but (b, h, p, n) = (?, 4, 2, 6) is expected: n = 6 from operand 'conv_weight' (d + 2*g*n)}}
+  %y = ssm.mamba2_mixer %h in_proj(%in) conv1d(%conv) dt_bias(%v) A_log(%v) D(%v)
+      norm(%norm) out_proj(%out) ssm_state(%ss) n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.0e-5
+      : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<20x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<?x4x2x3xf32>)
+      -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @mixer_norm_group(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv: tensor<20x4xf32>,
+                            %v: tensor<4xf32>, %norm: tensor<8xf32>, %out: tensor<8x8xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'ssm.mamba2_mixer' op 'norm_group_size' = 16 must divide the channel count d = 8}}
+  %y = ssm.mamba2_mixer %h in_proj(%in) conv1d(%conv) dt_bias(%v) A_log(%v) D(%v)
+      norm(%norm) out_proj(%out) n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.0e-5 norm_group_size = 16
+      : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<20x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}

@@ -452,3 +452,37 @@ func.func @packed(%u: tensor<1x4x?xf32>, %A: tensor<4x16xf32>,
       -> (tensor<1x?x4x3xf32>, tensor<?x4x3x5xf32>)
   return %h, %s, %f : tensor<?x4x16xf32>, tensor<?x4x3xf32>, tensor<?x4x3x5xf32>
 }
+
+// Model-level blocks and the tensor-parallel collectives.
+// CHECK-LABEL: func.func @model_blocks
+// CHECK: ssm.embedding %{{.*}}, %{{.*}} world_size = 2 : (tensor<?x?xi32>, tensor<5x8xbf16>) -> tensor<?x?x8xf32>
+// CHECK: ssm.all_reduce %{{.*}} world_size = 2 : tensor<?x?x8xf32>
+// CHECK: ssm.linear %{{.*}}, %{{.*}} bias(%{{.*}}) : (tensor<?x?x8xf32>, tensor<5x8xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
+// CHECK: ssm.all_gather %{{.*}} dim = 2 world_size = 2 : (tensor<?x?x5xf32>) -> tensor<?x?x10xf32>
+// CHECK: ssm.tp_rank
+func.func @model_blocks(%t: tensor<?x?xi32>, %table: tensor<5x8xbf16>,
+                        %w: tensor<5x8xf32>, %b: tensor<5xf32>) -> (tensor<?x?x10xf32>, index) {
+  %e = ssm.embedding %t, %table world_size = 2 : (tensor<?x?xi32>, tensor<5x8xbf16>) -> tensor<?x?x8xf32>
+  %s = ssm.all_reduce %e world_size = 2 : tensor<?x?x8xf32>
+  %p = ssm.linear %s, %w bias(%b) : (tensor<?x?x8xf32>, tensor<5x8xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
+  %g = ssm.all_gather %p dim = 2 world_size = 2 : (tensor<?x?x5xf32>) -> tensor<?x?x10xf32>
+  %r = ssm.tp_rank
+  return %g, %r : tensor<?x?x10xf32>, index
+}
+
+// A mixer with its caches in and out (the model's layer entry).
+// CHECK-LABEL: func.func @mixer_caches
+// CHECK: ssm.mamba2_mixer {{.*}} conv_state(%{{[a-z0-9]+}}) ssm_state(%{{[a-z0-9]+}}) n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.000000e-05 norm_group_size = 16 a_given world_size = 2
+func.func @mixer_caches(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv: tensor<20x4xf32>,
+                        %v: tensor<4xf32>, %norm: tensor<8xf32>, %out: tensor<8x8xf32>,
+                        %cs: tensor<?x20x3xf32>, %ss: tensor<?x4x2x6xf32>)
+    -> (tensor<?x?x8xf32>, tensor<?x20x3xf32>, tensor<?x4x2x6xf32>) {
+  %y, %st:2 = ssm.mamba2_mixer %h in_proj(%in) conv1d(%conv) dt_bias(%v) A_log(%v) D(%v)
+      norm(%norm) out_proj(%out) conv_state(%cs) ssm_state(%ss)
+      n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.0e-5 norm_group_size = 16 a_given world_size = 2
+      : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<20x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>,
+         tensor<?x20x3xf32>, tensor<?x4x2x6xf32>)
+      -> (tensor<?x?x8xf32>, tensor<?x20x3xf32>, tensor<?x4x2x6xf32>)
+  return %y, %st#0, %st#1 : tensor<?x?x8xf32>, tensor<?x20x3xf32>, tensor<?x4x2x6xf32>
+}

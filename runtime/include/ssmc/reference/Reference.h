@@ -271,10 +271,13 @@ struct Mamba2MixerConfig {
   int64_t chunkSize = 256;
   double eps = 1e-5;
   std::optional<DtLimit> dtLimit;
+  /// The gated norm's group in channels (0: d / nGroups).
+  int64_t normGroupSize = 0;
 };
 
 /// hidden (b,l,dm) -> out (b,l,dm): in_proj, conv + silu over xBC, chunked
-/// SSD, gated RMSNorm over groups of d/nGroups channels, out_proj.
+/// SSD, gated RMSNorm over groups of normGroupSize (d/nGroups) channels,
+/// out_proj.
 std::string mamba2Mixer(const Mamba2MixerWeights &w,
                         const Mamba2MixerConfig &cfg, const Tensor &hidden,
                         Tensor &out);
