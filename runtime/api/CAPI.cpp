@@ -148,14 +148,47 @@ struct ssmc_model {
   std::unique_ptr<ssmc::serve::Model> model;
 };
 
+struct ssmc_comm_group {
+  ssmc::runtime::LocalGroup group;
+  explicit ssmc_comm_group(int world) : group(world) {}
+};
+
+ssmc_comm_group *ssmc_comm_group_create(int world_size) {
+  if (world_size < 1) {
+    setError("ssmc_comm_group_create: the world size must be positive, got " +
+             std::to_string(world_size));
+    return nullptr;
+  }
+  lastError.clear();
+  return new ssmc_comm_group(world_size);
+}
+
+ssmc_comm *ssmc_comm_group_rank(ssmc_comm_group *group, int rank) {
+  if (!group || rank < 0 || rank >= group->group.world()) {
+    setError("ssmc_comm_group_rank: no rank " + std::to_string(rank) +
+             " in the group");
+    return nullptr;
+  }
+  return reinterpret_cast<ssmc_comm *>(&group->group.rank(rank));
+}
+
+void ssmc_comm_group_free(ssmc_comm_group *group) { delete group; }
+
 ssmc_model *ssmc_model_load(const char *package_path,
                             const char *weights_dir) {
+  return ssmc_model_load_rank(package_path, weights_dir, nullptr);
+}
+
+ssmc_model *ssmc_model_load_rank(const char *package_path,
+                                 const char *weights_dir, ssmc_comm *comm) {
   if (!package_path || !weights_dir) {
     setError("ssmc_model_load: NULL path");
     return nullptr;
   }
   std::string error;
-  auto m = ssmc::serve::Model::load(package_path, weights_dir, error);
+  auto m = ssmc::serve::Model::load(
+      package_path, weights_dir, error,
+      reinterpret_cast<ssmc::runtime::Communicator *>(comm));
   if (!m) {
     setError(error);
     return nullptr;

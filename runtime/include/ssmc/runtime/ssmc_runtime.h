@@ -91,6 +91,26 @@ typedef struct ssmc_model ssmc_model;
  * checked against the package); NULL on failure. */
 ssmc_model *ssmc_model_load(const char *package_path, const char *weights_dir);
 
+/** Tensor parallelism: a package compiled with `ssmc compile --tp N` runs as
+ * N ranks, each on its own thread with its own model (its slices of the
+ * weights) and its rank's communicator; every rank makes the same calls in
+ * the same order (prefill, step) and gets the same logits. A group holds the
+ * communicators of N ranks of this process. */
+typedef struct ssmc_comm_group ssmc_comm_group;
+typedef struct ssmc_comm ssmc_comm;
+
+/** A group of `world_size` >= 1 ranks in this process; NULL on failure. */
+ssmc_comm_group *ssmc_comm_group_create(int world_size);
+/** Rank `rank`'s communicator (owned by the group); NULL if out of range. */
+ssmc_comm *ssmc_comm_group_rank(ssmc_comm_group *group, int rank);
+/** Frees a group (NULL is allowed), after every model using it. */
+void ssmc_comm_group_free(ssmc_comm_group *group);
+
+/** ssmc_model_load for one rank of a tensor-parallel package: loads only the
+ * rank's slices of the weights. `comm` NULL is one rank (ssmc_model_load). */
+ssmc_model *ssmc_model_load_rank(const char *package_path,
+                                 const char *weights_dir, ssmc_comm *comm);
+
 /** The vocabulary size (the logits' last dimension). */
 int64_t ssmc_model_vocab_size(const ssmc_model *model);
 
