@@ -14,6 +14,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "GPUEmitter.h"
+#include "ssmc/Dialect/SSM/Transforms/MixerBuilder.h"
 
 namespace ssmc {
 #define GEN_PASS_DEF_SSMGPUCHOOSETILES
@@ -140,6 +141,33 @@ struct LowerTiled : OpRewritePattern<Op> {
   llvm::DenseSet<Operation *> &diagnosed;
 };
 
+/// The RMS norms (x (b, l, d)) as linalg ops: a reduction per position and
+/// group, then the scaling, which run as parallel loops
+/// (ssm-gpu-parallel-loops) — one thread per row for the sums.
+template <typename Op>
+struct NormToLinalg : OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const final {
+    auto type = cast<RankedTensorType>(op.getX().getType());
+    if (type.getRank() != 3 || type.isDynamicDim(2) ||
+        !type.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not (b, l, d) f32");
+    int64_t d = type.getDimSize(2), group = d;
+    Value z;
+    if constexpr (std::is_same_v<Op, GatedRMSNormOp>) {
+      group = static_cast<int64_t>(op.getGroupSize());
+      z = op.getZ();
+    }
+    MixerBuilder mb(rewriter, op.getLoc(), op.getX());
+    Value y = mb.normOnLinalg(op.getX(), z, mb.toF32(op.getWeight()), group,
+                              group, /*worldSize=*/1, op.getEpsAttr());
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
   using Base::Base;
 
@@ -175,6 +203,8 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     // parallel loops become kernels in ssm-gpu-parallel-loops.
     ssmc::populateRecurrenceToLoopsPatterns(patterns, recurrenceSegment,
                                             recurrenceUnroll);
+    patterns.add<NormToLinalg<RMSNormOp>, NormToLinalg<GatedRMSNormOp>>(
+        &getContext());
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
@@ -183,11 +213,13 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
     // tensors (linalg, math, ...), has no GPU lowering yet.
     auto isTensor = [](Type t) { return isa<RankedTensorType>(t); };
     WalkResult left = getOperation()->walk([&](Operation *op) {
-      // Elementwise linalg ops and reshapes run as parallel loops
-      // (ssm-gpu-parallel-loops); the body of a recurrence is its own.
+      // Linalg ops and reshapes run as parallel loops
+      // (ssm-gpu-parallel-loops: a thread per point of the parallel
+      // dimensions, the reductions a loop in it); slices are views; the body
+      // of a recurrence is its own.
       auto elementwise = [](Operation *o) {
-        auto linalgOp = dyn_cast<linalg::LinalgOp>(o);
-        return linalgOp && linalgOp.getNumReductionLoops() == 0;
+        return isa<linalg::LinalgOp, tensor::ExtractSliceOp,
+                   tensor::InsertSliceOp>(o);
       };
       bool tensorWork =
           (llvm::any_of(op->getResultTypes(), isTensor) ||
@@ -210,7 +242,7 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
                       << "' has no GPU lowering yet (the cuda target lowers "
                          "ssm.selective_scan, ssm.ssd, ssm.causal_conv1d, "
                          "ssm.state_update, ssm.recurrence, "
-                         "ssm.linear_attention and elementwise linalg ops)";
+                         "ssm.linear_attention, the norms and linalg ops)";
       return WalkResult::interrupt();
     });
     if (left.wasInterrupted())

@@ -219,6 +219,30 @@ struct ParallelLoopsToGPUPass
       });
       for (memref::CopyOp c : copies) {
         OpBuilder b(c);
+        // A strided view (a slice of channels) is no block for gpu.memcpy:
+        // it is copied element by element, a parallel loop (a kernel below).
+        auto identity = [](Value m) {
+          return cast<MemRefType>(m.getType()).getLayout().isIdentity();
+        };
+        if (!identity(c.getSource()) || !identity(c.getTarget())) {
+          Location loc = c.getLoc();
+          int64_t rank = cast<MemRefType>(c.getSource().getType()).getRank();
+          Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+          Value one = arith::ConstantIndexOp::create(b, loc, 1);
+          SmallVector<Value> lbs(rank, zero), steps(rank, one), ubs;
+          for (int64_t d = 0; d < rank; ++d)
+            ubs.push_back(memref::DimOp::create(b, loc, c.getSource(), d));
+          Value src = c.getSource(), dst = c.getTarget();
+          scf::ParallelOp::create(
+              b, loc, lbs, ubs, steps,
+              [&](OpBuilder &nb, Location l, ValueRange ivs) {
+                Value v = memref::LoadOp::create(nb, l, src, ivs);
+                memref::StoreOp::create(nb, l, v, dst, ivs);
+              });
+          c.erase();
+          ++numStridedCopies;
+          continue;
+        }
         Emitter e(b, c.getLoc());
         e.beginStream();
         e.token = gpu::MemcpyOp::create(b, c.getLoc(), e.tokenType(),

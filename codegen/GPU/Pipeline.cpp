@@ -87,6 +87,8 @@ struct KernelOccupancyHints
 
 void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
+  // Model-level ops (mixers, embedding, linear) into primitive ones.
+  pm.addPass(ssm::createSSMDecomposeMixers());
   ssm::SSMDeriveRecurrenceFormsOptions forms;
   forms.form = options.recurrenceForm == "generic" ? std::string("auto")
                                                    : options.recurrenceForm;

@@ -45,14 +45,15 @@ public:
                            : Type(f32);
   }
 
-  OwningOpRef<ModuleOp> build(std::string &modelJson) {
+  OwningOpRef<ModuleOp> build(std::string &modelJson, bool packedEntry) {
     module = ModuleOp::create(loc);
     b.setInsertionPointToEnd(module->getBody());
     json::Value entries = json::Value::object();
     buildEmbed(entries);
     buildLayer(entries, LayerKind::Prefill);
     buildLayer(entries, LayerKind::Step);
-    buildLayer(entries, LayerKind::Packed);
+    if (packedEntry)
+      buildLayer(entries, LayerKind::Packed);
     buildHead(entries);
 
     json::Value desc = json::Value::object();
@@ -290,7 +291,8 @@ OwningOpRef<ModuleOp> frontend::buildModelModule(MLIRContext &ctx,
                                                   const std::string &dtype,
                                                   std::string &modelJson,
                                                   std::string &error,
-                                                  const std::string &source) {
+                                                  const std::string &source,
+                                                  bool packedEntry) {
   if (dtype != "f32" && dtype != "bf16" && dtype != "f16") {
     error = "unknown --dtype '" + dtype + "' (expected f32, bf16 or f16)";
     return nullptr;
@@ -299,7 +301,7 @@ OwningOpRef<ModuleOp> frontend::buildModelModule(MLIRContext &ctx,
                   linalg::LinalgDialect, tensor::TensorDialect,
                   math::MathDialect>();
   ModelModuleBuilder builder(ctx, cfg, dtype, source);
-  OwningOpRef<ModuleOp> module = builder.build(modelJson);
+  OwningOpRef<ModuleOp> module = builder.build(modelJson, packedEntry);
   if (failed(verify(*module))) {
     error = "the model module does not verify (a bug of ssmc)";
     return nullptr;

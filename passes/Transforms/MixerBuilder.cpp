@@ -44,8 +44,8 @@ bool isDecodeStep(Value hidden, Value ssmState, bool withStates,
 Value gatedNorm(MixerBuilder &mb, Value y, Value z,
                 const Mamba2MixerWeights &w, int64_t d) {
   if (w.normGroupSize > d)
-    return mb.gatedNormAcrossRanks(y, z, mb.toF32(w.norm), w.normGroupSize,
-                                   w.worldSize, w.eps);
+    return mb.normOnLinalg(y, z, mb.toF32(w.norm), d, w.normGroupSize,
+                           w.worldSize, w.eps);
   return GatedRMSNormOp::create(mb.b, mb.loc, y.getType(), y, z,
                                 mb.toF32(w.norm),
                                 mb.b.getI64IntegerAttr(w.normGroupSize), w.eps);
@@ -155,73 +155,88 @@ Value MixerBuilder::embedShard(Value tokens, Value table, Value offset) {
       .getResult(0);
 }
 
-Value MixerBuilder::gatedNormAcrossRanks(Value y, Value z, Value weight,
-                                         int64_t total, int64_t worldSize,
-                                         FloatAttr eps) {
-  auto type = cast<RankedTensorType>(y.getType());
+Value MixerBuilder::normOnLinalg(Value x, Value z, Value weight,
+                                 int64_t groupSize, int64_t total,
+                                 int64_t worldSize, FloatAttr eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t d = type.getDimSize(2), groups = d / groupSize;
   MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, y);
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, x);
   SmallVector<AffineMap> id3(3, b.getMultiDimIdentityMap(3));
   SmallVector<IteratorType> par(3, IteratorType::parallel);
-  // g = y * silu(z)
-  Value gated =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{type}, ValueRange{y, z}, ValueRange{empty(shape)},
-          id3, par,
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1));
-            Value e = math::ExpOp::create(
-                nb, l, arith::NegFOp::create(nb, l, args[1]));
-            Value silu = arith::DivFOp::create(
-                nb, l, args[1], arith::AddFOp::create(nb, l, one, e));
-            linalg::YieldOp::create(
-                nb, l, arith::MulFOp::create(nb, l, args[0], silu).getResult());
-          })
-          .getResult(0);
-  // This rank's sum of squares per position, then every rank's.
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  Value sums = zeros({shape[0], shape[1]});
+  // g = x * silu(z), or x.
+  Value gated = x;
+  if (z)
+    gated = linalg::GenericOp::create(
+                b, loc, TypeRange{type}, ValueRange{x, z},
+                ValueRange{empty(shape)}, id3, par,
+                [&](OpBuilder &nb, Location l, ValueRange args) {
+                  Value one =
+                      arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1));
+                  Value e = math::ExpOp::create(
+                      nb, l, arith::NegFOp::create(nb, l, args[1]));
+                  Value silu = arith::DivFOp::create(
+                      nb, l, args[1], arith::AddFOp::create(nb, l, one, e));
+                  linalg::YieldOp::create(
+                      nb, l,
+                      arith::MulFOp::create(nb, l, args[0], silu).getResult());
+                })
+                .getResult(0);
+  // The sum of squares per position and group (b, l, groups), over this
+  // rank's channels, then every rank's.
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+  Value grouped = expand(gated, 2, groups, groupSize);
+  Value sums = zeros({shape[0], shape[1], b.getIndexAttr(groups)});
   sums = linalg::GenericOp::create(
-             b, loc, TypeRange{sums.getType()}, ValueRange{gated},
+             b, loc, TypeRange{sums.getType()}, ValueRange{grouped},
              ValueRange{sums},
-             SmallVector<AffineMap>{b.getMultiDimIdentityMap(3),
-                                    AffineMap::get(3, 0, {d0, d1}, ctx)},
-             SmallVector<IteratorType>{IteratorType::parallel,
-                                       IteratorType::parallel,
-                                       IteratorType::reduction},
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(4),
+                                    AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+             SmallVector<IteratorType>{
+                 IteratorType::parallel, IteratorType::parallel,
+                 IteratorType::parallel, IteratorType::reduction},
              [&](OpBuilder &nb, Location l, ValueRange args) {
                Value sq = arith::MulFOp::create(nb, l, args[0], args[0]);
                linalg::YieldOp::create(
                    nb, l, arith::AddFOp::create(nb, l, args[1], sq).getResult());
              })
              .getResult(0);
-  sums = AllReduceOp::create(b, loc, sums, b.getI64IntegerAttr(worldSize));
-  AffineExpr d2 = getAffineDimExpr(2, ctx);
+  if (worldSize > 1)
+    sums = AllReduceOp::create(b, loc, sums, b.getI64IntegerAttr(worldSize));
   float inv = 1.0f / static_cast<float>(total);
   float epsilon = static_cast<float>(eps.getValueAsDouble());
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{gated, sums, weight},
-             ValueRange{empty(shape)},
-             SmallVector<AffineMap>{b.getMultiDimIdentityMap(3),
-                                    AffineMap::get(3, 0, {d0, d1}, ctx),
-                                    AffineMap::get(3, 0, {d2}, ctx),
-                                    b.getMultiDimIdentityMap(3)},
-             par,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value mean = arith::MulFOp::create(
-                   nb, l, args[1],
-                   arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(inv)));
-               Value scale = math::RsqrtOp::create(
-                   nb, l,
-                   arith::AddFOp::create(
-                       nb, l, mean,
-                       arith::ConstantOp::create(nb, l,
-                                                 nb.getF32FloatAttr(epsilon))));
-               Value v = arith::MulFOp::create(nb, l, args[0], scale);
-               linalg::YieldOp::create(
-                   nb, l, arith::MulFOp::create(nb, l, v, args[2]).getResult());
-             })
-      .getResult(0);
+  Value w = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({groups, groupSize}, f32), weight,
+      SmallVector<ReassociationIndices>{{0, 1}});
+  SmallVector<OpFoldResult> outShape{shape[0], shape[1],
+                                     b.getIndexAttr(groups),
+                                     b.getIndexAttr(groupSize)};
+  Value out =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{grouped.getType()}, ValueRange{grouped, sums, w},
+          ValueRange{empty(outShape)},
+          SmallVector<AffineMap>{b.getMultiDimIdentityMap(4),
+                                 AffineMap::get(4, 0, {d0, d1, d2}, ctx),
+                                 AffineMap::get(4, 0, {d2, d3}, ctx),
+                                 b.getMultiDimIdentityMap(4)},
+          SmallVector<IteratorType>(4, IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value mean = arith::MulFOp::create(
+                nb, l, args[1],
+                arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(inv)));
+            Value scale = math::RsqrtOp::create(
+                nb, l,
+                arith::AddFOp::create(
+                    nb, l, mean,
+                    arith::ConstantOp::create(nb, l,
+                                              nb.getF32FloatAttr(epsilon))));
+            Value v = arith::MulFOp::create(nb, l, args[0], scale);
+            linalg::YieldOp::create(
+                nb, l, arith::MulFOp::create(nb, l, v, args[2]).getResult());
+          })
+          .getResult(0);
+  return collapse(out, 2);
 }
 
 MixerResults buildMambaMixer(MixerBuilder &mb, Value hidden,

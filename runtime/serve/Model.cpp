@@ -65,9 +65,14 @@ Model::~Model() = default;
 std::unique_ptr<Model> Model::load(const std::string &packagePath,
                                    const std::string &weightsDir,
                                    std::string &error,
-                                   runtime::Communicator *comm) {
+                                   runtime::Communicator *comm,
+                                   const std::string &device) {
   std::unique_ptr<Model> m(new Model());
   m->comm = comm;
+  if (device != "cpu" && device != "cuda") {
+    error = "unknown device '" + device + "' (cpu or cuda)";
+    return nullptr;
+  }
   m->weightsDir = weightsDir;
   m->package = runtime::Package::load(packagePath, error);
   if (!m->package)
@@ -171,6 +176,29 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
     m->roles.emplace_back(name, std::move(list));
   }
 
+  if (device == "cuda") {
+    if (m->tp != 1) {
+      error = packagePath + ": tensor-parallel models run on the CPU only so "
+                            "far (NCCL is not wired yet)";
+      return nullptr;
+    }
+    if (!m->package->manifest().findObject(package::cudaTarget)) {
+      error = packagePath + ": the package has no cuda object (compile the "
+                            "model with --target cuda)";
+      return nullptr;
+    }
+    bool unavailable = false;
+    std::string err;
+    m->cuda = runtime::CUDAPackage::load(packagePath, err, {}, &unavailable);
+    if (m->cuda) {
+      m->where = "cuda";
+    } else if (unavailable) {
+      m->fallback = err + "; running on the CPU";
+    } else {
+      error = err;
+      return nullptr;
+    }
+  }
   m->store = model::WeightStore::open(weightsDir, error);
   if (!m->store)
     return nullptr;
@@ -432,7 +460,19 @@ Model::call(const std::string &name, int64_t layer,
   runtime::CommunicatorScope scope(comm);
   auto t0 = std::chrono::steady_clock::now();
   double products0 = runtime::gemmTime().seconds;
-  std::string err = package->runViews(name, args, out);
+  std::string err;
+  if (cuda) {
+    // Copied to the device for this call (and the results back).
+    std::vector<HostTensor> in;
+    in.reserve(args.size());
+    for (const TensorView &v : args) {
+      in.emplace_back(v.dtype, v.shape);
+      std::memcpy(in.back().data.data(), v.data, v.bytes);
+    }
+    err = cuda->run(name, in, out);
+  } else {
+    err = package->runViews(name, args, out);
+  }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                            t0)
                  .count();

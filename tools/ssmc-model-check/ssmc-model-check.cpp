@@ -84,7 +84,8 @@ int usage() {
                "[--lengths 1,5,17] [--tol 1e-4] [--seed N]\n"
                "                        [--prompt-ids 1,2,3]... "
                "[--logits-out PREFIX] [--generate N]\n"
-               "                        [--tp N] [--logits-in PREFIX]\n");
+               "                        [--tp N] [--logits-in PREFIX] "
+               "[--device cpu|cuda]\n");
   return 2;
 }
 
@@ -100,7 +101,7 @@ int main(int argc, char **argv) {
   std::vector<std::vector<int64_t>> given;
   std::string logitsOut;
   int64_t generate = 0, tp = 1;
-  std::string logitsIn;
+  std::string logitsIn, device = "cpu";
   auto list = [](const std::string &s) {
     std::vector<int64_t> out;
     for (size_t at = 0; at < s.size();) {
@@ -122,6 +123,8 @@ int main(int argc, char **argv) {
       tp = std::atoll(argv[++i]);
       if (tp < 1)
         return usage();
+    } else if (a == "--device" && i + 1 < argc) {
+      device = argv[++i];
     } else if (a == "--logits-in" && i + 1 < argc) {
       logitsIn = argv[++i];
     } else if (a == "--generate" && i + 1 < argc) {
@@ -181,13 +184,17 @@ int main(int argc, char **argv) {
   };
   onRanks([&](int r) {
     models[r] = serve::Model::load(pkg, dir, errors[r],
-                                   group ? &group->rank(r) : nullptr);
+                                   group ? &group->rank(r) : nullptr, device);
   });
   for (const std::string &e : errors)
     if (!e.empty()) {
       std::fprintf(stderr, "ssmc-model-check: %s\n", e.c_str());
       return 1;
     }
+  if (!models[0]->notice().empty())
+    std::fprintf(stderr, "ssmc-model-check: %s\n",
+                 models[0]->notice().c_str());
+  std::printf("running on %s\n", models[0]->device().c_str());
   // The given prompts, or prompts of the given lengths, random ids.
   std::vector<std::vector<int64_t>> prompts = given;
   uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;

@@ -232,9 +232,6 @@ int runModelCommand() {
     return failRun("--weights MODEL_DIR is required");
   if (runDevice != "cpu" && runDevice != "cuda")
     return failRun("unknown --device '" + runDevice + "' (cpu or cuda)");
-  if (runDevice == "cuda")
-    errs() << "ssmc run: models run on the CPU for now; --device cuda falls "
-              "back to the CPU\n";
   if (runMaxNew < 0)
     return failRun("--max-new-tokens must not be negative");
 
@@ -285,7 +282,8 @@ int runModelCommand() {
   auto t0 = std::chrono::steady_clock::now();
   onRanks(ranks, [&](int r) {
     models[r] = ssmc::serve::Model::load(runPackage, runWeights, errors[r],
-                                         group ? &group->rank(r) : nullptr);
+                                         group ? &group->rank(r) : nullptr,
+                                         runDevice);
   });
   for (const std::string &e : errors)
     if (!e.empty())
@@ -298,6 +296,8 @@ int runModelCommand() {
     if (!e.empty())
       return failRun(e);
   ssmc::serve::Model *model = models[0].get();
+  if (!model->notice().empty())
+    errs() << "ssmc run: " << model->notice() << "\n";
   const Generation &run = runs[0];
   const std::vector<ssmc::runtime::HostTensor> &logits = run.logits;
   const std::vector<std::vector<int64_t>> &generated = run.generated;

@@ -669,7 +669,8 @@ LogicalResult shardModel(ModuleOp module, int64_t tp, std::string &modelJson,
 OwningOpRef<ModuleOp> buildModelFromDirectory(const std::string &dir,
                                               MLIRContext &context,
                                               std::string &modelJson,
-                                              std::string &error) {
+                                              std::string &error,
+                                              bool packedEntry = true) {
   ssmc::model::ModelConfig cfg;
   if (error = ssmc::model::readConfig(dir, cfg); !error.empty())
     return nullptr;
@@ -695,7 +696,7 @@ OwningOpRef<ModuleOp> buildModelFromDirectory(const std::string &dir,
                << "\n";
   OwningOpRef<ModuleOp> module =
       ssmc::frontend::buildModelModule(context, cfg, dtype, modelJson, error,
-                                       dir + "/config.json");
+                                       dir + "/config.json", packedEntry);
   if (!module || compileTP == 1)
     return module;
   if (failed(shardModel(*module, compileTP, modelJson, error)))
@@ -718,10 +719,11 @@ ssmc::HostTargetOptions cudaHostOptions() {
 LogicalResult compileCUDAPackage(ModuleOp module,
                                  const ssmc::GPUPipelineOptions &gpu,
                                  std::string &bytes,
-                                 int (*failFn)(const llvm::Twine &)) {
+                                 int (*failFn)(const llvm::Twine &),
+                                 const std::string &modelJson = "") {
   OwningOpRef<ModuleOp> forCPU = module.clone();
   CompileOutput cpuOut;
-  if (failed(compileModule(*forCPU, Emit::Package, cpuOut, failFn)))
+  if (failed(compileModule(*forCPU, Emit::Package, cpuOut, failFn, modelJson)))
     return failure();
   llvm::Expected<std::string> so = ssmc::compileForCUDA(
       module, ssmc::CUDAStage::SharedObject, gpu, cudaHostOptions());
@@ -778,11 +780,11 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
 
 /// `ssmc compile --target cuda`: the stages up to the cuda object.
 int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
-  if (llvm::sys::fs::is_directory(compileFile))
-    return failCompile("'" + compileFile +
-                       "' is a model directory: whole models compile for "
-                       "the CPU only so far (--target cpu, the default); "
-                       "the cuda target takes .mlir and .ssm files");
+  bool modelDir = llvm::sys::fs::is_directory(compileFile);
+  if (modelDir && compileTP != 1)
+    return failCompile("--tp " + std::to_string(compileTP) +
+                       " with --target cuda: tensor-parallel models run on "
+                       "the CPU only so far (NCCL is not wired yet)");
   DialectRegistry registry;
   registerCompilerDialects(registry);
   ssmc::registerGPUCompilerExtensions(registry);
@@ -791,13 +793,20 @@ int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   RemarkFilter remarkFilter(context);
-  std::string error;
-  ssmc::dsl::EmitOptions dsl;
-  dsl.activationType = dslActivationType(error);
-  if (!error.empty())
-    return failCompile(error);
-  OwningOpRef<ModuleOp> module =
-      parseFile(compileFile, sourceMgr, context, error, dsl);
+  std::string error, modelJson;
+  OwningOpRef<ModuleOp> module;
+  if (modelDir) {
+    // The whole model on the GPU: every entry but the packed prefill (the
+    // runtime then prefills prompt by prompt).
+    module = buildModelFromDirectory(compileFile, context, modelJson, error,
+                                     /*packedEntry=*/false);
+  } else {
+    ssmc::dsl::EmitOptions dsl;
+    dsl.activationType = dslActivationType(error);
+    if (!error.empty())
+      return failCompile(error);
+    module = parseFile(compileFile, sourceMgr, context, error, dsl);
+  }
   if (!error.empty())
     return failCompile(error);
   if (!module)
@@ -807,7 +816,7 @@ int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
     llvm::raw_string_ostream os(text);
     module->print(os);
   } else if (emitKind == Emit::Package) {
-    if (failed(compileCUDAPackage(*module, gpu, text, failCompile)))
+    if (failed(compileCUDAPackage(*module, gpu, text, failCompile, modelJson)))
       return 1;
   } else {
     ssmc::CUDAStage stage = ssmc::CUDAStage::Kernels;

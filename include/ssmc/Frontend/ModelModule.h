@@ -33,10 +33,13 @@ namespace ssmc::frontend {
 /// standing for the layer index, or "neg_exp:NAME": -exp of that tensor, in
 /// f32, which the runtime computes once at load) and of every result. The
 /// ops' locations name `source` (the model directory's config.json).
+/// `packedEntry`: also the `layer_packed` entry (packed prompts; the GPU has
+/// no lowering of packed sequences yet).
 mlir::OwningOpRef<mlir::ModuleOp>
 buildModelModule(mlir::MLIRContext &ctx, const model::ModelConfig &cfg,
                  const std::string &dtype, std::string &modelJson,
-                 std::string &error, const std::string &source = "model");
+                 std::string &error, const std::string &source = "model",
+                 bool packedEntry = true);
 
 /// The element type of `name`-d weight in a package compiled for `dtype`:
 /// the matrices (embeddings, projections, lm_head) in `dtype`, the rest f32.

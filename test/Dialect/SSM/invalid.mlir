@@ -1324,3 +1324,104 @@ func.func @mixer_norm_group(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv:
          tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
   return %y : tensor<?x?x8xf32>
 }
+
+// -----
+
+func.func @all_gather_type(%x: tensor<2x3xf32>) -> tensor<2x6xf64> {
+  // expected-error @+1 {{'ssm.all_gather' op result 'y' must have the rank and element type of operand 'x', got 'tensor<2x6xf64>' for 'tensor<2x3xf32>'}}
+  %y = ssm.all_gather %x dim = 1 world_size = 2 : (tensor<2x3xf32>) -> tensor<2x6xf64>
+  return %y : tensor<2x6xf64>
+}
+
+// -----
+
+func.func @all_gather_world(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'ssm.all_gather' op 'world_size' must be positive, got 0}}
+  %y = ssm.all_gather %x dim = 1 world_size = 0 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @all_reduce_int_like(%x: tensor<2x3xf16>) -> tensor<2x3xf16> {
+  // expected-error @+1 {{'ssm.all_reduce' op operand 'x' must have f32 or f64 elements, got 'f16'}}
+  %y = ssm.all_reduce %x world_size = 2 : tensor<2x3xf16>
+  return %y : tensor<2x3xf16>
+}
+
+// -----
+
+func.func @embedding_world(%t: tensor<?x?xi32>, %table: tensor<5x8xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'ssm.embedding' op 'world_size' must be positive, got 0}}
+  %e = ssm.embedding %t, %table world_size = 0 : (tensor<?x?xi32>, tensor<5x8xf32>) -> tensor<?x?x8xf32>
+  return %e : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @embedding_empty(%t: tensor<?x?xi32>, %table: tensor<0x8xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'ssm.embedding' op operand 'table' must have at least one row}}
+  %e = ssm.embedding %t, %table : (tensor<?x?xi32>, tensor<0x8xf32>) -> tensor<?x?x8xf32>
+  return %e : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @embedding_f16_out(%t: tensor<?x?xi32>, %table: tensor<5x8xf32>) -> tensor<?x?x8xf16> {
+  // expected-error @+1 {{'ssm.embedding' op result 'out' must have f32 or f64 elements, got 'f16'}}
+  %e = ssm.embedding %t, %table : (tensor<?x?xi32>, tensor<5x8xf32>) -> tensor<?x?x8xf16>
+  return %e : tensor<?x?x8xf16>
+}
+
+// -----
+
+func.func @linear_f16_out(%x: tensor<?x?x8xf32>, %w: tensor<5x8xf32>) -> tensor<?x?x5xf16> {
+  // expected-error @+1 {{'ssm.linear' op result 'y' must have f32 or f64 elements, got 'f16'}}
+  %y = ssm.linear %x, %w : (tensor<?x?x8xf32>, tensor<5x8xf32>) -> tensor<?x?x5xf16>
+  return %y : tensor<?x?x5xf16>
+}
+
+// -----
+
+func.func @linear_dynamic_weight(%x: tensor<?x?x8xf32>, %w: tensor<?x8xf32>) -> tensor<?x?x5xf32> {
+  // expected-error @+1 {{'ssm.linear' op operand 'weight' must have a static shape}}
+  %y = ssm.linear %x, %w : (tensor<?x?x8xf32>, tensor<?x8xf32>) -> tensor<?x?x5xf32>
+  return %y : tensor<?x?x5xf32>
+}
+
+// -----
+
+func.func @mixer_world(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv: tensor<20x4xf32>,
+                       %v: tensor<4xf32>, %norm: tensor<8xf32>, %out: tensor<8x8xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'ssm.mamba2_mixer' op 'world_size' must be positive, got 0}}
+  %y = ssm.mamba2_mixer %h in_proj(%in) conv1d(%conv) dt_bias(%v) A_log(%v) D(%v)
+      norm(%norm) out_proj(%out) n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.0e-5 world_size = 0
+      : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<20x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @mixer_norm_group_spread(%h: tensor<?x?x8xf32>, %in: tensor<32x8xf32>, %conv: tensor<20x4xf32>,
+                                   %v: tensor<4xf32>, %norm: tensor<8xf32>, %out: tensor<8x8xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'ssm.mamba2_mixer' op 'norm_group_size' = 24 must divide the channel count d = 8 or, spanning every rank, equal d times 'world_size'}}
+  %y = ssm.mamba2_mixer %h in_proj(%in) conv1d(%conv) dt_bias(%v) A_log(%v) D(%v)
+      norm(%norm) out_proj(%out) n_groups = 1 head_dim = 2 chunk_size = 8 eps = 1.0e-5 norm_group_size = 24 world_size = 2
+      : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<20x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @mamba_mixer_packed_batch(%h: tensor<2x?x8xf32>, %in: tensor<32x8xf32>, %cw: tensor<16x4xf32>,
+                                    %xp: tensor<11x16xf32>, %dtw: tensor<16x3xf32>, %v: tensor<16xf32>,
+                                    %a: tensor<16x4xf32>, %out: tensor<8x16xf32>, %cu: tensor<?xi32>) -> tensor<2x?x8xf32> {
+  // expected-error @+1 {{'ssm.mamba_mixer' op packed sequences (operand 'cu_seqlens') need the batch size b = 1, got b = 2}}
+  %y = ssm.mamba_mixer %h in_proj(%in) conv1d(%cw) x_proj(%xp) dt_proj(%dtw, %v) A_log(%a) D(%v)
+      out_proj(%out) cu_seqlens(%cu)
+      : (tensor<2x?x8xf32>, tensor<32x8xf32>, tensor<16x4xf32>, tensor<11x16xf32>, tensor<16x3xf32>,
+         tensor<16xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<?xi32>) -> tensor<2x?x8xf32>
+  return %y : tensor<2x?x8xf32>
+}

@@ -88,8 +88,11 @@ def SSMGPUParallelLoops : Pass<"ssm-gpu-parallel-loops", "::mlir::ModuleOp"> {
     The generic GPU path, after bufferization, for work without a kernel of
     its own (elementwise linalg ops as parallel loops, the sequential
     ssm.recurrence and ssm.linear_attention as the loop nests of their CPU
-    lowering): host-level memref.alloc becomes gpu.alloc (freed at the end
-    of the function unless returned), memref.copy becomes gpu.memcpy, each
+    lowering; linalg ops with reductions as parallel loops with the
+    reduction a loop in each thread): host-level memref.alloc becomes
+    gpu.alloc (freed at the end of the function unless returned),
+    memref.copy becomes gpu.memcpy (a parallel loop when either side is a
+    strided view), each
     outermost scf.parallel becomes a gpu.launch of one thread per iteration
     (128 threads a block over the flattened iteration space), and math ops
     in those kernels become NVVM's approximate intrinsics (no libdevice).
@@ -101,7 +104,9 @@ def SSMGPUParallelLoops : Pass<"ssm-gpu-parallel-loops", "::mlir::ModuleOp"> {
   ];
   let statistics = [
     Statistic<"numLaunches", "num-launches", "Parallel loops made kernels">,
-    Statistic<"numAllocs", "num-allocs", "Host allocations made device buffers">
+    Statistic<"numAllocs", "num-allocs", "Host allocations made device buffers">,
+    Statistic<"numStridedCopies", "num-strided-copies",
+              "Copies of strided views made parallel loops">
   ];
 }
 

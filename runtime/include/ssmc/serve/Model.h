@@ -11,6 +11,7 @@
 #define SSMC_SERVE_MODEL_H
 
 #include "ssmc/runtime/CPURuntime.h"
+#include "ssmc/runtime/CUDARuntime.h"
 #include "ssmc/runtime/Collective.h"
 
 #include <cstdint>
@@ -52,15 +53,24 @@ public:
   /// ranks): the model then holds only that rank's slices of the weights,
   /// and every rank must make the same calls (prefill, step) in the same
   /// order, each on its own thread.
+  /// `device` "cuda" runs the entries on the GPU, for a package compiled
+  /// with --target cuda (its cuda object; the activations and weights are
+  /// copied to the device for every call so far); where CUDA cannot be used
+  /// at all (no driver, no device) the CPU runs them and notice() says why.
   static std::unique_ptr<Model> load(const std::string &packagePath,
                                      const std::string &weightsDir,
                                      std::string &error,
-                                     runtime::Communicator *comm = nullptr);
+                                     runtime::Communicator *comm = nullptr,
+                                     const std::string &device = "cpu");
   ~Model();
 
   int64_t vocabSize() const { return vocab; }
   /// The ranks the package was compiled for (--tp; 1 without).
   int64_t tensorParallel() const { return tp; }
+  /// "cpu" or "cuda": where the entries run.
+  const std::string &device() const { return where; }
+  /// Why a "cuda" load runs on the CPU ("" when nothing fell back).
+  const std::string &notice() const { return fallback; }
   /// This model's rank among them.
   int tensorParallelRank() const { return comm ? comm->rank() : 0; }
   int64_t numLayers() const { return layers; }
@@ -128,6 +138,9 @@ private:
                           const std::string &what) const;
 
   std::unique_ptr<runtime::Package> package;
+  /// The package's cuda object, when the entries run on the GPU.
+  std::unique_ptr<runtime::CUDAPackage> cuda;
+  std::string where = "cpu", fallback;
   std::unique_ptr<model::WeightStore> store;
   /// Weights whose dtype or layout the package wants differently, converted
   /// once at load, by name.

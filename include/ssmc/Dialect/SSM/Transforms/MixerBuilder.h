@@ -236,11 +236,13 @@ public:
   /// The same from one rank's rows of the table, vocabulary ids [offset,
   /// offset + rows) (`offset` an index); other ids give zero rows.
   Value embedShard(Value tokens, Value table, Value offset);
-  /// y * silu(z), normalised by the root mean square over `total` channels
-  /// of which this rank holds the last dimension of y (the sum of squares
-  /// summed over `worldSize` ranks by ssm.all_reduce), times `weight`.
-  Value gatedNormAcrossRanks(Value y, Value z, Value weight, int64_t total,
-                             int64_t worldSize, FloatAttr eps);
+  /// The RMS norm of x (b, l, d) as linalg ops, gated (x * silu(z)) when
+  /// `z` is given: per group of `groupSize` channels (dividing d), the mean
+  /// of squares over `total` channels (groupSize, or more when the group
+  /// spans ranks: the sums are then added over `worldSize` ranks by
+  /// ssm.all_reduce), times `weight` (d). f32.
+  Value normOnLinalg(Value x, Value z, Value weight, int64_t groupSize,
+                     int64_t total, int64_t worldSize, FloatAttr eps);
 
   OpBuilder &b;
   Location loc;

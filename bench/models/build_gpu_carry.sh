@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds what bench/models/gpu_check.sh runs on the device tool's machine,
+# into gpu-model-carry/ (git-ignored; name it in the device tool's `carry`):
+#   tiny-{mamba,mamba2}-{f32,bf16}.ssmpkg and {mamba,mamba2}-130m-{f32,bf16}
+#       .ssmpkg: models compiled with --target cuda (the GPU's entries; the
+#       host code for a generic x86-64-v3 CPU), the checkpoints' shapes as
+#       gpu_check.sh draws them there (ssmc-make-checkpoint, same seeds);
+#   ssmc-model-check, ssmc-make-checkpoint: runtime only (no MLIR).
+# Usage: bench/models/build_gpu_carry.sh [sm_90]   (BUILD_DIR, default build)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+chip="${1:-sm_90}"
+carry="$root/gpu-model-carry"
+ninja -C "$build" ssmc ssmc-make-checkpoint ssmc-model-check >/dev/null
+rm -rf "$carry" && mkdir -p "$carry"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The shapes (gpu_check.sh repeats them): tiny ones with the GPU SSD's state
+# size (n a multiple of 32), then the 130M shapes.
+source "$root/bench/models/gpu_shapes.sh"
+for name in "${!shapes[@]}"; do
+  for dtype in f32 bf16; do
+    # shellcheck disable=SC2086
+    "$build/bin/ssmc-make-checkpoint" ${shapes[$name]} --dtype "$dtype" \
+      --out "$work/$name-$dtype" >/dev/null
+    "$build/bin/ssmc" compile "$work/$name-$dtype" --target "cuda:$chip" \
+      --cpu=x86-64-v3 -o "$carry/$name-$dtype.ssmpkg" 2>/dev/null
+  done
+done
+cp "$build/bin/ssmc-model-check" "$build/bin/ssmc-make-checkpoint" \
+  "$root/bench/models/gpu_shapes.sh" "$root/bench/models/gpu_check.sh" "$carry/"
+ls -la "$carry"
