@@ -27,10 +27,14 @@ namespace {
 
 constexpr llvm::StringLiteral kGemm = "ssmc_gemm_v2";
 constexpr llvm::StringLiteral kSetGemm = "ssmc_set_gemm_v2";
+constexpr llvm::StringLiteral kGpuGemm = "ssmc_gpu_gemm_v1";
+constexpr llvm::StringLiteral kSetGpuGemm = "ssmc_set_gpu_gemm_v1";
 
-/// The pointer @ssmc_gemm_v2 (null) and its exported setter, once.
-LLVM::GlobalOp addHook(ModuleOp module) {
-  return ssmc::addPointerHook(module, kGemm, kSetGemm);
+/// The pointer (@ssmc_gemm_v2, or @ssmc_gpu_gemm_v1) and its exported
+/// setter, once.
+LLVM::GlobalOp addHook(ModuleOp module, bool gpu) {
+  return gpu ? ssmc::addPointerHook(module, kGpuGemm, kSetGpuGemm)
+             : ssmc::addPointerHook(module, kGemm, kSetGemm);
 }
 
 /// Whether `op` is a projection; sets the contracted channel dimension of x
@@ -110,6 +114,8 @@ bool isProjection(linalg::GenericOp op, unsigned &channelDim) {
 
 struct ProjectionsToGemmPass
     : ssmc::impl::SSMProjectionsToGemmBase<ProjectionsToGemmPass> {
+  using Base::Base;
+
   void runOnOperation() final {
     ModuleOp module = getOperation();
     SmallVector<std::pair<linalg::GenericOp, unsigned>> found;
@@ -120,7 +126,7 @@ struct ProjectionsToGemmPass
     });
     if (found.empty())
       return;
-    LLVM::GlobalOp hook = addHook(module);
+    LLVM::GlobalOp hook = addHook(module, gpu);
     for (auto [op, cd] : found) {
       rewrite(op, cd, hook);
       ++numGemms;
@@ -158,7 +164,34 @@ struct ProjectionsToGemmPass
         m.strides.push_back(toI64(s));
       return m;
     };
-    Meta x = meta(op.getDpsInputs()[0]), w = meta(op.getDpsInputs()[1]),
+    Type wElt = cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType();
+    Value xMem = op.getDpsInputs()[0];
+    if (gpu && !wElt.isF32()) {
+      // cuBLAS multiplies operands of one type: the activation rounded to
+      // the weight's, in a buffer of its own (one parallel loop).
+      auto xType = cast<MemRefType>(xMem.getType());
+      SmallVector<Value> dyn, ubs;
+      for (int64_t d = 0; d < xType.getRank(); ++d) {
+        Value size = memref::DimOp::create(b, loc, xMem, d);
+        ubs.push_back(size);
+        if (xType.isDynamicDim(d))
+          dyn.push_back(size);
+      }
+      Value rounded = memref::AllocOp::create(
+          b, loc, MemRefType::get(xType.getShape(), wElt), dyn);
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      SmallVector<Value> lbs(ubs.size(), zero), steps(ubs.size(), one);
+      scf::ParallelOp::create(
+          b, loc, lbs, ubs, steps,
+          [&](OpBuilder &nb, Location l, ValueRange ivs) {
+            Value v = memref::LoadOp::create(nb, l, xMem, ivs);
+            memref::StoreOp::create(
+                nb, l, arith::TruncFOp::create(nb, l, wElt, v), rounded, ivs);
+          });
+      xMem = rounded;
+    }
+    Meta x = meta(xMem), w = meta(op.getDpsInputs()[1]),
          o = meta(op.getDpsInits()[0]);
     auto c = [&](int64_t v) -> Value {
       return arith::ConstantIntOp::create(b, loc, i64, v);
@@ -181,7 +214,6 @@ struct ProjectionsToGemmPass
               o.ptr,      o.strides[1], o.strides[0]};
     }
     // The weight's element type: 0 f32, 1 bf16, 2 f16.
-    Type wElt = cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType();
     args.push_back(c(wElt.isBF16() ? 1 : wElt.isF16() ? 2 : 0));
     Value fn = LLVM::LoadOp::create(
         b, loc, ptr, LLVM::AddressOfOp::create(b, loc, hook));

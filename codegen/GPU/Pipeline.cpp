@@ -121,6 +121,11 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
+  // Projections by weights through cuBLAS (the runtime's hook; the loops
+  // below stay as the fallback).
+  SSMProjectionsToGemmOptions gemm;
+  gemm.gpu = true;
+  pm.addPass(createSSMProjectionsToGemm(gemm));
   // The work without kernels of its own: parallel loops as kernels.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createSSMGPUParallelLoops());

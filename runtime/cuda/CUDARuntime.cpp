@@ -2,6 +2,7 @@
 
 #include "ssmc/runtime/CUDARuntime.h"
 
+#include "Blas.h"
 #include "Driver.h"
 
 #include <algorithm>
@@ -333,6 +334,11 @@ CUDAPackage::load(const std::string &path, const package::Manifest &manifest,
     }
     pkg->functions.push_back(reinterpret_cast<EntryFn>(sym));
   }
+  // Projections through cuBLAS where it loads; otherwise the object's loops.
+  using SetGemm = void (*)(decltype(&cuda::ssmcGpuGemm));
+  if (void *hook = pkg->object->symbol("ssmc_set_gpu_gemm_v1");
+      hook && cuda::loadCublas().empty())
+    reinterpret_cast<SetGemm>(hook)(&cuda::ssmcGpuGemm);
   return pkg;
 }
 

@@ -450,6 +450,46 @@ std::string Model::loadSlice(const model::TensorInfo &info,
   return "";
 }
 
+std::string Model::callOnDevice(const std::string &name) {
+  // The weights stay on the device from their first use (by their host
+  // bytes: every entry and layer that takes one shares it); the activations
+  // and caches go up for this call.
+  const std::vector<std::string> *list = nullptr;
+  for (auto &[n, l] : roles)
+    if (n == name)
+      list = &l;
+  std::vector<runtime::DeviceTensor> in(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorView &v = args[i];
+    bool weight = list && i < list->size() &&
+                  ((*list)[i].rfind("weight:", 0) == 0 ||
+                   (*list)[i].rfind("neg_exp:", 0) == 0);
+    if (weight)
+      if (auto known = onDevice.find(v.data); known != onDevice.end()) {
+        in[i] = known->second;
+        continue;
+      }
+    HostTensor h(v.dtype, v.shape);
+    std::memcpy(h.data.data(), v.data, v.bytes);
+    if (std::string err = cuda->upload(h, in[i]); !err.empty())
+      return err;
+    if (weight)
+      onDevice[v.data] = in[i];
+  }
+  deviceResults.clear();
+  return cuda->runOnDevice(name, in, deviceResults);
+}
+
+std::string Model::downloadResults(std::vector<HostTensor> &out) {
+  out.assign(deviceResults.size(), HostTensor());
+  for (size_t i = 0; i < deviceResults.size(); ++i)
+    if (std::string err = cuda->download(deviceResults[i], out[i]);
+        !err.empty())
+      return err;
+  deviceResults.clear();
+  return "";
+}
+
 std::string
 Model::call(const std::string &name, int64_t layer,
             const std::vector<std::pair<std::string, const HostTensor *>> &acts,
@@ -462,14 +502,9 @@ Model::call(const std::string &name, int64_t layer,
   double products0 = runtime::gemmTime().seconds;
   std::string err;
   if (cuda) {
-    // Copied to the device for this call (and the results back).
-    std::vector<HostTensor> in;
-    in.reserve(args.size());
-    for (const TensorView &v : args) {
-      in.emplace_back(v.dtype, v.shape);
-      std::memcpy(in.back().data.data(), v.data, v.bytes);
-    }
-    err = cuda->run(name, in, out);
+    err = callOnDevice(name);
+    if (err.empty())
+      err = downloadResults(out);
   } else {
     err = package->runViews(name, args, out);
   }

@@ -105,8 +105,8 @@ func.func @mamba2_groups(%h: tensor<?x?x8xf32>, %in: tensor<44x8xf32>, %conv: te
 // CHECK-SAME: n_groups = 1 head_dim = 4 chunk_size = 8 eps = 1.000000e-05 norm_group_size = 16 world_size = 2
 // DECOMP-LABEL: func.func @mamba2_one_group(
 // DECOMP-NOT: ssm.gated_rms_norm
-// DECOMP: %[[SQ:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
-// DECOMP: ssm.all_reduce %[[SQ]] world_size = 2 : tensor<?x?xf32>
+// DECOMP: %[[SQ:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<?x?x1x8xf32>) outs(%{{.*}} : tensor<?x?x1xf32>)
+// DECOMP: ssm.all_reduce %[[SQ]] world_size = 2 : tensor<?x?x1xf32>
 // DECOMP: math.rsqrt
 func.func @mamba2_one_group(%h: tensor<?x?x8xf32>, %in: tensor<40x8xf32>, %conv: tensor<20x4xf32>,
                             %dtb: tensor<4xf32>, %a: tensor<4xf32>, %d: tensor<4xf32>,

@@ -14,9 +14,9 @@ func.func @scan_dynamic_n(%u: tensor<1x4x8xf32>, %dt: tensor<1x4x8xf32>,
 // -----
 
 // Ops without a GPU lowering are reported with their location.
-func.func @norm(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'ssm.rms_norm' has no GPU lowering yet (the cuda target lowers ssm.selective_scan, ssm.ssd, ssm.causal_conv1d, ssm.state_update, ssm.recurrence, ssm.linear_attention and elementwise linalg ops)}}
-  %y = ssm.rms_norm %x, %w eps = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+func.func @all_reduce(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ssm.all_reduce' has no GPU lowering yet (the cuda target lowers ssm.selective_scan, ssm.ssd, ssm.causal_conv1d, ssm.state_update, ssm.recurrence, ssm.linear_attention, the norms and linalg ops)}}
+  %y = ssm.all_reduce %x world_size = 2 : tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
 
@@ -24,7 +24,7 @@ func.func @norm(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
 
 // So is any other computation on tensors.
 func.func @sin(%a: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'math.sin' has no GPU lowering yet (the cuda target lowers ssm.selective_scan, ssm.ssd, ssm.causal_conv1d, ssm.state_update, ssm.recurrence, ssm.linear_attention and elementwise linalg ops)}}
+  // expected-error @+1 {{'math.sin' has no GPU lowering yet (the cuda target lowers ssm.selective_scan, ssm.ssd, ssm.causal_conv1d, ssm.state_update, ssm.recurrence, ssm.linear_attention, the norms and linalg ops)}}
   %s = math.sin %a : tensor<4xf32>
   return %s : tensor<4xf32>
 }

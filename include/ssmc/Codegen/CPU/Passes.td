@@ -198,7 +198,18 @@ def SSMProjectionsToGemm : Pass<"ssm-cpu-projections-to-gemm",
     2 f16), which
     the exported `ssmc_set_gemm_v2(ptr)` lets the runtime set to its BLAS;
     while it is null the original loops run.
+
+    With `gpu` (the cuda target, before its loops become kernels): the same
+    call through `@ssmc_gpu_gemm_v1` (set with `ssmc_set_gpu_gemm_v1`: the
+    CUDA runtime's cuBLAS), on device buffers; both operands in one type, so
+    the activation of a 16-bit weight's projection is first rounded to that
+    type in a buffer of its own (a parallel loop, so a kernel).
   }];
+  let options = [
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "Call @ssmc_gpu_gemm_v1 (cuBLAS, device buffers) instead of the "
+           "CPU's BLAS hook">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

@@ -140,6 +140,13 @@ private:
   std::unique_ptr<runtime::Package> package;
   /// The package's cuda object, when the entries run on the GPU.
   std::unique_ptr<runtime::CUDAPackage> cuda;
+  /// call() on the GPU: `args` to the device (the weights once, kept in
+  /// `onDevice` by their host bytes), the entry run, its results in
+  /// `deviceResults` until downloadResults() copies them back.
+  std::string callOnDevice(const std::string &name);
+  std::string downloadResults(std::vector<runtime::HostTensor> &out);
+  std::map<const void *, runtime::DeviceTensor> onDevice;
+  std::vector<runtime::DeviceTensor> deviceResults;
   std::string where = "cpu", fallback;
   std::unique_ptr<model::WeightStore> store;
   /// Weights whose dtype or layout the package wants differently, converted
