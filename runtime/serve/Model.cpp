@@ -230,6 +230,11 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
               "' (the package does not take it)";
       return nullptr;
     }
+  if (m->cuda)
+    if (std::string err = m->uploadWeights(); !err.empty()) {
+      error = packagePath + ": " + err;
+      return nullptr;
+    }
   return m;
 }
 
@@ -450,77 +455,120 @@ std::string Model::loadSlice(const model::TensorInfo &info,
   return "";
 }
 
-std::string Model::callOnDevice(const std::string &name) {
-  // The weights stay on the device from their first use (by their host
-  // bytes: every entry and layer that takes one shares it); the activations
-  // and caches go up for this call.
+std::string Model::uploadWeights() {
+  // Every weight of every entry and layer, once (by its host bytes: a
+  // weight several entries take, or the tied embedding, is one upload).
+  for (auto &[name, perLayer] : weightViews)
+    for (const std::vector<TensorView> &views : perLayer)
+      for (const TensorView &v : views) {
+        if (!v.data || onDevice.count(v.data))
+          continue;
+        HostTensor h(v.dtype, v.shape);
+        std::memcpy(h.data.data(), v.data, v.bytes);
+        runtime::DeviceTensor d;
+        if (std::string err = cuda->upload(h, d); !err.empty())
+          return err;
+        onDevice[v.data] = std::move(d);
+      }
+  return "";
+}
+
+std::string Model::callDevice(const std::string &name, int64_t layer,
+                              const DeviceActs &acts,
+                              std::vector<runtime::DeviceTensor> &out) {
   const std::vector<std::string> *list = nullptr;
   for (auto &[n, l] : roles)
     if (n == name)
       list = &l;
-  std::vector<runtime::DeviceTensor> in(args.size());
-  for (size_t i = 0; i < args.size(); ++i) {
-    const TensorView &v = args[i];
-    bool weight = list && i < list->size() &&
-                  ((*list)[i].rfind("weight:", 0) == 0 ||
-                   (*list)[i].rfind("neg_exp:", 0) == 0);
-    if (weight)
-      if (auto known = onDevice.find(v.data); known != onDevice.end()) {
-        in[i] = known->second;
-        continue;
-      }
-    HostTensor h(v.dtype, v.shape);
-    std::memcpy(h.data.data(), v.data, v.bytes);
-    if (std::string err = cuda->upload(h, in[i]); !err.empty())
-      return err;
-    if (weight)
-      onDevice[v.data] = in[i];
+  auto known = weightViews.find(name);
+  if (!list || known == weightViews.end() ||
+      layer >= static_cast<int64_t>(known->second.size()))
+    return "the model has no entry '" + name + "' for layer " +
+           std::to_string(layer);
+  const std::vector<TensorView> &weights = known->second[layer];
+  std::vector<runtime::DeviceTensor> in(list->size());
+  for (size_t i = 0; i < list->size(); ++i) {
+    if (i < weights.size() && weights[i].data) {
+      auto d = onDevice.find(weights[i].data);
+      if (d == onDevice.end())
+        return "the weight of argument " + std::to_string(i) + " of entry '" +
+               name + "' is not on the device";
+      in[i] = d->second;
+      continue;
+    }
+    const runtime::DeviceTensor *t = nullptr;
+    for (auto &[r, v] : acts)
+      if (r == (*list)[i])
+        t = v;
+    if (!t)
+      return "the model's entry '" + name + "' takes '" + (*list)[i] +
+             "', which the runtime does not provide";
+    in[i] = *t;
   }
-  deviceResults.clear();
-  return cuda->runOnDevice(name, in, deviceResults);
-}
-
-std::string Model::downloadResults(std::vector<HostTensor> &out) {
-  out.assign(deviceResults.size(), HostTensor());
-  for (size_t i = 0; i < deviceResults.size(); ++i)
-    if (std::string err = cuda->download(deviceResults[i], out[i]);
-        !err.empty())
-      return err;
-  deviceResults.clear();
-  return "";
-}
-
-std::string
-Model::call(const std::string &name, int64_t layer,
-            const std::vector<std::pair<std::string, const HostTensor *>> &acts,
-            std::vector<HostTensor> &out) {
-  if (std::string err = inputs(name, layer, acts, args); !err.empty())
-    return err;
-  // The package's collectives reach this rank's group.
-  runtime::CommunicatorScope scope(comm);
   auto t0 = std::chrono::steady_clock::now();
   double products0 = runtime::gemmTime().seconds;
-  std::string err;
-  if (cuda) {
-    err = callOnDevice(name);
-    if (err.empty())
-      err = downloadResults(out);
-  } else {
-    err = package->runViews(name, args, out);
-  }
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                           t0)
-                 .count();
-  double products = runtime::gemmTime().seconds - products0;
+  std::string err = cuda->runOnDevice(name, in, out);
+  // A result that is a strided view (a slice the entry returned without a
+  // copy) is made dense, since it comes back as another call's argument.
+  for (size_t i = 0; i < out.size() && err.empty(); ++i)
+    if (!out[i].isContiguous()) {
+      HostTensor host;
+      err = cuda->download(out[i], host);
+      if (err.empty())
+        err = cuda->upload(host, out[i]);
+    }
+  record(name,
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+             .count(),
+         runtime::gemmTime().seconds - products0);
+  return err;
+}
+
+void Model::record(const std::string &name, double seconds,
+                   double productSeconds) {
   auto it = std::find_if(times.begin(), times.end(),
                          [&](const EntryTime &t) { return t.entry == name; });
   if (it == times.end()) {
     times.push_back({name, 0.0, 0, 0.0});
     it = times.end() - 1;
   }
-  it->seconds += s;
-  it->productSeconds += products;
+  it->seconds += seconds;
+  it->productSeconds += productSeconds;
   ++it->calls;
+}
+
+std::string
+Model::call(const std::string &name, int64_t layer,
+            const std::vector<std::pair<std::string, const HostTensor *>> &acts,
+            std::vector<HostTensor> &out) {
+  if (cuda) {
+    // The activations up, the entry on the device, its results back.
+    std::vector<runtime::DeviceTensor> up(acts.size()), results;
+    DeviceActs dev;
+    for (size_t i = 0; i < acts.size(); ++i) {
+      if (std::string err = cuda->upload(*acts[i].second, up[i]); !err.empty())
+        return err;
+      dev.emplace_back(acts[i].first, &up[i]);
+    }
+    if (std::string err = callDevice(name, layer, dev, results); !err.empty())
+      return err;
+    out.assign(results.size(), HostTensor());
+    for (size_t i = 0; i < results.size(); ++i)
+      if (std::string err = cuda->download(results[i], out[i]); !err.empty())
+        return err;
+    return "";
+  }
+  if (std::string err = inputs(name, layer, acts, args); !err.empty())
+    return err;
+  // The package's collectives reach this rank's group.
+  runtime::CommunicatorScope scope(comm);
+  auto t0 = std::chrono::steady_clock::now();
+  double products0 = runtime::gemmTime().seconds;
+  std::string err = package->runViews(name, args, out);
+  record(name,
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+             .count(),
+         runtime::gemmTime().seconds - products0);
   return err;
 }
 
@@ -564,6 +612,8 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
             checkTokens(prompts[s], "prompt " + std::to_string(s));
         !err.empty())
       return err;
+  if (cuda)
+    return prefillOnDevice(prompts, logits, lastOnly);
   if (package->findEntry("layer_packed") &&
       !weightViews["layer_packed"].empty())
     return prefillPacked(prompts, logits, lastOnly);
@@ -689,6 +739,8 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
 
 std::string Model::step(const std::vector<int64_t> &tokens,
                         HostTensor &logits) {
+  if (cuda)
+    return stepOnDevice(tokens, logits);
   if (convCache.empty())
     return "decode step before any prefill";
   int64_t b = convCache.front().shape[0];
@@ -724,6 +776,140 @@ std::string Model::step(const std::vector<int64_t> &tokens,
       !err.empty())
     return err;
   logits = std::move(out[0]);
+  logits.shape = {b, logits.shape[2]};
+  return "";
+}
+
+std::string
+Model::prefillOnDevice(const std::vector<std::vector<int64_t>> &prompts,
+                       std::vector<HostTensor> *logits, bool lastOnly) {
+  // One prompt at a time (the cuda package has no packed entry), the
+  // residual stream and the caches on the device; the caches of several
+  // prompts are stacked through the host once at the end.
+  const package::EntrySpec *layerSpec = package->findEntry("layer");
+  size_t convArg = layerSpec->arguments.size() - 2,
+         ssmArg = layerSpec->arguments.size() - 1;
+  std::vector<std::vector<runtime::DeviceTensor>> convs(layers), ssms(layers);
+  std::vector<HostTensor> allLogits;
+  std::vector<runtime::DeviceTensor> out;
+  // Zero caches for one sequence, uploaded once.
+  runtime::DeviceTensor zeroConv, zeroSsm;
+  if (std::string err = cuda->upload(zerosFor(layerSpec->arguments[convArg], 1),
+                                     zeroConv);
+      !err.empty())
+    return err;
+  if (std::string err =
+          cuda->upload(zerosFor(layerSpec->arguments[ssmArg], 1), zeroSsm);
+      !err.empty())
+    return err;
+  for (const std::vector<int64_t> &prompt : prompts) {
+    runtime::DeviceTensor tokens, res;
+    if (std::string err = cuda->upload(tokenTensor(prompt, 1), tokens);
+        !err.empty())
+      return err;
+    if (std::string err = callDevice("embed", 0, {{"tokens", &tokens}}, out);
+        !err.empty())
+      return err;
+    res = out[0];
+    for (int64_t layer = 0; layer < layers; ++layer) {
+      if (std::string err = callDevice("layer", layer,
+                                       {{"residual", &res},
+                                        {"conv_state", &zeroConv},
+                                        {"ssm_state", &zeroSsm}},
+                                       out);
+          !err.empty())
+        return err;
+      res = out[0];
+      convs[layer].push_back(out[1]);
+      ssms[layer].push_back(out[2]);
+    }
+    if (!logits)
+      continue;
+    HostTensor host;
+    if (lastOnly) {
+      // Only the last position goes through the head.
+      HostTensor all;
+      if (std::string err = cuda->download(res, all); !err.empty())
+        return err;
+      int64_t l = all.shape[1], dm = all.shape[2];
+      HostTensor last(all.dtype, {1, 1, dm});
+      size_t row = static_cast<size_t>(dm) * package::dtypeSize(all.dtype);
+      std::memcpy(last.data.data(), all.data.data() + (l - 1) * row, row);
+      if (std::string err = cuda->upload(last, res); !err.empty())
+        return err;
+    }
+    if (std::string err = callDevice("head", 0, {{"residual", &res}}, out);
+        !err.empty())
+      return err;
+    if (std::string err = cuda->download(out[0], host); !err.empty())
+      return err;
+    host.shape = {host.shape[1], host.shape[2]};
+    allLogits.push_back(std::move(host));
+  }
+  convDev.assign(static_cast<size_t>(layers), runtime::DeviceTensor());
+  ssmDev.assign(static_cast<size_t>(layers), runtime::DeviceTensor());
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    if (prompts.size() == 1) {
+      convDev[layer] = convs[layer][0];
+      ssmDev[layer] = ssms[layer][0];
+      continue;
+    }
+    for (auto [parts, into] : {std::pair{&convs[layer], &convDev[layer]},
+                               std::pair{&ssms[layer], &ssmDev[layer]}}) {
+      std::vector<HostTensor> host(parts->size());
+      for (size_t s = 0; s < parts->size(); ++s)
+        if (std::string err = cuda->download((*parts)[s], host[s]);
+            !err.empty())
+          return err;
+      if (std::string err = cuda->upload(stack(host), *into); !err.empty())
+        return err;
+    }
+  }
+  if (logits)
+    *logits = std::move(allLogits);
+  return "";
+}
+
+std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
+                                HostTensor &logits) {
+  if (convDev.empty())
+    return "decode step before any prefill";
+  int64_t b = convDev.front().shape()[0];
+  if (static_cast<int64_t>(tokens.size()) != b)
+    return "decode step with " + std::to_string(tokens.size()) +
+           " tokens for " + std::to_string(b) + " sequences";
+  if (std::string err = checkTokens(tokens, "decode tokens"); !err.empty())
+    return err;
+  runtime::DeviceTensor ids, res;
+  if (std::string err = cuda->upload(tokenTensor(tokens, b), ids);
+      !err.empty())
+    return err;
+  std::vector<runtime::DeviceTensor> out;
+  if (std::string err = callDevice("embed", 0, {{"tokens", &ids}}, out);
+      !err.empty())
+    return err;
+  res = out[0];
+  const std::string layerEntry =
+      package->findEntry("layer_step") && !weightViews["layer_step"].empty()
+          ? "layer_step"
+          : "layer";
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    if (std::string err = callDevice(layerEntry, layer,
+                                     {{"residual", &res},
+                                      {"conv_state", &convDev[layer]},
+                                      {"ssm_state", &ssmDev[layer]}},
+                                     out);
+        !err.empty())
+      return err;
+    res = out[0];
+    convDev[layer] = out[1];
+    ssmDev[layer] = out[2];
+  }
+  if (std::string err = callDevice("head", 0, {{"residual", &res}}, out);
+      !err.empty())
+    return err;
+  if (std::string err = cuda->download(out[0], logits); !err.empty())
+    return err;
   logits.shape = {b, logits.shape[2]};
   return "";
 }

@@ -3,7 +3,8 @@
 // Loads a package that `ssmc compile MODEL_DIR` wrote and the checkpoint's
 // weights (memory-mapped, checked against what every entry argument of the
 // package expects: name, shape, dtype), then runs prefill over prompts and
-// decode steps with the conv and SSM caches of every sequence. CPU for now.
+// decode steps with the conv and SSM caches of every sequence, on the CPU or
+// (a package compiled with --target cuda) the GPU.
 // No MLIR, no LLVM.
 //
 //===----------------------------------------------------------------------===//
@@ -54,9 +55,9 @@ public:
   /// and every rank must make the same calls (prefill, step) in the same
   /// order, each on its own thread.
   /// `device` "cuda" runs the entries on the GPU, for a package compiled
-  /// with --target cuda (its cuda object; the activations and weights are
-  /// copied to the device for every call so far); where CUDA cannot be used
-  /// at all (no driver, no device) the CPU runs them and notice() says why.
+  /// with --target cuda (its cuda object; the weights, the residual stream
+  /// and the caches stay on the device); where CUDA cannot be used at all
+  /// (no driver, no device) the CPU runs them and notice() says why.
   static std::unique_ptr<Model> load(const std::string &packagePath,
                                      const std::string &weightsDir,
                                      std::string &error,
@@ -140,13 +141,26 @@ private:
   std::unique_ptr<runtime::Package> package;
   /// The package's cuda object, when the entries run on the GPU.
   std::unique_ptr<runtime::CUDAPackage> cuda;
-  /// call() on the GPU: `args` to the device (the weights once, kept in
-  /// `onDevice` by their host bytes), the entry run, its results in
-  /// `deviceResults` until downloadResults() copies them back.
-  std::string callOnDevice(const std::string &name);
-  std::string downloadResults(std::vector<runtime::HostTensor> &out);
+  /// The GPU's side: every weight uploaded once at load (onDevice, by its
+  /// host bytes); entries called on device tensors (weights from onDevice,
+  /// activations and caches by role from `acts`), their results left on
+  /// the device; prefill and step keep the residual stream and the caches
+  /// (convDev, ssmDev) there, only tokens going up and logits down.
+  using DeviceActs =
+      std::vector<std::pair<std::string, const runtime::DeviceTensor *>>;
+  std::string uploadWeights();
+  std::string callDevice(const std::string &name, int64_t layer,
+                         const DeviceActs &acts,
+                         std::vector<runtime::DeviceTensor> &out);
+  std::string prefillOnDevice(const std::vector<std::vector<int64_t>> &prompts,
+                              std::vector<runtime::HostTensor> *logits,
+                              bool lastOnly);
+  std::string stepOnDevice(const std::vector<int64_t> &tokens,
+                           runtime::HostTensor &logits);
   std::map<const void *, runtime::DeviceTensor> onDevice;
-  std::vector<runtime::DeviceTensor> deviceResults;
+  std::vector<runtime::DeviceTensor> convDev, ssmDev;
+  /// Adds one call of entry `name` to the profile.
+  void record(const std::string &name, double seconds, double productSeconds);
   std::string where = "cpu", fallback;
   std::unique_ptr<model::WeightStore> store;
   /// Weights whose dtype or layout the package wants differently, converted
