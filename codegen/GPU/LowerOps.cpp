@@ -226,6 +226,7 @@ struct LowerOpsPass : ssmc::impl::SSMGPULowerOpsBase<LowerOpsPass> {
            llvm::any_of(op->getOperandTypes(), isTensor)) &&
           !isa<func::ReturnOp, func::CallOp, func::FuncOp,
                bufferization::ToTensorOp, bufferization::ToBufferOp,
+               bufferization::MaterializeInDestinationOp,
                tensor::DimOp, tensor::CastOp, tensor::EmptyOp,
                tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op) &&
           !elementwise(op) && !op->getParentOfType<linalg::LinalgOp>();

@@ -89,6 +89,9 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
   // Model-level ops (mixers, embedding, linear) into primitive ones.
   pm.addPass(ssm::createSSMDecomposeMixers());
+  // A tensor-parallel package's collectives: calls to the runtime's hook
+  // (NCCL on the device buffers), their data in buffers of their own.
+  pm.addPass(createSSMLowerCollectives());
   ssm::SSMDeriveRecurrenceFormsOptions forms;
   forms.form = options.recurrenceForm == "generic" ? std::string("auto")
                                                    : options.recurrenceForm;

@@ -1,6 +1,7 @@
 //===- Collective.cpp - ranks of one process meeting at a barrier ---------===//
 #include "ssmc/runtime/Collective.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -77,6 +78,27 @@ void LocalGroup::barrier() {
     return;
   }
   arrived.wait(lock, [&] { return generation != gen; });
+}
+
+std::string Communicator::timeAllReduce(int64_t count, int iterations,
+                                        double &median) {
+  if (count <= 0 || iterations <= 0)
+    return "nothing to time";
+  std::vector<float> data(static_cast<size_t>(count), 1.0f);
+  std::vector<double> times;
+  double before = spent;
+  for (int i = 0; i < iterations; ++i) {
+    std::fill(data.begin(), data.end(), 1.0f);
+    auto t0 = std::chrono::steady_clock::now();
+    allReduceSum(data.data(), count);
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count());
+  }
+  spent = before;
+  std::sort(times.begin(), times.end());
+  median = times[times.size() / 2];
+  return "";
 }
 
 Communicator *threadCommunicator() { return current; }

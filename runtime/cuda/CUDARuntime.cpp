@@ -3,6 +3,7 @@
 #include "ssmc/runtime/CUDARuntime.h"
 
 #include "Blas.h"
+#include "ssmc/runtime/Collective.h"
 #include "Driver.h"
 
 #include <algorithm>
@@ -334,6 +335,11 @@ CUDAPackage::load(const std::string &path, const package::Manifest &manifest,
     }
     pkg->functions.push_back(reinterpret_cast<EntryFn>(sym));
   }
+  // A tensor-parallel package's collectives go to the calling thread's
+  // communicator (NCCL's, on device pointers).
+  using SetCollective = void (*)(decltype(&ssmcCollective));
+  if (void *hook = pkg->object->symbol("ssmc_set_collective_v1"))
+    reinterpret_cast<SetCollective>(hook)(&ssmcCollective);
   // Projections through cuBLAS where it loads; otherwise the object's loops.
   using SetGemm = void (*)(decltype(&cuda::ssmcGpuGemm));
   if (void *hook = pkg->object->symbol("ssmc_set_gpu_gemm_v1");

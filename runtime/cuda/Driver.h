@@ -59,6 +59,24 @@ constexpr int jitErrorLogBuffer = 5;
 constexpr int jitErrorLogBufferSizeBytes = 6;
 constexpr int jitOptimizationLevel = 7;
 
+/// CUDA_MEMCPY2D (cuMemcpy2DAsync_v2), with CU_MEMORYTYPE_DEVICE.
+struct Memcpy2D {
+  size_t srcXInBytes = 0, srcY = 0;
+  unsigned srcMemoryType = 0;
+  const void *srcHost = nullptr;
+  CUdeviceptr srcDevice = 0;
+  void *srcArray = nullptr;
+  size_t srcPitch = 0;
+  size_t dstXInBytes = 0, dstY = 0;
+  unsigned dstMemoryType = 0;
+  void *dstHost = nullptr;
+  CUdeviceptr dstDevice = 0;
+  void *dstArray = nullptr;
+  size_t dstPitch = 0;
+  size_t WidthInBytes = 0, Height = 0;
+};
+constexpr unsigned memoryTypeDevice = 2;
+
 /// Every driver function the runtime calls: X(symbol, parameter list). All
 /// return CUresult. Versioned symbols (_v2) are named as libcuda exports them.
 #define SSMC_CUDA_DRIVER_FUNCTIONS(X)                                          \
@@ -98,7 +116,8 @@ constexpr int jitOptimizationLevel = 7;
   X(cuMemcpyDtoDAsync_v2, (CUdeviceptr, CUdeviceptr, size_t, CUstream))        \
   X(cuMemcpyAsync, (CUdeviceptr, CUdeviceptr, size_t, CUstream))               \
   X(cuMemsetD32Async, (CUdeviceptr, unsigned, size_t, CUstream))               \
-  X(cuMemsetD16Async, (CUdeviceptr, unsigned short, size_t, CUstream))
+  X(cuMemsetD16Async, (CUdeviceptr, unsigned short, size_t, CUstream))         \
+  X(cuMemcpy2DAsync_v2, (const Memcpy2D *, CUstream))
 
 /// Pointers to the driver's functions, all set once the library is loaded.
 struct DriverFunctions {

@@ -69,8 +69,20 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
                                    const std::string &device) {
   std::unique_ptr<Model> m(new Model());
   m->comm = comm;
-  if (device != "cpu" && device != "cuda") {
-    error = "unknown device '" + device + "' (cpu or cuda)";
+  // "cuda:N" is device N (a tensor-parallel rank's GPU).
+  int ordinal = 0;
+  bool onCuda = device.rfind("cuda", 0) == 0;
+  if (onCuda && device.size() > 4) {
+    const std::string digits = device.substr(5);
+    if (device[4] != ':' || digits.empty() || digits.size() > 4 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      error = "unknown device '" + device + "' (cpu, cuda or cuda:N)";
+      return nullptr;
+    }
+    ordinal = std::stoi(digits);
+  }
+  if (device != "cpu" && !onCuda) {
+    error = "unknown device '" + device + "' (cpu, cuda or cuda:N)";
     return nullptr;
   }
   m->weightsDir = weightsDir;
@@ -100,7 +112,8 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
     return true;
   };
   if (!kind || !kind->isString() || !entries || !entries->isObject() ||
-      !intOf("n_layer", m->layers) || !intOf("vocab_size", m->vocab)) {
+      !intOf("n_layer", m->layers) || !intOf("vocab_size", m->vocab) ||
+      !intOf("d_model", m->dModel)) {
     error = packagePath + ": the model description lacks kind, config or "
                           "entries";
     return nullptr;
@@ -176,12 +189,7 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
     m->roles.emplace_back(name, std::move(list));
   }
 
-  if (device == "cuda") {
-    if (m->tp != 1) {
-      error = packagePath + ": tensor-parallel models run on the CPU only so "
-                            "far (NCCL is not wired yet)";
-      return nullptr;
-    }
+  if (onCuda) {
     if (!m->package->manifest().findObject(package::cudaTarget)) {
       error = packagePath + ": the package has no cuda object (compile the "
                             "model with --target cuda)";
@@ -189,7 +197,10 @@ std::unique_ptr<Model> Model::load(const std::string &packagePath,
     }
     bool unavailable = false;
     std::string err;
-    m->cuda = runtime::CUDAPackage::load(packagePath, err, {}, &unavailable);
+    runtime::CUDAOptions options;
+    options.device = ordinal;
+    m->cuda =
+        runtime::CUDAPackage::load(packagePath, err, options, &unavailable);
     if (m->cuda) {
       m->where = "cuda";
     } else if (unavailable) {
@@ -505,6 +516,8 @@ std::string Model::callDevice(const std::string &name, int64_t layer,
              "', which the runtime does not provide";
     in[i] = *t;
   }
+  // The package's collectives reach this rank's group.
+  runtime::CommunicatorScope scope(comm);
   auto t0 = std::chrono::steady_clock::now();
   double products0 = runtime::gemmTime().seconds;
   std::string err = cuda->runOnDevice(name, in, out);

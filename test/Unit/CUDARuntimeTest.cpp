@@ -209,6 +209,34 @@ CUresult cuMemsetD16Async(CUdeviceptr d, unsigned short v, size_t n, void *s) {
     ((uint16_t *)(uintptr_t)d)[i] = v;
   return 0;
 }
+typedef struct {
+  size_t srcXInBytes, srcY;
+  unsigned srcMemoryType;
+  const void *srcHost;
+  CUdeviceptr srcDevice;
+  void *srcArray;
+  size_t srcPitch;
+  size_t dstXInBytes, dstY;
+  unsigned dstMemoryType;
+  void *dstHost;
+  CUdeviceptr dstDevice;
+  void *dstArray;
+  size_t dstPitch;
+  size_t WidthInBytes, Height;
+} Memcpy2D;
+CUresult cuMemcpy2DAsync_v2(const Memcpy2D *c, void *s) {
+  (void)s;
+  if (c->srcMemoryType != 2 || c->dstMemoryType != 2 ||
+      c->WidthInBytes > c->srcPitch || c->WidthInBytes > c->dstPitch)
+    return 1;
+  for (size_t y = 0; y < c->Height; ++y)
+    memcpy((char *)(uintptr_t)c->dstDevice + (c->dstY + y) * c->dstPitch +
+               c->dstXInBytes,
+           (const char *)(uintptr_t)c->srcDevice + (c->srcY + y) * c->srcPitch +
+               c->srcXInBytes,
+           c->WidthInBytes);
+  return 0;
+}
 )";
 
 /// A cuda object as the compiler's host code is: a constructor loads the

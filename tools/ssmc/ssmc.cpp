@@ -725,6 +725,9 @@ LogicalResult compileCUDAPackage(ModuleOp module,
   CompileOutput cpuOut;
   if (failed(compileModule(*forCPU, Emit::Package, cpuOut, failFn, modelJson)))
     return failure();
+  for (auto fn : module.getOps<func::FuncOp>())
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      fn.removeArgAttr(i, "ssm.shard");
   llvm::Expected<std::string> so = ssmc::compileForCUDA(
       module, ssmc::CUDAStage::SharedObject, gpu, cudaHostOptions());
   if (!so) {
@@ -781,10 +784,6 @@ bool parseCudaTarget(llvm::StringRef target, ssmc::GPUPipelineOptions &gpu,
 /// `ssmc compile --target cuda`: the stages up to the cuda object.
 int runCompileCUDA(const ssmc::GPUPipelineOptions &gpu) {
   bool modelDir = llvm::sys::fs::is_directory(compileFile);
-  if (modelDir && compileTP != 1)
-    return failCompile("--tp " + std::to_string(compileTP) +
-                       " with --target cuda: tensor-parallel models run on "
-                       "the CPU only so far (NCCL is not wired yet)");
   DialectRegistry registry;
   registerCompilerDialects(registry);
   ssmc::registerGPUCompilerExtensions(registry);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace ssmc::runtime {
@@ -36,6 +37,11 @@ public:
                          int64_t inner) = 0;
   /// Seconds spent inside the collectives since the start (waiting included).
   double seconds() const { return spent; }
+  /// Times `iterations` all-reduces of `count` floats in a buffer of its
+  /// own (every rank must call it alike); `median` is the median seconds of
+  /// one. Not counted in seconds(). "" or a message.
+  virtual std::string timeAllReduce(int64_t count, int iterations,
+                                    double &median);
 
 protected:
   double spent = 0;

@@ -66,6 +66,8 @@ public:
   ~Model();
 
   int64_t vocabSize() const { return vocab; }
+  /// The width of the residual stream (d_model).
+  int64_t modelWidth() const { return dModel; }
   /// The ranks the package was compiled for (--tp; 1 without).
   int64_t tensorParallel() const { return tp; }
   /// "cpu" or "cuda": where the entries run.
@@ -193,7 +195,7 @@ private:
   int64_t tp = 1;
   runtime::Communicator *comm = nullptr;
   std::string modelKind, weightsDir;
-  int64_t vocab = 0, layers = 0;
+  int64_t vocab = 0, layers = 0, dModel = 0;
   bool tied = true;
   /// Per layer: conv and SSM caches of the sequences.
   std::vector<runtime::HostTensor> convCache, ssmCache;
