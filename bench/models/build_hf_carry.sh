@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds what bench/models/hf_check.py runs on the device tool's machine,
 # into hf-carry/ (git-ignored; name it in the device tool's `carry`):
-#   {mamba,mamba2}-{f32,bf16}.ssmpkg  the Mamba 130M and Mamba-2 130M shapes
-#       in the layout HF transformers saves (config keys, tensor names, tied
-#       embeddings), compiled for a generic x86-64-v3 CPU (the GPU machine's
-#       CPU runs them: the whole-model path is CPU-only so far);
+#   {mamba,mamba2}-{f32,bf16}.ssmpkg and ...-cuda.ssmpkg  the Mamba 130M and
+#       Mamba-2 130M shapes in the layout HF transformers saves (config keys,
+#       tensor names, tied embeddings), compiled for a generic x86-64-v3 CPU
+#       and for the GPU (--target cuda:sm_90);
 #   ssmc-model-check  runtime only (no MLIR): prefill logits as .npy, the
 #       float64 reference check, greedy decoding.
 # The packages depend on the shapes only; the weights are transformers' own,
@@ -26,7 +26,9 @@ for dtype in f32 bf16; do
     --seed 1 >/dev/null
   for model in mamba mamba2; do
     "$build/bin/ssmc" compile "$work/$model-$dtype" --cpu=x86-64-v3 \
-      -o "$carry/$model-$dtype.ssmpkg"
+      -o "$carry/$model-$dtype.ssmpkg" 2>/dev/null
+    "$build/bin/ssmc" compile "$work/$model-$dtype" --target cuda:sm_90 \
+      --cpu=x86-64-v3 -o "$carry/$model-$dtype-cuda.ssmpkg" 2>/dev/null
   done
 done
 cp "$build/bin/ssmc-model-check" "$root/bench/models/hf_check.py" "$carry/"

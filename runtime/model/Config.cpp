@@ -58,6 +58,28 @@ std::string replaceInfinity(const std::string &text) {
   return out;
 }
 
+/// A number, or a float transformers' JSON encoder tagged because JSON has
+/// no word for it: {"__float__": "Infinity"} (also "-Infinity", "NaN").
+bool numberOf(const json::Value &v, double &out) {
+  if (v.isNumber()) {
+    out = v.getNumber();
+    return true;
+  }
+  const json::Value *tagged = v.isObject() ? v.find("__float__") : nullptr;
+  if (!tagged || !tagged->isString() || v.getObject().size() != 1)
+    return false;
+  const std::string &word = tagged->getString();
+  if (word == "Infinity" || word == "inf")
+    out = std::numeric_limits<double>::infinity();
+  else if (word == "-Infinity" || word == "-inf")
+    out = -std::numeric_limits<double>::infinity();
+  else if (word == "NaN" || word == "nan")
+    out = std::numeric_limits<double>::quiet_NaN();
+  else
+    return false;
+  return true;
+}
+
 /// Reads typed keys of one JSON object, recording the first error.
 class KeyReader {
 public:
@@ -139,12 +161,10 @@ public:
     if (!v)
       return true;
     bool good = v->isArray() && v->getArray().size() == 2 &&
-                v->getArray()[0].isNumber() && v->getArray()[1].isNumber();
-    if (good) {
-      lo = v->getArray()[0].getNumber();
-      hi = v->getArray()[1].getNumber();
+                numberOf(v->getArray()[0], lo) &&
+                numberOf(v->getArray()[1], hi);
+    if (good)
       good = std::isfinite(lo) && lo >= 0 && !std::isnan(hi) && hi > lo;
-    }
     if (!good)
       return fail(key, "must be [lo, hi] with 0 <= lo < hi", *v);
     has = !(lo == 0 && std::isinf(hi));

@@ -118,6 +118,17 @@ TEST(ConfigTest, HFMamba2TimeStepLimit) {
   EXPECT_DOUBLE_EQ(c.dtLimitHi, 0.1);
   EXPECT_EQ(c.nHeads, 8);
   EXPECT_FALSE(c.tieEmbeddings); // Mamba2Config's default
+  // Newer transformers tag the float JSON has no word for.
+  ModelConfig tagged = parseOk(R"({"model_type": "mamba2", "hidden_size": 64,
+      "num_hidden_layers": 2, "vocab_size": 10, "head_dim": 16,
+      "time_step_limit": [0.0, {"__float__": "Infinity"}]})");
+  EXPECT_FALSE(tagged.hasDtLimit);
+  EXPECT_TRUE(std::isinf(tagged.dtLimitHi));
+  ModelConfig clamped = parseOk(R"({"model_type": "mamba2", "hidden_size": 64,
+      "num_hidden_layers": 2, "vocab_size": 10, "head_dim": 16,
+      "time_step_limit": [0.01, {"__float__": "Infinity"}]})");
+  EXPECT_TRUE(clamped.hasDtLimit);
+  EXPECT_DOUBLE_EQ(clamped.dtLimitLo, 0.01);
   // "Infinity" inside a string is left alone.
   parseOk(R"({"model_type": "mamba2", "hidden_size": 64, "note": "Infinity",
       "num_hidden_layers": 2, "vocab_size": 10, "head_dim": 16})");
@@ -246,6 +257,11 @@ TEST(ConfigTest, RefusesBadMamba2Heads) {
                        R"(, "head_dim": 16, "time_step_limit": [0.1, 0.01]})"),
             "cfg.json: key 'time_step_limit' must be [lo, hi] with 0 <= lo < "
             "hi (got [0.10000000000000001,0.01])");
+  EXPECT_EQ(
+      parseError("{" + base +
+                 R"(, "head_dim": 16, "time_step_limit": [0, {"__float__": "big"}]})"),
+      "cfg.json: key 'time_step_limit' must be [lo, hi] with 0 <= lo < hi "
+      "(got [0,{\"__float__\":\"big\"}])");
   EXPECT_EQ(parseError("{" + base + R"(, "head_dim": 16, "rms_norm": false})"),
             "cfg.json: key 'rms_norm' is false: only the gated RMSNorm "
             "variant is supported");
