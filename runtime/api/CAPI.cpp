@@ -1,5 +1,7 @@
 //===- CAPI.cpp - the C API of the runtime over the C++ one ---------------===//
 
+#include "ssmc/runtime/CUDARuntime.h"
+#include "ssmc/runtime/Nccl.h"
 #include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/ssmc_runtime.h"
 #include "ssmc/serve/Model.h"
@@ -181,20 +183,75 @@ ssmc_model *ssmc_model_load(const char *package_path,
 
 ssmc_model *ssmc_model_load_rank(const char *package_path,
                                  const char *weights_dir, ssmc_comm *comm) {
-  if (!package_path || !weights_dir) {
-    setError("ssmc_model_load: NULL path");
+  return ssmc_model_load_on(package_path, weights_dir, "cpu", comm);
+}
+
+ssmc_model *ssmc_model_load_on(const char *package_path,
+                               const char *weights_dir, const char *device,
+                               ssmc_comm *comm) {
+  if (!package_path || !weights_dir || !device) {
+    setError("ssmc_model_load: NULL path or device");
     return nullptr;
   }
   std::string error;
   auto m = ssmc::serve::Model::load(
       package_path, weights_dir, error,
-      reinterpret_cast<ssmc::runtime::Communicator *>(comm));
+      reinterpret_cast<ssmc::runtime::Communicator *>(comm), device);
   if (!m) {
     setError(error);
     return nullptr;
   }
   lastError.clear();
   return new ssmc_model{std::move(m)};
+}
+
+const char *ssmc_model_device(const ssmc_model *model) {
+  return model ? model->model->device().c_str() : "";
+}
+
+int ssmc_nccl_group_id(char id[SSMC_NCCL_ID_BYTES]) {
+  ssmc::runtime::NcclGroupId group;
+  if (std::string err = ssmc::runtime::ncclGroupId(group); !err.empty()) {
+    setError("ssmc_nccl_group_id: " + err);
+    return -1;
+  }
+  std::memcpy(id, group.bytes, SSMC_NCCL_ID_BYTES);
+  lastError.clear();
+  return 0;
+}
+
+ssmc_comm *ssmc_comm_nccl_create(const char id[SSMC_NCCL_ID_BYTES],
+                                 int world_size, int rank, int device) {
+  static_assert(sizeof(ssmc::runtime::NcclGroupId::bytes) ==
+                    SSMC_NCCL_ID_BYTES,
+                "NCCL's id size");
+  if (!id) {
+    setError("ssmc_comm_nccl_create: NULL id");
+    return nullptr;
+  }
+  ssmc::runtime::CUDAOptions options;
+  options.device = device;
+  bool unavailable = false;
+  if (std::string err = ssmc::runtime::initializeCUDA(options, unavailable);
+      !err.empty()) {
+    setError("ssmc_comm_nccl_create: " + err);
+    return nullptr;
+  }
+  ssmc::runtime::NcclGroupId group;
+  std::memcpy(group.bytes, id, SSMC_NCCL_ID_BYTES);
+  std::string error;
+  std::unique_ptr<ssmc::runtime::Communicator> comm =
+      ssmc::runtime::ncclCommunicator(group, world_size, rank, error);
+  if (!comm) {
+    setError("ssmc_comm_nccl_create: " + error);
+    return nullptr;
+  }
+  lastError.clear();
+  return reinterpret_cast<ssmc_comm *>(comm.release());
+}
+
+void ssmc_comm_nccl_free(ssmc_comm *comm) {
+  delete reinterpret_cast<ssmc::runtime::Communicator *>(comm);
 }
 
 int64_t ssmc_model_vocab_size(const ssmc_model *model) {

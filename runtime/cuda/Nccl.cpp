@@ -58,11 +58,13 @@ const Nccl &nccl() {
   static Nccl state;
   static std::once_flag once;
   std::call_once(once, [] {
+    // $SSMC_NCCL_LIBRARY alone when set, else the usual names.
     const char *named = std::getenv("SSMC_NCCL_LIBRARY");
+    std::vector<const char *> names = {"libnccl.so.2", "libnccl.so"};
+    if (named && *named)
+      names = {named};
     std::string tried;
-    for (const char *name : {named, "libnccl.so.2", "libnccl.so"}) {
-      if (!name || !*name)
-        continue;
+    for (const char *name : names) {
       tried += (tried.empty() ? "" : ", ") + std::string(name);
       if ((state.library = ::dlopen(name, RTLD_NOW | RTLD_LOCAL)))
         break;

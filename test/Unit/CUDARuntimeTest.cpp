@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ssmc/runtime/CUDARuntime.h"
+#include "ssmc/runtime/Nccl.h"
 #include "ssmc/runtime/Package.h"
 #include "ssmc/runtime/Runtime.h"
 #include "ssmc/runtime/ssmc_runtime.h"
@@ -239,6 +240,48 @@ CUresult cuMemcpy2DAsync_v2(const Memcpy2D *c, void *s) {
 }
 )";
 
+/// A fake libnccl for world-size groups of one process: the all-reduce acts
+/// as if every rank held this rank's buffer (the sum is world times it),
+/// the all-gather as if rank k's buffer were this one's plus 100 k.
+const char *fakeNcclSource = R"(
+#include <stdlib.h>
+#include <string.h>
+typedef struct { char internal[128]; } ncclUniqueId;
+typedef struct { int world, rank; } Comm;
+int ncclGetUniqueId(ncclUniqueId *id) { memset(id->internal, 7, 128); return 0; }
+int ncclCommInitRank(Comm **c, int world, ncclUniqueId id, int rank) {
+  if (id.internal[0] != 7 || id.internal[127] != 7)
+    return 4;
+  *c = (Comm *)malloc(sizeof(Comm));
+  (*c)->world = world;
+  (*c)->rank = rank;
+  return 0;
+}
+int ncclCommDestroy(Comm *c) { free(c); return 0; }
+int ncclAllReduce(const void *s, void *r, size_t n, int type, int op, Comm *c,
+                  void *stream) {
+  (void)stream;
+  if (type != 7 || op != 0)
+    return 4;
+  for (size_t i = 0; i < n; ++i)
+    ((float *)r)[i] = ((const float *)s)[i] * (float)c->world;
+  return 0;
+}
+int ncclAllGather(const void *s, void *r, size_t n, int type, Comm *c,
+                  void *stream) {
+  (void)stream;
+  if (type != 7)
+    return 4;
+  for (int k = 0; k < c->world; ++k)
+    for (size_t i = 0; i < n; ++i)
+      ((float *)r)[(size_t)k * n + i] = ((const float *)s)[i] + 100.0f * (float)k;
+  return 0;
+}
+const char *ncclGetErrorString(int r) {
+  return r == 4 ? "invalid argument" : "fake NCCL error";
+}
+)";
+
 /// A cuda object as the compiler's host code is: a constructor loads the
 /// "GPU binary" through mgpuModuleLoad, entries allocate results with
 /// mgpuMemAlloc and launch through mgpuLaunchKernel on mgpuStreamCreate's
@@ -401,12 +444,14 @@ protected:
     std::ofstream(tmp + "/driver.c") << fakeDriverSource;
     std::ofstream(tmp + "/cuda.c") << cudaObjectSource;
     std::ofstream(tmp + "/cpu.c") << cpuObjectSource;
+    std::ofstream(tmp + "/nccl.c") << fakeNcclSource;
     for (const char *cmd :
          {"cc -shared -fPIC -o driver.so driver.c",
           "cc -shared -fPIC -DOMIT_LAUNCH -o driver-old.so driver.c",
           "cc -shared -fPIC '-DMAGIC=\"FAKEBIN\"' -o cuda.so cuda.c",
           "cc -shared -fPIC '-DMAGIC=\"BADBIN\"' -o cuda-bad.so cuda.c",
-          "cc -shared -fPIC -o cpu.so cpu.c"}) {
+          "cc -shared -fPIC -o cpu.so cpu.c",
+          "cc -shared -fPIC -o nccl.so nccl.c"}) {
       std::string line = "cd " + tmp + " && " + cmd;
       ASSERT_EQ(std::system(line.c_str()), 0) << "needs a C compiler 'cc'";
     }
@@ -584,6 +629,84 @@ TEST_F(CUDARuntimeTest, CAPIFallsBackToo) {
             nullptr);
   EXPECT_STREQ(ssmc_last_error(),
                "unknown device 'tpu' (known devices: cpu, cuda)");
+}
+
+TEST_F(CUDARuntimeTest, NcclCollectivesOnDeviceBuffers) {
+  inChildProcess([]() -> std::string {
+    setenv("SSMC_NCCL_LIBRARY", path("nccl.so").c_str(), 1);
+    std::string error;
+    auto pkg = runtime::DevicePackage::load(path("both.ssmpkg"), error,
+                                            cuda("driver.so"));
+    REQUIRE(pkg && pkg->device() == "cuda", error);
+    runtime::CUDAPackage *gpu = pkg->cudaPackage();
+    runtime::NcclGroupId id;
+    error = runtime::ncclGroupId(id);
+    REQUIRE(error.empty(), error);
+    REQUIRE(!runtime::ncclCommunicator(id, 2, 2, error), "rank 2 of 2");
+    REQUIRE(error == "rank 2 of a group of 2", error);
+    runtime::NcclGroupId wrong;
+    REQUIRE(!runtime::ncclCommunicator(wrong, 2, 0, error), "a bad id");
+    REQUIRE(error == "ncclCommInitRank failed: invalid argument (4) (rank 0 "
+                     "of 2)",
+            error);
+    std::unique_ptr<runtime::Communicator> comm =
+        runtime::ncclCommunicator(id, 2, 1, error);
+    REQUIRE(comm && comm->rank() == 1 && comm->world() == 2, error);
+
+    // The all-reduce in place; the all-gather of 2 rows of 3 into 2 rows of
+    // 2 x 3, rank k's block at columns [3k, 3k + 3).
+    runtime::DeviceTensor x, y, g;
+    REQUIRE(gpu->upload(f32({3}, {1, 2, 3}), x).empty(), "upload");
+    comm->allReduceSum(static_cast<float *>(x.data()), 3);
+    HostTensor back;
+    REQUIRE(gpu->download(x, back).empty(), "download");
+    REQUIRE(floats(back) == (std::vector<float>{2, 4, 6}), "all-reduce");
+    REQUIRE(gpu->upload(f32({2, 3}, {1, 2, 3, 4, 5, 6}), y).empty(), "upload");
+    REQUIRE(gpu->allocate(package::DType::F32, {2, 6}, g).empty(), "allocate");
+    comm->allGather(static_cast<const float *>(y.data()),
+                    static_cast<float *>(g.data()), 2, 3);
+    REQUIRE(gpu->download(g, back).empty(), "download");
+    REQUIRE(floats(back) == (std::vector<float>{1, 2, 3, 101, 102, 103, 4, 5,
+                                                6, 104, 105, 106}),
+            "all-gather");
+    // One row: straight into the output.
+    comm->allGather(static_cast<const float *>(y.data()),
+                    static_cast<float *>(g.data()), 1, 3);
+    REQUIRE(gpu->download(g, back).empty(), "download");
+    REQUIRE(floats(back)[3] == 101 && floats(back)[5] == 103, "one row");
+    double median = -1;
+    error = comm->timeAllReduce(16, 5, median);
+    REQUIRE(error.empty() && median >= 0, error);
+    comm.reset();
+
+    // The C API: the group's id, a rank's communicator.
+    setenv("SSMC_CUDA_DRIVER", path("driver.so").c_str(), 1);
+    char bytes[SSMC_NCCL_ID_BYTES];
+    REQUIRE(ssmc_nccl_group_id(bytes) == 0, ssmc_last_error());
+    ssmc_comm *c = ssmc_comm_nccl_create(bytes, 2, 0, 0);
+    REQUIRE(c, ssmc_last_error());
+    ssmc_comm_nccl_free(c);
+    REQUIRE(!ssmc_comm_nccl_create(bytes, 2, 0, 3), "device 3");
+    REQUIRE(contains(ssmc_last_error(), "CUDA device 3 was asked for"),
+            ssmc_last_error());
+    return "";
+  });
+}
+
+TEST_F(CUDARuntimeTest, NcclMissing) {
+  inChildProcess([]() -> std::string {
+    setenv("SSMC_NCCL_LIBRARY", path("missing-nccl.so").c_str(), 1);
+    runtime::NcclGroupId id;
+    std::string error = runtime::ncclGroupId(id);
+    REQUIRE(error == "cannot load NCCL (tried " + path("missing-nccl.so") +
+                         "; SSMC_NCCL_LIBRARY names another)",
+            error);
+    char bytes[SSMC_NCCL_ID_BYTES];
+    REQUIRE(ssmc_nccl_group_id(bytes) == -1, "no NCCL");
+    REQUIRE(contains(ssmc_last_error(), "ssmc_nccl_group_id: cannot load NCCL"),
+            ssmc_last_error());
+    return "";
+  });
 }
 
 TEST(CUDAGpuArchTest, OlderDevicesAndOtherArchSpecificCodeAreRefused) {

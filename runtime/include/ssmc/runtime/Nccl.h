@@ -26,8 +26,8 @@ struct NcclGroupId {
   char bytes[128] = {0};
 };
 
-/// Loads NCCL ($SSMC_NCCL_LIBRARY when set, else libnccl.so.2) and makes a
-/// new group's id; "" or a message.
+/// Loads NCCL (the file $SSMC_NCCL_LIBRARY names when set, else
+/// libnccl.so.2) and makes a new group's id; "" or a message.
 std::string ncclGroupId(NcclGroupId &id);
 
 /// Rank `rank` of the `world` ranks of group `id`, on this process's CUDA

@@ -111,6 +111,34 @@ void ssmc_comm_group_free(ssmc_comm_group *group);
 ssmc_model *ssmc_model_load_rank(const char *package_path,
                                  const char *weights_dir, ssmc_comm *comm);
 
+/** ssmc_model_load_rank on a device: `device` "cpu", "cuda" or "cuda:N"
+ * (GPU N; the package must have been compiled with --target cuda). Where CUDA
+ * cannot be used at all (no driver, no GPU) the model runs on the CPU and
+ * ssmc_model_device says so. */
+ssmc_model *ssmc_model_load_on(const char *package_path,
+                               const char *weights_dir, const char *device,
+                               ssmc_comm *comm);
+/** Where the model's entries run: "cpu" or "cuda". */
+const char *ssmc_model_device(const ssmc_model *model);
+
+/** Tensor parallelism on GPUs: one process per GPU (the CUDA runtime is one
+ * state per process), each a rank of an NCCL communicator (libnccl.so.2,
+ * loaded at run time). One process makes the group's id and sends its
+ * SSMC_NCCL_ID_BYTES bytes to the others (a pipe, a socket: the transport is
+ * the caller's); each then creates its rank's communicator on its GPU and
+ * loads the model with it (ssmc_model_load_on, device "cuda:N" with the same
+ * N). */
+#define SSMC_NCCL_ID_BYTES 128
+/** Writes a new group's id into `id`; 0 on success. */
+int ssmc_nccl_group_id(char id[SSMC_NCCL_ID_BYTES]);
+/** Initialises CUDA on GPU `device` and joins group `id` as rank `rank` of
+ * `world_size` (blocks until every rank has joined); NULL on failure. */
+ssmc_comm *ssmc_comm_nccl_create(const char id[SSMC_NCCL_ID_BYTES],
+                                 int world_size, int rank, int device);
+/** Frees a communicator from ssmc_comm_nccl_create (NULL is allowed), after
+ * every model using it. */
+void ssmc_comm_nccl_free(ssmc_comm *comm);
+
 /** The vocabulary size (the logits' last dimension). */
 int64_t ssmc_model_vocab_size(const ssmc_model *model);
 
