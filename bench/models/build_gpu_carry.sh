@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds what bench/models/gpu_check.sh runs on the device tool's machine,
 # into gpu-model-carry/ (git-ignored; name it in the device tool's `carry`):
-#   tiny-{mamba,mamba2}-{f32,bf16}.ssmpkg and {mamba,mamba2}-130m-{f32,bf16}
-#       .ssmpkg: models compiled with --target cuda (the GPU's entries; the
-#       host code for a generic x86-64-v3 CPU), the checkpoints' shapes as
-#       gpu_check.sh draws them there (ssmc-make-checkpoint, same seeds);
+#   tiny-{mamba,mamba2}-{f32,bf16}.ssmpkg, {mamba,mamba2}-130m-{f32,bf16}
+#       .ssmpkg, mamba-2.8b-bf16.ssmpkg, mamba2-2.7b-bf16.ssmpkg: models
+#       compiled with --target cuda (the GPU's entries; the host code for a
+#       generic x86-64-v3 CPU), the checkpoints' shapes as gpu_check.sh and
+#       gpu_bench.sh draw them there (ssmc-make-checkpoint, same seeds);
 #   ssmc-model-check, ssmc-make-checkpoint: runtime only (no MLIR).
 # Usage: bench/models/build_gpu_carry.sh [sm_90]   (BUILD_DIR, default build)
 set -euo pipefail
@@ -20,7 +21,10 @@ trap 'rm -rf "$work"' EXIT
 # size (n a multiple of 32), then the 130M shapes.
 source "$root/bench/models/gpu_shapes.sh"
 for name in "${!shapes[@]}"; do
-  for dtype in f32 bf16; do
+  dtypes="f32 bf16"
+  # The large shapes are timed (gpu_bench.sh) in bf16 only.
+  [[ $name == *-2.?b ]] && dtypes=bf16
+  for dtype in $dtypes; do
     # shellcheck disable=SC2086
     "$build/bin/ssmc-make-checkpoint" ${shapes[$name]} --dtype "$dtype" \
       --out "$work/$name-$dtype" >/dev/null
@@ -29,5 +33,6 @@ for name in "${!shapes[@]}"; do
   done
 done
 cp "$build/bin/ssmc-model-check" "$build/bin/ssmc-make-checkpoint" \
-  "$root/bench/models/gpu_shapes.sh" "$root/bench/models/gpu_check.sh" "$carry/"
+  "$root/bench/models/gpu_shapes.sh" "$root/bench/models/gpu_check.sh" \
+  "$root/bench/models/gpu_bench.sh" "$carry/"
 ls -la "$carry"

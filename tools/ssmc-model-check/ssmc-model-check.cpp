@@ -15,6 +15,9 @@
 // --tp N runs a package compiled with --tp N as N ranks (threads, one
 // LocalGroup); --logits-in PREFIX also compares the prefill logits with
 // PREFIX<s>.npy (another run's --logits-out: the unsharded model's).
+// --bench N only times the prompts' prefill and N - 1 greedy decode steps
+// (bench/models/gpu_bench.sh on the device, where `ssmc run`, which links
+// MLIR, is not carried).
 //
 //===----------------------------------------------------------------------===//
 #include "ssmc/model/Config.h"
@@ -24,6 +27,7 @@
 #include "ssmc/serve/Model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -85,11 +89,61 @@ int usage() {
                "                        [--prompt-ids 1,2,3]... "
                "[--logits-out PREFIX] [--generate N]\n"
                "                        [--tp N] [--logits-in PREFIX] "
-               "[--device cpu|cuda]\n");
+               "[--device cpu|cuda]\n"
+               "                        [--bench N]\n");
   return 2;
 }
 
 } // namespace
+
+/// --bench N: prefill of the prompts (one batch, each prompt's last logits)
+/// and N - 1 greedy decode steps, after one untimed warm-up of each; prints
+/// the line `ssmc run` prints. No reference model.
+static int timeGeneration(serve::Model &m,
+                   const std::vector<std::vector<int64_t>> &prompts,
+                   int64_t steps) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  int64_t vocab = m.vocabSize();
+  std::vector<int64_t> next(prompts.size());
+  auto greedy = [&](const runtime::HostTensor &t, size_t s) {
+    std::vector<double> row = values(t, static_cast<int64_t>(s) * vocab, vocab);
+    return std::max_element(row.begin(), row.end()) - row.begin();
+  };
+  std::vector<runtime::HostTensor> last;
+  runtime::HostTensor stepLogits;
+  std::string error;
+  int64_t tokens = 0;
+  for (const auto &p : prompts)
+    tokens += static_cast<int64_t>(p.size());
+  Clock::time_point t0, t1, t2;
+  for (int pass = 0; pass < 2 && error.empty(); ++pass) {
+    t0 = Clock::now();
+    error = m.prefill(prompts, &last, /*lastOnly=*/true);
+    t1 = Clock::now();
+    for (size_t s = 0; s < prompts.size() && error.empty(); ++s)
+      next[s] = greedy(last[s], 0);
+    for (int64_t k = 1; k < (pass == 0 ? 2 : steps) && error.empty(); ++k) {
+      error = m.step(next, stepLogits);
+      for (size_t s = 0; s < prompts.size() && error.empty(); ++s)
+        next[s] = greedy(stepLogits, s);
+    }
+    t2 = Clock::now();
+  }
+  if (!error.empty()) {
+    std::fprintf(stderr, "ssmc-model-check: bench: %s\n", error.c_str());
+    return 1;
+  }
+  double prefill = seconds(t0, t1), decode = seconds(t1, t2);
+  std::printf("load -; prefill %lld tokens in %.4f s (%.1f tokens/s); decode "
+              "%lld steps x %zu sequences in %.4f s (%.3f ms/step)\n",
+              static_cast<long long>(tokens), prefill, tokens / prefill,
+              static_cast<long long>(steps - 1), prompts.size(), decode,
+              steps > 1 ? 1e3 * decode / static_cast<double>(steps - 1) : 0.0);
+  return 0;
+}
 
 int main(int argc, char **argv) {
   if (argc < 3)
@@ -100,7 +154,7 @@ int main(int argc, char **argv) {
   uint64_t seed = 1;
   std::vector<std::vector<int64_t>> given;
   std::string logitsOut;
-  int64_t generate = 0, tp = 1;
+  int64_t generate = 0, tp = 1, bench = 0;
   std::string logitsIn, device = "cpu";
   auto list = [](const std::string &s) {
     std::vector<int64_t> out;
@@ -129,6 +183,10 @@ int main(int argc, char **argv) {
       logitsIn = argv[++i];
     } else if (a == "--generate" && i + 1 < argc) {
       generate = std::atoll(argv[++i]);
+    } else if (a == "--bench" && i + 1 < argc) {
+      bench = std::atoll(argv[++i]);
+      if (bench < 1)
+        return usage();
     } else if (a == "--tol" && i + 1 < argc) {
       tol = std::atof(argv[++i]);
     } else if (a == "--seed" && i + 1 < argc) {
@@ -149,9 +207,12 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "ssmc-model-check: %s\n", error.c_str());
     return 1;
   }
-  // The checkpoint's tensors in float64, by their HF names.
+  // The checkpoint's tensors in float64, by their HF names (not for
+  // --bench: a 2.8B model would take 22 GB).
   std::map<std::string, reference::Tensor> weights;
   for (const auto &[name, info] : store->tensors()) {
+    if (bench > 0)
+      break;
     reference::Tensor t(info.shape);
     std::vector<float> f = store->toFloat(info);
     for (size_t i = 0; i < f.size(); ++i)
@@ -206,6 +267,13 @@ int main(int argc, char **argv) {
                                        static_cast<uint64_t>(cfg.vocabSize)));
     }
     prompts.push_back(std::move(p));
+  }
+  if (bench > 0) {
+    if (ranks != 1) {
+      std::fprintf(stderr, "ssmc-model-check: --bench runs one rank\n");
+      return 2;
+    }
+    return timeGeneration(*models[0], prompts, bench);
   }
   std::vector<int> status(ranks, 0);
   auto check = [&](serve::Model &m) -> int {
