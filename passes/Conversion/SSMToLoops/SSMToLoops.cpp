@@ -294,39 +294,48 @@ LogicalResult lower(StateUpdateOp op, PatternRewriter &rewriter, int64_t) {
   Value heads = stateSizes[1];
   Value perGroup = e.idiv(heads, g);
 
-  // One task per row, over the runtime's pool: the decode step of a layer
-  // reads and writes the whole state (786 KB a layer for the Mamba-2 130M
-  // shape), a memory stream both threads share.
+  // Tasks over the runtime's pool: the decode step of a layer reads and
+  // writes the whole state (786 KB a layer for the Mamba-2 130M shape), a
+  // memory stream both threads share. Mamba-2: one task per (batch, head),
+  // whose dt and decay serve its p rows (computing them per row cost as
+  // much as the rows' state update); Mamba-1: one task per row.
   {
     OpBuilder::InsertionGuard guard(rewriter);
-    SmallVector<Value> ivs = beginParallelTasks(e, xSizes);
-    Value bi = ivs[0], hh = ivs[1];
+    SmallVector<Value> outer = beginParallelTasks(
+        e, mamba2 ? ArrayRef<Value>(xSizes).take_front(2) : ArrayRef<Value>(xSizes));
+    Value bi = outer[0], hh = outer[1];
     Value gi = e.idiv(hh, perGroup);
     Value biasH = bias ? e.load(bias, hh) : Value();
     Value dt = e.processDt(e.load(dtBuf, {bi, hh}), biasH, softplus, limit);
-    Value xv = e.load(x, ivs);
-    Value dtx = e.mul(dt, xv);
     Value decayHead = mamba2 ? e.exp(e.mul(dt, e.load(a, hh))) : Value();
-    Value acc =
-        e.loop(n, ValueRange{e.cst(0.0)}, [&](Value j, ValueRange carried) {
-          SmallVector<Value> at(ivs);
-          at.push_back(j);
-          Value decay =
-              mamba2 ? decayHead : e.exp(e.mul(dt, e.load(a, {hh, j})));
-          Value hv = e.add(e.mul(decay, e.load(state, at)),
-                           e.mul(dtx, e.load(bMat, {bi, gi, j})));
-          e.store(hv, newState, at);
-          // The readout C·h as a reduction LLVM may vectorise over n.
-          return SmallVector<Value>{e.addReassoc(
-              carried[0], e.mul(e.load(cMat, {bi, gi, j}), hv))};
-        })[0];
-    if (dBuf) {
-      Value dv = dPerChannel ? e.load(dBuf, {hh, ivs[2]}) : e.load(dBuf, hh);
-      acc = e.add(acc, e.mul(dv, xv));
-    }
-    if (z)
-      acc = e.mul(acc, e.silu(e.load(z, ivs)));
-    e.store(acc, y, ivs);
+    auto row = [&](SmallVector<Value> ivs) {
+      Value xv = e.load(x, ivs);
+      Value dtx = e.mul(dt, xv);
+      Value acc =
+          e.loop(n, ValueRange{e.cst(0.0)}, [&](Value j, ValueRange carried) {
+            SmallVector<Value> at(ivs);
+            at.push_back(j);
+            Value decay =
+                mamba2 ? decayHead : e.exp(e.mul(dt, e.load(a, {hh, j})));
+            Value hv = e.add(e.mul(decay, e.load(state, at)),
+                             e.mul(dtx, e.load(bMat, {bi, gi, j})));
+            e.store(hv, newState, at);
+            // The readout C·h as a reduction LLVM may vectorise over n.
+            return SmallVector<Value>{e.addReassoc(
+                carried[0], e.mul(e.load(cMat, {bi, gi, j}), hv))};
+          })[0];
+      if (dBuf) {
+        Value dv = dPerChannel ? e.load(dBuf, {hh, ivs[2]}) : e.load(dBuf, hh);
+        acc = e.add(acc, e.mul(dv, xv));
+      }
+      if (z)
+        acc = e.mul(acc, e.silu(e.load(z, ivs)));
+      e.store(acc, y, ivs);
+    };
+    if (mamba2)
+      e.forEach(xSizes[2], [&](Value pi) { row({bi, hh, pi}); });
+    else
+      row(outer);
   }
 
   rewriter.replaceOp(op, {e.toTensor(op.getY().getType(), y),

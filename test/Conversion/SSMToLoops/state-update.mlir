@@ -36,18 +36,20 @@ func.func @state_update_mamba1(%s: tensor<?x5x4xf32>, %x: tensor<?x5xf32>,
 
 // -----
 
-// Mamba-2 layout: rows (batch, head, head channel), one decay per head
-// computed outside the loop over n, dt clamped to dt_limit, D of shape (h, p).
+// Mamba-2 layout: one task per (batch, head) whose dt (clamped to dt_limit)
+// and decay are computed once for its rows (head channels), then per row
+// the loop over n; D of shape (h, p).
 
 // CHECK-LABEL: func.func @state_update_mamba2
 // CHECK:       %[[Y:.*]] = memref.alloc(%{{.*}}) : memref<?x4x3xf32>
 // CHECK:       %[[NEW:.*]] = memref.alloc(%{{.*}}) : memref<?x4x3x5xf32>
-// CHECK:       scf.parallel (%[[B:.*]], %[[H:.*]], %[[P:.*]]) = (%{{.*}}, %{{.*}}, %{{.*}}) to
+// CHECK:       scf.parallel (%[[B:.*]], %[[H:.*]]) = (%{{.*}}, %{{.*}}) to
 // CHECK:             arith.maximumf
 // CHECK:             %[[DT:.*]] = arith.minimumf
 // CHECK:             %[[AH:.*]] = memref.load %{{.*}}[%[[H]]] : memref<4xf32
 // CHECK:             %[[DA:.*]] = arith.mulf %[[DT]], %[[AH]] : f32
 // CHECK:             %[[DECAY:.*]] = math.exp %[[DA]] : f32
+// CHECK:             scf.for %[[P:.*]] = %{{.*}} to %c3 step
 // CHECK:             scf.for %[[J:.*]] = %{{.*}} to %c5 step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
 // CHECK:               arith.mulf %[[DECAY]], %{{.*}} : f32
 // CHECK:               memref.store %{{.*}}, %[[NEW]][%[[B]], %[[H]], %[[P]], %[[J]]]
