@@ -750,6 +750,15 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
   return "";
 }
 
+std::string Model::decodeEntry() {
+  // A package's own one-token entry where it has one (older packages run
+  // the decode step through `layer`).
+  return package->findEntry("layer_step") &&
+                 !weightViews["layer_step"].empty()
+             ? "layer_step"
+             : "layer";
+}
+
 std::string Model::step(const std::vector<int64_t> &tokens,
                         HostTensor &logits) {
   if (cuda)
@@ -767,10 +776,7 @@ std::string Model::step(const std::vector<int64_t> &tokens,
   if (std::string err = call("embed", 0, {{"tokens", &ids}}, out); !err.empty())
     return err;
   HostTensor res = std::move(out[0]);
-  const std::string layerEntry =
-      package->findEntry("layer_step") && !weightViews["layer_step"].empty()
-          ? "layer_step"
-          : "layer";
+  const std::string layerEntry = decodeEntry();
   for (int64_t layer = 0; layer < layers; ++layer) {
     if (std::string err = call(layerEntry, layer,
                                {{"residual", &res},
@@ -902,10 +908,7 @@ std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
       !err.empty())
     return err;
   res = out[0];
-  const std::string layerEntry =
-      package->findEntry("layer_step") && !weightViews["layer_step"].empty()
-          ? "layer_step"
-          : "layer";
+  const std::string layerEntry = decodeEntry();
   for (int64_t layer = 0; layer < layers; ++layer) {
     if (std::string err = callDevice(layerEntry, layer,
                                      {{"residual", &res},

@@ -139,6 +139,8 @@ private:
                         const package::TensorSpec &want, bool negExp);
   std::string checkTokens(const std::vector<int64_t> &tokens,
                           const std::string &what) const;
+  /// The entry of a decode step's layers.
+  std::string decodeEntry();
 
   std::unique_ptr<runtime::Package> package;
   /// The package's cuda object, when the entries run on the GPU.
