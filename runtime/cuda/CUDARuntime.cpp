@@ -342,9 +342,12 @@ CUDAPackage::load(const std::string &path, const package::Manifest &manifest,
     reinterpret_cast<SetCollective>(hook)(&ssmcCollective);
   // Projections through cuBLAS where it loads; otherwise the object's loops.
   using SetGemm = void (*)(decltype(&cuda::ssmcGpuGemm));
-  if (void *hook = pkg->object->symbol("ssmc_set_gpu_gemm_v1");
-      hook && cuda::loadCublas().empty())
-    reinterpret_cast<SetGemm>(hook)(&cuda::ssmcGpuGemm);
+  if (void *hook = pkg->object->symbol("ssmc_set_gpu_gemm_v1")) {
+    std::string why = cuda::loadCublas();
+    if (why.empty())
+      reinterpret_cast<SetGemm>(hook)(&cuda::ssmcGpuGemm);
+    pkg->projectionPath = why.empty() ? "cuBLAS" : "loop kernels (" + why + ")";
+  }
   return pkg;
 }
 

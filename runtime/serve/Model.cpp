@@ -750,6 +750,10 @@ Model::prefillPacked(const std::vector<std::vector<int64_t>> &prompts,
   return "";
 }
 
+std::string Model::projections() const {
+  return cuda ? cuda->projections() : "";
+}
+
 std::string Model::decodeEntry() {
   // A package's own one-token entry where it has one (older packages run
   // the decode step through `layer`).

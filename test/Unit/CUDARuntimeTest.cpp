@@ -776,6 +776,8 @@ TEST_F(CUDARuntimeTest, RunsOnTheDevice) {
     std::string device = gpu->device().describe();
     REQUIRE(device == "Fake GPU (sm_90, 4 SMs, 1.0 GiB, driver 12.4)", device);
     REQUIRE(*counter("fake_modules_loaded") == 1, "");
+    // No projections in this object, so no cuBLAS path to report.
+    REQUIRE(gpu->projections().empty(), gpu->projections());
 
     // Host tensors in and out.
     std::vector<HostTensor> out;

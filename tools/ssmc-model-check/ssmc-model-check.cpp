@@ -255,7 +255,11 @@ int main(int argc, char **argv) {
   if (!models[0]->notice().empty())
     std::fprintf(stderr, "ssmc-model-check: %s\n",
                  models[0]->notice().c_str());
-  std::printf("running on %s\n", models[0]->device().c_str());
+  if (std::string how = models[0]->projections(); !how.empty())
+    std::printf("running on %s (projections: %s)\n",
+                models[0]->device().c_str(), how.c_str());
+  else
+    std::printf("running on %s\n", models[0]->device().c_str());
   // The given prompts, or prompts of the given lengths, random ids.
   std::vector<std::vector<int64_t>> prompts = given;
   uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;

@@ -257,6 +257,9 @@ int report(ssmc::serve::Model &model, const Generation &run,
            const char *ranksAre) {
   if (!model.notice().empty())
     errs() << "ssmc run: " << model.notice() << "\n";
+  if (runProfile && !model.projections().empty())
+    errs() << "ssmc run: projections on the GPU: " << model.projections()
+           << "\n";
   const std::vector<ssmc::runtime::HostTensor> &logits = run.logits;
   const std::vector<std::vector<int64_t>> &generated = run.generated;
   int64_t promptTokens = run.promptTokens, steps = run.steps;

@@ -183,6 +183,9 @@ public:
   const package::EntrySpec *findEntry(const std::string &name) const;
   /// The device the package runs on.
   CUDADeviceInfo device() const { return cudaDeviceInfo(); }
+  /// How the object's projections by weights run: "cuBLAS", "loop kernels
+  /// (WHY cuBLAS is not used)", or "" when it has none.
+  const std::string &projections() const { return projectionPath; }
 
   /// Runs entry \p name on host tensors, as Package::run: the inputs are
   /// copied to device buffers, the entry runs on them, and its results are
@@ -218,6 +221,7 @@ private:
   package::Manifest info;
   std::vector<EntryFn> functions;
   std::unique_ptr<SharedObject> object;
+  std::string projectionPath;
 };
 
 } // namespace runtime

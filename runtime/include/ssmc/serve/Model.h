@@ -74,6 +74,9 @@ public:
   const std::string &device() const { return where; }
   /// Why a "cuda" load runs on the CPU ("" when nothing fell back).
   const std::string &notice() const { return fallback; }
+  /// On the GPU: how the projections run ("cuBLAS", or "loop kernels (why
+  /// not cuBLAS)"); "" on the CPU.
+  std::string projections() const;
   /// This model's rank among them.
   int tensorParallelRank() const { return comm ? comm->rank() : 0; }
   int64_t numLayers() const { return layers; }
