@@ -380,10 +380,18 @@ std::string CUDAPackage::allocate(DType dtype,
 
 std::string CUDAPackage::upload(const HostTensor &host,
                                 DeviceTensor &out) const {
-  int64_t need = host.numElements() * package::dtypeSize(host.dtype);
-  if (static_cast<int64_t>(host.data.size()) != need)
+  return upload(viewOf(host), out);
+}
+
+std::string CUDAPackage::upload(const TensorView &host,
+                                DeviceTensor &out) const {
+  int64_t elements = 1;
+  for (int64_t d : host.shape)
+    elements *= d;
+  int64_t need = elements * package::dtypeSize(host.dtype);
+  if (static_cast<int64_t>(host.bytes) != need)
     return "cannot upload a tensor that holds " +
-           std::to_string(host.data.size()) + " bytes but whose shape " +
+           std::to_string(host.bytes) + " bytes but whose shape " +
            package::shapeString(host.shape) + " of " +
            package::dtypeName(host.dtype) + " needs " + std::to_string(need);
   DeviceTensor t;
@@ -393,7 +401,7 @@ std::string CUDAPackage::upload(const HostTensor &host,
     Driver &driver = Driver::get();
     if (std::string err =
             driver.check(driver.api().cuMemcpyHtoDAsync_v2(
-                             devicePointer(t.aligned), host.data.data(),
+                             devicePointer(t.aligned), host.data,
                              size_t(need), driver.stream()),
                          "cuMemcpyHtoDAsync");
         !err.empty())

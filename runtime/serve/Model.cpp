@@ -474,10 +474,8 @@ std::string Model::uploadWeights() {
       for (const TensorView &v : views) {
         if (!v.data || onDevice.count(v.data))
           continue;
-        HostTensor h(v.dtype, v.shape);
-        std::memcpy(h.data.data(), v.data, v.bytes);
         runtime::DeviceTensor d;
-        if (std::string err = cuda->upload(h, d); !err.empty())
+        if (std::string err = cuda->upload(v, d); !err.empty())
           return err;
         onDevice[v.data] = std::move(d);
       }

@@ -201,6 +201,8 @@ public:
                        DeviceTensor &out) const;
   /// A dense copy of \p host on the device.
   std::string upload(const HostTensor &host, DeviceTensor &out) const;
+  /// A dense copy of the bytes \p host views (a weight where it lies).
+  std::string upload(const TensorView &host, DeviceTensor &out) const;
   /// A host copy of \p tensor (any strides); waits for the stream.
   std::string download(const DeviceTensor &tensor, HostTensor &out) const;
   /// Runs entry \p name on device tensors (dense, checked against the
