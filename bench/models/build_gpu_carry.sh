@@ -34,5 +34,6 @@ for name in "${!shapes[@]}"; do
 done
 cp "$build/bin/ssmc-model-check" "$build/bin/ssmc-make-checkpoint" \
   "$root/bench/models/gpu_shapes.sh" "$root/bench/models/gpu_check.sh" \
+  "$root/bench/models/gpu_profile.sh" \
   "$root/bench/models/gpu_bench.sh" "$carry/"
 ls -la "$carry"

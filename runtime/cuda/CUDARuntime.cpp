@@ -411,6 +411,153 @@ std::string CUDAPackage::upload(const TensorView &host,
   return "";
 }
 
+namespace {
+/// "" when \p a and \p b are dense tensors of one dtype and element count.
+std::string sameDenseSize(const char *what, DType aType, int64_t aCount,
+                          bool aDense, const DeviceTensor &b) {
+  if (!aDense || !b.isContiguous())
+    return std::string(what) + ": the tensors are not dense";
+  if (aType != b.dtype() || aCount != b.numElements())
+    return std::string(what) + ": " + std::to_string(aCount) + " " +
+           package::dtypeName(aType) + " elements into a tensor of " +
+           std::to_string(b.numElements()) + " " +
+           package::dtypeName(b.dtype());
+  return "";
+}
+} // namespace
+
+std::string CUDAPackage::write(const HostTensor &host,
+                               const DeviceTensor &to) const {
+  if (std::string err = sameDenseSize("write", host.dtype, host.numElements(),
+                                      true, to);
+      !err.empty())
+    return err;
+  size_t bytes = size_t(to.numElements()) * package::dtypeSize(to.dtype());
+  if (host.data.size() != bytes)
+    return "write: the host tensor holds " + std::to_string(host.data.size()) +
+           " bytes, not " + std::to_string(bytes);
+  if (bytes == 0)
+    return "";
+  if (std::string err = readyDriver(); !err.empty())
+    return err;
+  Driver &driver = Driver::get();
+  return driver.check(driver.api().cuMemcpyHtoDAsync_v2(
+                          devicePointer(to.data()), host.data.data(), bytes,
+                          driver.stream()),
+                      "cuMemcpyHtoDAsync");
+}
+
+std::string CUDAPackage::copy(const DeviceTensor &from,
+                              const DeviceTensor &to) const {
+  if (std::string err = sameDenseSize("copy", from.dtype(), from.numElements(),
+                                      from.isContiguous(), to);
+      !err.empty())
+    return err;
+  size_t bytes = size_t(to.numElements()) * package::dtypeSize(to.dtype());
+  if (bytes == 0 || from.data() == to.data())
+    return "";
+  if (std::string err = readyDriver(); !err.empty())
+    return err;
+  Driver &driver = Driver::get();
+  return driver.check(driver.api().cuMemcpyDtoDAsync_v2(
+                          devicePointer(to.data()), devicePointer(from.data()),
+                          bytes, driver.stream()),
+                      "cuMemcpyDtoDAsync");
+}
+
+//===----------------------------------------------------------------------===//
+// Graphs
+//===----------------------------------------------------------------------===//
+
+std::string CUDAGraph::supported() {
+  if (std::string err = readyDriver(); !err.empty())
+    return err;
+  if (!Driver::get().api().hasGraphs)
+    return "the CUDA driver has no graph functions (cuStreamBeginCapture, "
+           "cuGraphInstantiateWithFlags, cuGraphLaunch)";
+  return "";
+}
+
+CUDAGraph::~CUDAGraph() { reset(); }
+
+void CUDAGraph::reset() {
+  Driver &driver = Driver::get();
+  if (!driver.ready())
+    return;
+  const cuda::DriverFunctions &cu = driver.api();
+  driver.makeCurrent();
+  if (capturing) {
+    cuda::CUgraph graph = nullptr;
+    cu.cuStreamEndCapture(driver.stream(), &graph);
+    if (graph)
+      cu.cuGraphDestroy(graph);
+    driver.endGraphBlocks();
+    capturing = false;
+  }
+  if (exec) {
+    // Replays still queued use the graph's blocks.
+    cu.cuStreamSynchronize(driver.stream());
+    cu.cuGraphExecDestroy(static_cast<cuda::CUgraphExec>(exec));
+    exec = nullptr;
+  }
+  if (blocks) {
+    driver.releaseGraphBlocks(blocks);
+    blocks = 0;
+  }
+}
+
+std::string CUDAGraph::begin() {
+  reset();
+  if (std::string err = supported(); !err.empty())
+    return err;
+  Driver &driver = Driver::get();
+  if (std::string err = driver.check(
+          driver.api().cuStreamBeginCapture_v2(driver.stream(),
+                                               cuda::streamCaptureModeRelaxed),
+          "cuStreamBeginCapture");
+      !err.empty())
+    return err;
+  capturing = true;
+  blocks = driver.beginGraphBlocks();
+  return "";
+}
+
+std::string CUDAGraph::end() {
+  if (!capturing)
+    return "cuStreamEndCapture: no capture was begun";
+  Driver &driver = Driver::get();
+  const cuda::DriverFunctions &cu = driver.api();
+  driver.endGraphBlocks();
+  capturing = false;
+  cuda::CUgraph graph = nullptr;
+  std::string err = driver.check(cu.cuStreamEndCapture(driver.stream(), &graph),
+                                 "cuStreamEndCapture");
+  cuda::CUgraphExec instance = nullptr;
+  if (err.empty())
+    err = driver.check(cu.cuGraphInstantiateWithFlags(&instance, graph, 0),
+                       "cuGraphInstantiate");
+  if (graph)
+    cu.cuGraphDestroy(graph);
+  if (!err.empty()) {
+    reset();
+    return err;
+  }
+  exec = instance;
+  return "";
+}
+
+std::string CUDAGraph::launch() const {
+  if (!exec)
+    return "cuGraphLaunch: the graph was not captured";
+  if (std::string err = readyDriver(); !err.empty())
+    return err;
+  Driver &driver = Driver::get();
+  return driver.check(
+      driver.api().cuGraphLaunch(static_cast<cuda::CUgraphExec>(exec),
+                                 driver.stream()),
+      "cuGraphLaunch");
+}
+
 std::string CUDAPackage::download(const DeviceTensor &tensor,
                                   HostTensor &out) const {
   HostTensor host(tensor.dtype(), tensor.shape());

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <dlfcn.h>
+#include <iterator>
 
 namespace ssmc {
 namespace runtime {
@@ -91,6 +92,12 @@ std::string Driver::initialize(const std::string &libraryName, int ordinal,
   }
   SSMC_CUDA_DRIVER_FUNCTIONS(SSMC_CUDA_RESOLVE)
 #undef SSMC_CUDA_RESOLVE
+  loaded.hasGraphs = true;
+#define SSMC_CUDA_RESOLVE_OPTIONAL(NAME, PARAMS)                               \
+  loaded.NAME = reinterpret_cast<decltype(loaded.NAME)>(dlsym(handle, #NAME)); \
+  loaded.hasGraphs = loaded.hasGraphs && loaded.NAME;
+  SSMC_CUDA_GRAPH_FUNCTIONS(SSMC_CUDA_RESOLVE_OPTIONAL)
+#undef SSMC_CUDA_RESOLVE_OPTIONAL
   fns = loaded;
 
   auto fail = [&](std::string message, bool noCuda) {
@@ -191,6 +198,8 @@ std::string Driver::allocate(size_t bytes, CUdeviceptr &out) {
       freeBlocks.erase(it);
       cachedBlocks.erase(out);
       blockSizes[out] = bytes;
+      if (capturing)
+        graphOfBlock[out] = capturing;
       return "";
     }
   }
@@ -207,6 +216,8 @@ std::string Driver::allocate(size_t bytes, CUdeviceptr &out) {
   }
   std::lock_guard<std::mutex> lock(cacheMutex);
   blockSizes[out] = bytes;
+  if (capturing)
+    graphOfBlock[out] = capturing;
   return "";
 }
 
@@ -216,6 +227,12 @@ void Driver::release(CUdeviceptr pointer) {
   std::lock_guard<std::mutex> lock(cacheMutex);
   if (cachedBlocks.count(pointer)) {
     recordError("mgpuMemFree: device memory freed twice");
+    return;
+  }
+  if (auto graph = graphOfBlock.find(pointer); graph != graphOfBlock.end()) {
+    // A graph's replays still write it.
+    releasedGraphBlocks[graph->second].push_back(pointer);
+    graphOfBlock.erase(graph);
     return;
   }
   auto it = blockSizes.find(pointer);
@@ -247,6 +264,39 @@ void Driver::trimCache() {
   fns.cuStreamSynchronize(runtimeStream);
   for (const auto &block : blocks)
     fns.cuMemFree_v2(block.second);
+}
+
+int Driver::beginGraphBlocks() {
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  capturing = ++lastGraph;
+  return capturing;
+}
+
+void Driver::endGraphBlocks() {
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  capturing = 0;
+}
+
+void Driver::releaseGraphBlocks(int id) {
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  if (capturing == id)
+    capturing = 0;
+  // Blocks still owned (by tensors alive after the graph) are ordinary
+  // blocks again; the released ones go to the cache.
+  for (auto it = graphOfBlock.begin(); it != graphOfBlock.end();)
+    it = it->second == id ? graphOfBlock.erase(it) : std::next(it);
+  auto released = releasedGraphBlocks.find(id);
+  if (released == releasedGraphBlocks.end())
+    return;
+  for (CUdeviceptr pointer : released->second) {
+    auto size = blockSizes.find(pointer);
+    if (size == blockSizes.end())
+      continue;
+    freeBlocks.emplace(size->second, pointer);
+    cachedBlocks.emplace(pointer, size->second);
+    blockSizes.erase(size);
+  }
+  releasedGraphBlocks.erase(released);
 }
 
 void Driver::recordError(const std::string &message) {

@@ -40,6 +40,8 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUevent = struct CUevent_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 
 constexpr CUresult cudaSuccess = 0;
 constexpr CUresult cudaErrorOutOfMemory = 2;
@@ -119,11 +121,28 @@ constexpr unsigned memoryTypeDevice = 2;
   X(cuMemsetD16Async, (CUdeviceptr, unsigned short, size_t, CUstream))         \
   X(cuMemcpy2DAsync_v2, (const Memcpy2D *, CUstream))
 
+/// CUstreamCaptureMode CU_STREAM_CAPTURE_MODE_RELAXED: other threads may
+/// make unsafe calls (cuMemAlloc) while a stream is captured.
+constexpr int streamCaptureModeRelaxed = 2;
+
+/// The driver's CUDA graph functions (CUDA 11.4 and later), resolved when
+/// present: without them decode steps are not captured.
+#define SSMC_CUDA_GRAPH_FUNCTIONS(X)                                           \
+  X(cuStreamBeginCapture_v2, (CUstream, int))                                  \
+  X(cuStreamEndCapture, (CUstream, CUgraph *))                                 \
+  X(cuGraphInstantiateWithFlags, (CUgraphExec *, CUgraph, unsigned long long)) \
+  X(cuGraphLaunch, (CUgraphExec, CUstream))                                    \
+  X(cuGraphExecDestroy, (CUgraphExec))                                         \
+  X(cuGraphDestroy, (CUgraph))
+
 /// Pointers to the driver's functions, all set once the library is loaded.
 struct DriverFunctions {
 #define SSMC_CUDA_DECLARE(NAME, PARAMS) CUresult(*NAME) PARAMS = nullptr;
   SSMC_CUDA_DRIVER_FUNCTIONS(SSMC_CUDA_DECLARE)
+  SSMC_CUDA_GRAPH_FUNCTIONS(SSMC_CUDA_DECLARE)
 #undef SSMC_CUDA_DECLARE
+  /// Whether every graph function was found.
+  bool hasGraphs = false;
 };
 
 //===----------------------------------------------------------------------===//
@@ -188,6 +207,20 @@ public:
   /// allocation that ran out of memory.
   void trimCache();
 
+  /// Blocks of a CUDA graph. Between beginGraphBlocks() and
+  /// endGraphBlocks() (a stream capture), every block allocate() hands out
+  /// belongs to the graph: the graph's replays write it, so one released
+  /// afterwards or during the capture is kept out of the cache until
+  /// releaseGraphBlocks(id), when the graph is gone. Returns the graph's id.
+  int beginGraphBlocks();
+  /// Whether a graph is being captured (beginGraphBlocks without end).
+  bool graphCapturing() {
+    std::lock_guard<std::mutex> lock(cacheMutex);
+    return capturing != 0;
+  }
+  void endGraphBlocks();
+  void releaseGraphBlocks(int id);
+
   /// Records the first error of an mgpu* call (later ones are dropped).
   void recordError(const std::string &message);
   /// Whether an error is recorded.
@@ -217,6 +250,11 @@ private:
   std::multimap<size_t, CUdeviceptr> freeBlocks;
   std::map<CUdeviceptr, size_t> blockSizes;
   std::map<CUdeviceptr, size_t> cachedBlocks;
+  /// The graph being captured (0: none), the graph of each graph block,
+  /// and each graph's blocks released while it lives.
+  int capturing = 0, lastGraph = 0;
+  std::map<CUdeviceptr, int> graphOfBlock;
+  std::map<int, std::vector<CUdeviceptr>> releasedGraphBlocks;
 };
 
 } // namespace cuda

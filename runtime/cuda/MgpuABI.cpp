@@ -25,10 +25,18 @@
 
 #include "Driver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdint>
+#include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace ssmc::runtime::cuda;
 
@@ -65,6 +73,79 @@ bool report(CUresult result, const char *call, const char *what) {
   Driver &driver = Driver::get();
   driver.recordError(std::string(call) + ": " + driver.check(result, what));
   return false;
+}
+
+/// The kernels the host code has looked up, by module and name: it looks
+/// its kernel up before every launch (the names are the object's
+/// constants). Entries go when their module is unloaded.
+std::mutex functionsMutex;
+std::map<std::pair<CUmodule, std::string>, CUfunction> &loadedFunctions() {
+  static auto *functions =
+      new std::map<std::pair<CUmodule, std::string>, CUfunction>();
+  return *functions;
+}
+
+/// SSMC_CUDA_PROFILE=1: every launch outside graph captures is timed with
+/// a pair of events; at exit the totals per kernel (by name, with the grid
+/// and block of its first launch) go to stderr, largest first.
+struct LaunchProfile {
+  struct Launch {
+    std::string kernel;
+    CUevent start, end;
+  };
+  std::mutex mutex;
+  std::vector<Launch> launches;
+  std::map<std::string, std::string> shapes;
+
+  static LaunchProfile *get() {
+    static LaunchProfile *profile = [] {
+      const char *env = std::getenv("SSMC_CUDA_PROFILE");
+      if (!env || std::strcmp(env, "1") != 0)
+        return static_cast<LaunchProfile *>(nullptr);
+      auto *p = new LaunchProfile();
+      std::atexit([] { get()->print(); });
+      return p;
+    }();
+    return profile;
+  }
+
+  void print() {
+    Driver &driver = Driver::get();
+    if (!driver.ready() || launches.empty())
+      return;
+    const DriverFunctions &cu = driver.api();
+    driver.makeCurrent();
+    cu.cuStreamSynchronize(driver.stream());
+    std::map<std::string, std::pair<int64_t, double>> totals;
+    double all = 0;
+    for (const Launch &l : launches) {
+      float ms = 0;
+      if (cu.cuEventElapsedTime(&ms, l.start, l.end) != cudaSuccess)
+        continue;
+      auto &t = totals[l.kernel];
+      ++t.first;
+      t.second += ms;
+      all += ms;
+    }
+    std::vector<std::pair<double, std::string>> order;
+    for (auto &[name, t] : totals)
+      order.emplace_back(t.second, name);
+    std::sort(order.rbegin(), order.rend());
+    std::fprintf(stderr,
+                 "ssmc: kernel time (SSMC_CUDA_PROFILE): %.3f ms in %zu "
+                 "launches\n",
+                 all, launches.size());
+    for (auto &[ms, name] : order)
+      std::fprintf(stderr, "  %10.3f ms %7lld x  %-40s %s\n", ms,
+                   static_cast<long long>(totals[name].first), name.c_str(),
+                   shapes[name].c_str());
+  }
+};
+
+/// The kernels' names, for the profile.
+std::map<CUfunction, std::string> &kernelNames() {
+  static auto *names = new std::map<CUfunction, std::string>();
+  return *names;
 }
 
 CUdeviceptr devicePointer(const void *p) {
@@ -121,6 +202,12 @@ SSMC_MGPU_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel,
 /// Runs from the object's global destructor (dlclose); failures are not
 /// recorded: at process exit the driver may already be gone.
 SSMC_MGPU_EXPORT void mgpuModuleUnload(CUmodule module) {
+  {
+    std::lock_guard<std::mutex> lock(functionsMutex);
+    auto &cache = loadedFunctions();
+    for (auto it = cache.begin(); it != cache.end();)
+      it = it->first.first == module ? cache.erase(it) : std::next(it);
+  }
   Driver &driver = Driver::get();
   if (!module || !driver.ready() || !driver.makeCurrent().empty())
     return;
@@ -137,10 +224,24 @@ SSMC_MGPU_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
   }
   if (!ensureReady("mgpuModuleGetFunction"))
     return nullptr;
+  std::lock_guard<std::mutex> lock(functionsMutex);
+  auto &cache = loadedFunctions();
+  auto key = std::make_pair(module, std::string(name ? name : ""));
+  if (auto it = cache.find(key); it != cache.end())
+    return it->second;
   CUfunction function = nullptr;
   if (!report(driver.api().cuModuleGetFunction(&function, module, name),
               "mgpuModuleGetFunction", "cuModuleGetFunction"))
     return nullptr;
+  if (LaunchProfile::get()) {
+    // Outlined kernels share names across modules: the module's load
+    // order tells them apart.
+    static std::map<CUmodule, int> order;
+    auto seen = order.emplace(module, static_cast<int>(order.size())).first;
+    kernelNames()[function] =
+        key.second + " (module " + std::to_string(seen->second) + ")";
+  }
+  cache.emplace(std::move(key), function);
   return function;
 }
 
@@ -193,10 +294,32 @@ SSMC_MGPU_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                 "mgpuLaunchKernel", "cuFuncSetAttribute"))
       return;
   }
+  LaunchProfile *profile = LaunchProfile::get();
+  CUevent start = nullptr, end = nullptr;
+  if (profile && !driver.graphCapturing() &&
+      cu.cuEventCreate(&start, eventDefault) == cudaSuccess &&
+      cu.cuEventCreate(&end, eventDefault) == cudaSuccess)
+    cu.cuEventRecord(start, stream);
   CUresult result = cu.cuLaunchKernel(
       function, unsigned(gridX), unsigned(gridY), unsigned(gridZ),
       unsigned(blockX), unsigned(blockY), unsigned(blockZ), unsigned(smem),
       stream, params, extra);
+  if (start && end) {
+    cu.cuEventRecord(end, stream);
+    std::lock_guard<std::mutex> lock(profile->mutex);
+    std::string name;
+    {
+      std::lock_guard<std::mutex> names(functionsMutex);
+      name = kernelNames()[function];
+    }
+    if (!profile->shapes.count(name))
+      profile->shapes[name] =
+          "grid (" + std::to_string(gridX) + "," + std::to_string(gridY) +
+          "," + std::to_string(gridZ) + ") block (" + std::to_string(blockX) +
+          "," + std::to_string(blockY) + "," + std::to_string(blockZ) +
+          ") smem " + std::to_string(smem);
+    profile->launches.push_back({name, start, end});
+  }
   if (result != cudaSuccess)
     driver.recordError(
         "mgpuLaunchKernel: " + driver.check(result, "cuLaunchKernel") +
@@ -225,8 +348,21 @@ SSMC_MGPU_EXPORT void mgpuStreamDestroy(CUstream stream) {
          "cuStreamDestroy");
 }
 
-/// Waits for the stream; this is where faults of its kernels surface.
+/// Waits for \p stream, except for the runtime's stream: the host code
+/// synchronises after every launch region, which would make each kernel a
+/// round trip to the host (and breaks stream capture into CUDA graphs).
+/// Everything an entry does is ordered on that stream, and the runtime
+/// waits for it where the host reads results (downloads), which is where a
+/// kernel's fault surfaces; SSMC_CUDA_SYNC=1 keeps the wait after every
+/// launch region, to find which one faults.
 SSMC_MGPU_EXPORT void mgpuStreamSynchronize(CUstream stream) {
+  static const bool syncEveryRegion = [] {
+    const char *env = std::getenv("SSMC_CUDA_SYNC");
+    return env && std::strcmp(env, "1") == 0;
+  }();
+  Driver &driver = Driver::get();
+  if (!syncEveryRegion && driver.ready() && stream == driver.stream())
+    return;
   if (!ensureReady("mgpuStreamSynchronize"))
     return;
   report(Driver::get().api().cuStreamSynchronize(stream),

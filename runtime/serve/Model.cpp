@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <sys/mman.h>
@@ -59,6 +60,13 @@ HostTensor stack(const std::vector<HostTensor> &parts) {
 }
 
 } // namespace
+
+/// The captured decode step: the token ids' buffer it reads, the logits'
+/// buffer it writes, and the graph (declared last: destroyed first).
+struct Model::DecodeGraph {
+  runtime::DeviceTensor ids, logits;
+  runtime::CUDAGraph graph;
+};
 
 Model::~Model() = default;
 
@@ -628,6 +636,8 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
   if (package->findEntry("layer_packed") &&
       !weightViews["layer_packed"].empty())
     return prefillPacked(prompts, logits, lastOnly);
+  // New caches: a captured step used the old ones' addresses.
+  decodeGraph.reset();
   const package::EntrySpec *layerSpec = package->findEntry("layer");
   size_t convArg = layerSpec->arguments.size() - 2,
          ssmArg = layerSpec->arguments.size() - 1;
@@ -752,6 +762,14 @@ std::string Model::projections() const {
   return cuda ? cuda->projections() : "";
 }
 
+std::string Model::decodePath() const {
+  if (!cuda || !stepped)
+    return "";
+  if (decodeGraph)
+    return "CUDA graph";
+  return "entry by entry (" + graphOff + ")";
+}
+
 std::string Model::decodeEntry() {
   // A package's own one-token entry where it has one (older packages run
   // the decode step through `layer`).
@@ -807,6 +825,8 @@ Model::prefillOnDevice(const std::vector<std::vector<int64_t>> &prompts,
   // One prompt at a time (the cuda package has no packed entry), the
   // residual stream and the caches on the device; the caches of several
   // prompts are stacked through the host once at the end.
+  // New caches: a captured step used the old ones' addresses.
+  decodeGraph.reset();
   const package::EntrySpec *layerSpec = package->findEntry("layer");
   size_t convArg = layerSpec->arguments.size() - 2,
          ssmArg = layerSpec->arguments.size() - 1;
@@ -891,25 +911,14 @@ Model::prefillOnDevice(const std::vector<std::vector<int64_t>> &prompts,
   return "";
 }
 
-std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
-                                HostTensor &logits) {
-  if (convDev.empty())
-    return "decode step before any prefill";
-  int64_t b = convDev.front().shape()[0];
-  if (static_cast<int64_t>(tokens.size()) != b)
-    return "decode step with " + std::to_string(tokens.size()) +
-           " tokens for " + std::to_string(b) + " sequences";
-  if (std::string err = checkTokens(tokens, "decode tokens"); !err.empty())
-    return err;
-  runtime::DeviceTensor ids, res;
-  if (std::string err = cuda->upload(tokenTensor(tokens, b), ids);
-      !err.empty())
-    return err;
+std::string Model::stepEntries(const runtime::DeviceTensor &ids,
+                               bool copyCachesBack,
+                               std::vector<runtime::DeviceTensor> &logits) {
   std::vector<runtime::DeviceTensor> out;
   if (std::string err = callDevice("embed", 0, {{"tokens", &ids}}, out);
       !err.empty())
     return err;
-  res = out[0];
+  runtime::DeviceTensor res = out[0];
   const std::string layerEntry = decodeEntry();
   for (int64_t layer = 0; layer < layers; ++layer) {
     if (std::string err = callDevice(layerEntry, layer,
@@ -920,14 +929,93 @@ std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
         !err.empty())
       return err;
     res = out[0];
-    convDev[layer] = out[1];
-    ssmDev[layer] = out[2];
+    if (copyCachesBack) {
+      // A graph replays with the caches where they were captured.
+      for (auto [from, to] : {std::pair{&out[1], &convDev[layer]},
+                              std::pair{&out[2], &ssmDev[layer]}})
+        if (std::string err = cuda->copy(*from, *to); !err.empty())
+          return "layer " + std::to_string(layer) + ": " + err;
+    } else {
+      convDev[layer] = out[1];
+      ssmDev[layer] = out[2];
+    }
   }
-  if (std::string err = callDevice("head", 0, {{"residual", &res}}, out);
+  if (std::string err = callDevice("head", 0, {{"residual", &res}}, logits);
       !err.empty())
     return err;
-  if (std::string err = cuda->download(out[0], logits); !err.empty())
+  return "";
+}
+
+std::string Model::captureDecode(const HostTensor &ids) {
+  static const bool disabled = [] {
+    const char *env = std::getenv("SSMC_CUDA_GRAPHS");
+    return env && std::string(env) == "0";
+  }();
+  if (disabled)
+    return "SSMC_CUDA_GRAPHS=0";
+  if (std::string err = runtime::CUDAGraph::supported(); !err.empty())
     return err;
+  auto g = std::make_unique<DecodeGraph>();
+  if (std::string err = cuda->upload(ids, g->ids); !err.empty())
+    return err;
+  // The caches must stay where the graph reads them: dense buffers of
+  // their own (callDevice makes results dense).
+  if (std::string err = g->graph.begin(); !err.empty())
+    return err;
+  std::vector<runtime::DeviceTensor> logits;
+  std::string err = stepEntries(g->ids, true, logits);
+  if (err.empty()) {
+    err = g->graph.end();
+    if (err.empty())
+      g->logits = logits[0];
+  }
+  if (!err.empty())
+    return "capturing the step failed: " + err;
+  decodeGraph = std::move(g);
+  return "";
+}
+
+std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
+                                HostTensor &logits) {
+  if (convDev.empty())
+    return "decode step before any prefill";
+  int64_t b = convDev.front().shape()[0];
+  if (static_cast<int64_t>(tokens.size()) != b)
+    return "decode step with " + std::to_string(tokens.size()) +
+           " tokens for " + std::to_string(b) + " sequences";
+  if (std::string err = checkTokens(tokens, "decode tokens"); !err.empty())
+    return err;
+  HostTensor ids = tokenTensor(tokens, b);
+  stepped = true;
+  if (!decodeGraph && graphOff.empty()) {
+    // Captured once (nothing runs while capturing), then replayed below.
+    // A step that cannot be captured runs entry by entry from then on.
+    if (std::string err = captureDecode(ids); !err.empty())
+      graphOff = err;
+  }
+  if (decodeGraph) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (std::string err = cuda->write(ids, decodeGraph->ids); !err.empty())
+      return err;
+    if (std::string err = decodeGraph->graph.launch(); !err.empty())
+      return err;
+    if (std::string err = cuda->download(decodeGraph->logits, logits);
+        !err.empty())
+      return err;
+    record("decode step (CUDA graph)",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+               .count(),
+           0.0);
+  } else {
+    runtime::DeviceTensor dev;
+    if (std::string err = cuda->upload(ids, dev); !err.empty())
+      return err;
+    std::vector<runtime::DeviceTensor> out;
+    if (std::string err = stepEntries(dev, false, out); !err.empty())
+      return err;
+    if (std::string err = cuda->download(out[0], logits); !err.empty())
+      return err;
+  }
   logits.shape = {b, logits.shape[2]};
   return "";
 }

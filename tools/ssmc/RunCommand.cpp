@@ -260,6 +260,9 @@ int report(ssmc::serve::Model &model, const Generation &run,
   if (runProfile && !model.projections().empty())
     errs() << "ssmc run: projections on the GPU: " << model.projections()
            << "\n";
+  if (runProfile && !model.decodePath().empty())
+    errs() << "ssmc run: decode steps on the GPU: " << model.decodePath()
+           << "\n";
   const std::vector<ssmc::runtime::HostTensor> &logits = run.logits;
   const std::vector<std::vector<int64_t>> &generated = run.generated;
   int64_t promptTokens = run.promptTokens, steps = run.steps;

@@ -151,6 +151,41 @@ private:
   void *handle = nullptr;
 };
 
+/// A CUDA graph: the work put on the runtime's stream between begin() and
+/// end() (entry calls on device tensors, device copies), captured once and
+/// replayed by launch() with one driver call. A replay reads and writes the
+/// buffers the captured work used: the caller keeps its inputs at the same
+/// addresses (writing new values into them) and reads the results where
+/// the captured calls left them. The blocks allocated while capturing are
+/// kept for the graph until it is destroyed. Capture fails (and leaves
+/// nothing behind) where the captured work waits for the device, copies
+/// from host memory or uses the legacy stream.
+class CUDAGraph {
+public:
+  CUDAGraph() = default;
+  ~CUDAGraph();
+  CUDAGraph(const CUDAGraph &) = delete;
+  CUDAGraph &operator=(const CUDAGraph &) = delete;
+
+  /// Whether this driver can capture graphs ("" when it can, else why not).
+  static std::string supported();
+  /// Starts capturing the runtime's stream; "" or a message.
+  std::string begin();
+  /// Ends the capture and instantiates the graph; "" or a message (the
+  /// graph is then empty).
+  std::string end();
+  /// Replays the graph on the runtime's stream (without waiting for it).
+  std::string launch() const;
+  /// Whether end() succeeded.
+  bool ready() const { return exec != nullptr; }
+
+private:
+  void reset();
+  void *exec = nullptr;
+  int blocks = 0;
+  bool capturing = false;
+};
+
 /// A package loaded for the CUDA device: its manifest, its cuda object
 /// (whose constructors loaded the GPU binary into the device's context),
 /// the entry functions.
@@ -203,6 +238,12 @@ public:
   std::string upload(const HostTensor &host, DeviceTensor &out) const;
   /// A dense copy of the bytes \p host views (a weight where it lies).
   std::string upload(const TensorView &host, DeviceTensor &out) const;
+  /// Copies \p host into the existing dense tensor \p to of the same
+  /// dtype and element count, ordered on the runtime's stream.
+  std::string write(const HostTensor &host, const DeviceTensor &to) const;
+  /// Copies the dense tensor \p from into the dense tensor \p to (same
+  /// dtype and element count) on the runtime's stream; a graph captures it.
+  std::string copy(const DeviceTensor &from, const DeviceTensor &to) const;
   /// A host copy of \p tensor (any strides); waits for the stream.
   std::string download(const DeviceTensor &tensor, HostTensor &out) const;
   /// Runs entry \p name on device tensors (dense, checked against the

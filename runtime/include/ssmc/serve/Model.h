@@ -77,6 +77,9 @@ public:
   /// On the GPU: how the projections run ("cuBLAS", or "loop kernels (why
   /// not cuBLAS)"); "" on the CPU.
   std::string projections() const;
+  /// On the GPU, after a decode step: how the steps run ("CUDA graph", or
+  /// "entry by entry (why no graph)"); "" on the CPU or before a step.
+  std::string decodePath() const;
   /// This model's rank among them.
   int tensorParallelRank() const { return comm ? comm->rank() : 0; }
   int64_t numLayers() const { return layers; }
@@ -166,6 +169,18 @@ private:
                            runtime::HostTensor &logits);
   std::map<const void *, runtime::DeviceTensor> onDevice;
   std::vector<runtime::DeviceTensor> convDev, ssmDev;
+  /// The decode step as a CUDA graph, captured at the first step after a
+  /// prefill (the caches' addresses are then fixed: each step's new caches
+  /// are copied into them inside the graph); graphOff says why steps run
+  /// entry by entry instead.
+  struct DecodeGraph;
+  std::unique_ptr<DecodeGraph> decodeGraph;
+  std::string graphOff;
+  bool stepped = false;
+  std::string captureDecode(const runtime::HostTensor &ids);
+  std::string stepEntries(const runtime::DeviceTensor &ids,
+                          bool copyCachesBack,
+                          std::vector<runtime::DeviceTensor> &logits);
   /// Adds one call of entry `name` to the profile.
   void record(const std::string &name, double seconds, double productSeconds);
   std::string where = "cpu", fallback;
