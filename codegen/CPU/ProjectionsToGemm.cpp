@@ -136,6 +136,8 @@ struct ProjectionsToGemmPass
   void rewrite(linalg::GenericOp op, unsigned channelDim, LLVM::GlobalOp hook) {
     MLIRContext *ctx = &getContext();
     Location loc = op.getLoc();
+    // Found before anything is inserted between the fill and `op`.
+    linalg::FillOp zeroFill = gpu ? zeroFillBefore(op) : nullptr;
     OpBuilder b(op);
     auto i64 = b.getI64Type();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
@@ -213,8 +215,13 @@ struct ProjectionsToGemmPass
               x.ptr,      x.strides[1], x.strides[0], c(0),
               o.ptr,      o.strides[1], o.strides[0]};
     }
-    // The weight's element type: 0 f32, 1 bf16, 2 f16.
-    args.push_back(c(wElt.isBF16() ? 1 : wElt.isF16() ? 2 : 0));
+    // The weight's element type: 0 f32, 1 bf16, 2 f16; on the GPU, + 16
+    // when the output was just zero-filled: the hook then ignores C's
+    // contents (beta 0) and the fill runs only where the loops do.
+    int64_t type = wElt.isBF16() ? 1 : wElt.isF16() ? 2 : 0;
+    if (zeroFill)
+      type += 16;
+    args.push_back(c(type));
     Value fn = LLVM::LoadOp::create(
         b, loc, ptr, LLVM::AddressOfOp::create(b, loc, hook));
     Value null = LLVM::ZeroOp::create(b, loc, ptr);
@@ -234,6 +241,31 @@ struct ProjectionsToGemmPass
       LLVM::CallOp::create(b, loc, fnType, callArgs);
     }
     op->moveBefore(ifOp.elseBlock()->getTerminator());
+    if (zeroFill)
+      zeroFill->moveBefore(op);
+  }
+
+  /// The linalg.fill of zero that initialises `op`'s output just before it
+  /// in its block (nothing between them touches that buffer), or null.
+  static linalg::FillOp zeroFillBefore(linalg::GenericOp op) {
+    Value out = op.getDpsInits()[0];
+    for (Operation *prev = op->getPrevNode(); prev;
+         prev = prev->getPrevNode()) {
+      auto fill = dyn_cast<linalg::FillOp>(prev);
+      if (fill && fill.getDpsInits()[0] == out) {
+        auto cst = fill.getDpsInputs()[0].getDefiningOp<arith::ConstantOp>();
+        auto value = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
+        return value && value.getValue().isPosZero() ? fill : nullptr;
+      }
+      // Anything else that may touch the buffer (or a view of it) ends the
+      // search: ops that use it, or that hold regions.
+      if (prev->getNumRegions() != 0)
+        return nullptr;
+      for (Value operand : prev->getOperands())
+        if (operand == out)
+          return nullptr;
+    }
+    return nullptr;
   }
 };
 

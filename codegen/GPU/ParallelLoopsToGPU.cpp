@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace ssmc {
 #define GEN_PASS_DEF_SSMGPUPARALLELLOOPS
@@ -112,7 +113,157 @@ void mathToIntrinsics(gpu::LaunchOp launch) {
   }
 }
 
-/// One outermost scf.parallel as a gpu.launch of one thread per iteration.
+/// A parallel loop whose every iteration is one sum (the row reductions of
+/// the norms, as linalg's parallel loops write them):
+///   scf.parallel (ivs) { scf.for k { ...; o = load out[I]; s = addf o, v;
+///                                     store s, out[I] } }
+/// with I independent of k and `o` used only by the addf.
+struct RowSum {
+  scf::ForOp loop;
+  memref::LoadOp load;
+  arith::AddFOp add;
+  memref::StoreOp store;
+  Value term;
+};
+
+bool matchRowSum(scf::ParallelOp par, RowSum &m) {
+  Block *body = par.getBody();
+  if (!llvm::hasSingleElement(body->without_terminator()))
+    return false;
+  m.loop = dyn_cast<scf::ForOp>(&body->front());
+  if (!m.loop || m.loop.getNumRegionIterArgs() != 0)
+    return false;
+  Block *inner = m.loop.getBody();
+  m.store = nullptr;
+  for (Operation &op : inner->without_terminator()) {
+    if (auto st = dyn_cast<memref::StoreOp>(op)) {
+      if (m.store)
+        return false;
+      m.store = st;
+      continue;
+    }
+    if (!isPure(&op) && !isa<memref::LoadOp>(op))
+      return false;
+    if (op.getNumRegions() != 0)
+      return false;
+  }
+  if (!m.store || m.store->getNextNode() != inner->getTerminator())
+    return false;
+  m.add = m.store.getValue().getDefiningOp<arith::AddFOp>();
+  if (!m.add || !m.add->hasOneUse() || !m.add.getType().isF32())
+    return false;
+  for (int side = 0; side < 2; ++side) {
+    auto ld = m.add->getOperand(side).getDefiningOp<memref::LoadOp>();
+    if (ld && ld.getMemRef() == m.store.getMemRef() &&
+        ld.getIndices() == m.store.getIndices() && ld->hasOneUse()) {
+      m.load = ld;
+      m.term = m.add->getOperand(1 - side);
+      break;
+    }
+  }
+  if (!m.load || m.term.getDefiningOp() == m.load.getOperation())
+    return false;
+  // The sum's element is the same for every k: its indices come from
+  // outside the loop's body.
+  for (Value i : m.store.getIndices())
+    if (i.getParentBlock() == inner)
+      return false;
+  // Nothing else in the body reads the sum's buffer.
+  for (Operation &op : inner->without_terminator())
+    if (auto ld = dyn_cast<memref::LoadOp>(op))
+      if (ld != m.load && ld.getMemRef() == m.store.getMemRef())
+        return false;
+  return true;
+}
+
+/// The iteration indices of flattened iteration `id` of `par` (row-major:
+/// the last dimension varies fastest).
+SmallVector<Value> iterationIndices(Emitter &e, scf::ParallelOp par,
+                                    ArrayRef<Value> extents, Value id) {
+  Value rest = id;
+  SmallVector<Value> ivs(extents.size());
+  for (int64_t d = static_cast<int64_t>(extents.size()) - 1; d >= 0; --d) {
+    Value i = d == 0 ? rest : e.irem(rest, extents[d]);
+    if (d > 0)
+      rest = e.idiv(rest, extents[d]);
+    ivs[d] = e.iadd(par.getLowerBound()[d], e.imul(i, par.getStep()[d]));
+  }
+  return ivs;
+}
+
+/// A RowSum loop as one warp per sum: lane j adds the terms j, j + 32, ...
+/// of its row (consecutive lanes read consecutive elements), the warp's
+/// shuffles add the lanes' partial sums, lane 0 adds the total to the
+/// element. One thread per row would walk its row alone, with the rows'
+/// loads 4 * row length bytes apart across the warp.
+gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
+                            ArrayRef<Value> extents, Emitter &e, OpBuilder &b) {
+  constexpr int64_t warp = 32;
+  Value threads = e.idx(kThreads);
+  Value lanes = e.imul(total, e.idx(warp));
+  Value blocks =
+      e.imax(e.idiv(e.iadd(lanes, e.idx(kThreads - 1)), threads), e.idx(1));
+  Value one = e.idx(1);
+  auto launch = gpu::LaunchOp::create(b, par.getLoc(), blocks, one, one,
+                                      threads, one, one,
+                                      /*dynamicSharedMemorySize=*/nullptr,
+                                      e.tokenType(), ValueRange{e.token});
+  e.token = launch.getAsyncToken();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Location loc = par.getLoc();
+  Value id = e.iadd(e.imul(launch.getBlockIds().x, threads),
+                    launch.getThreadIds().x);
+  Value row = e.idiv(id, e.idx(warp)), lane = e.irem(id, e.idx(warp));
+  // Whole warps take the branch or skip it (kThreads is a multiple of 32),
+  // so the shuffles inside see every lane.
+  Value inside = e.icmp(arith::CmpIPredicate::ult, row, total);
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inside,
+                                /*withElseRegion=*/false);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  IRMapping map;
+  for (auto [iv, v] : llvm::zip(par.getInductionVars(),
+                                iterationIndices(e, par, extents, row)))
+    map.map(iv, v);
+  scf::ForOp loop = m.loop;
+  Value lb = map.lookupOrDefault(loop.getLowerBound());
+  Value ub = map.lookupOrDefault(loop.getUpperBound());
+  Value step = map.lookupOrDefault(loop.getStep());
+  Value start = e.iadd(lb, e.imul(lane, step));
+  Value stride = e.imul(step, e.idx(warp));
+  auto partial = scf::ForOp::create(
+      b, loc, start, ub, stride, ValueRange{e.f(0.0)},
+      [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+        IRMapping inner = map;
+        inner.map(loop.getInductionVar(), k);
+        for (Operation &op : loop.getBody()->without_terminator()) {
+          if (&op == m.load.getOperation() || &op == m.add.getOperation() ||
+              &op == m.store.getOperation())
+            continue;
+          nb.clone(op, inner);
+        }
+        Value t = inner.lookupOrDefault(m.term);
+        scf::YieldOp::create(nb, l,
+                             ValueRange{arith::AddFOp::create(nb, l, acc[0], t)
+                                            .getResult()});
+      });
+  Value sum = e.warpSum(partial.getResult(0), warp);
+  Value first = e.icmp(arith::CmpIPredicate::eq, lane, e.idx(0));
+  auto write = scf::IfOp::create(b, loc, TypeRange{}, first,
+                                 /*withElseRegion=*/false);
+  b.setInsertionPoint(write.thenBlock()->getTerminator());
+  SmallVector<Value> at;
+  for (Value i : m.store.getIndices())
+    at.push_back(map.lookupOrDefault(i));
+  Value old = memref::LoadOp::create(b, loc, m.store.getMemRef(), at);
+  memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
+                          m.store.getMemRef(), at);
+  return launch;
+}
+
+/// One outermost scf.parallel as a gpu.launch of one thread per iteration
+/// (one warp per iteration for row sums).
 void launchParallel(scf::ParallelOp par) {
   OpBuilder b(par);
   Emitter e(b, par.getLoc());
@@ -125,6 +276,15 @@ void launchParallel(scf::ParallelOp par) {
     Value n = e.idiv(e.iadd(span, e.isub(step, e.idx(1))), step);
     extents.push_back(n);
     total = e.imul(total, n);
+  }
+  RowSum rowSum;
+  if (matchRowSum(par, rowSum)) {
+    e.beginStream();
+    gpu::LaunchOp launch = launchRowSums(par, rowSum, total, extents, e, b);
+    e.endStream();
+    par.erase();
+    mathToIntrinsics(launch);
+    return;
   }
   Value threads = e.idx(kThreads);
   Value blocks = e.idiv(e.iadd(total, e.idx(kThreads - 1)), threads);
@@ -151,14 +311,7 @@ void launchParallel(scf::ParallelOp par) {
     // Row-major: the last dimension varies fastest across threads, as the
     // innermost loop would.
     IRMapping map;
-    Value rest = id;
-    SmallVector<Value> ivs(extents.size());
-    for (int64_t d = static_cast<int64_t>(extents.size()) - 1; d >= 0; --d) {
-      Value i = d == 0 ? rest : e.irem(rest, extents[d]);
-      if (d > 0)
-        rest = e.idiv(rest, extents[d]);
-      ivs[d] = e.iadd(par.getLowerBound()[d], e.imul(i, par.getStep()[d]));
-    }
+    SmallVector<Value> ivs = iterationIndices(e, par, extents, id);
     for (auto [iv, v] : llvm::zip(par.getInductionVars(), ivs))
       map.map(iv, v);
     for (Operation &op : par.getBody()->without_terminator())

@@ -117,6 +117,11 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   if (options.stopAfterKernels)
     return;
+  // Elementwise producers into their consumers: the widening of a 16-bit
+  // weight becomes part of its projection (which then calls cuBLAS on the
+  // weight itself instead of a widened copy made at every call), and chains
+  // of elementwise work become one kernel.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -98,19 +98,22 @@ std::string loadCublas() {
 // Row-major C[b] (M x N) += A[b] (M x K) op(B[b]), op(B) = Bᵀ (B: N x K)
 // when transB, else B (K x N); in cuBLAS's column-major terms that is
 // Cᵀ = op(B)ᵀ Aᵀ. Types: 0 f32, 1 bf16, 2 f16 for A and B; C is f32.
+// Type + 16: C = A op(B), C's contents not read (it was just zero-filled).
 extern "C" void ssmcGpuGemm(int64_t batch, int64_t m, int64_t n, int64_t k,
                             void *a, int64_t lda, int64_t strideA, void *b,
                             int64_t ldb, int64_t strideB, int64_t transB,
                             void *c, int64_t ldc, int64_t strideC,
                             int64_t type) {
   Cublas &blas = cublas();
+  const float one = 1.0f, zero = 0.0f;
+  const float *beta = type & 16 ? &zero : &one;
+  type &= 15;
   int dataType = type == 1 ? cudaR16BF : type == 2 ? cudaR16F : cudaR32F;
-  const float one = 1.0f;
   int status = blas.gemm(
       blas.handle, transB ? cublasOpT : cublasOpN, cublasOpN,
       static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one, b,
       dataType, static_cast<int>(ldb), strideB, a, dataType,
-      static_cast<int>(lda), strideA, &one, c, cudaR32F, static_cast<int>(ldc),
+      static_cast<int>(lda), strideA, beta, c, cudaR32F, static_cast<int>(ldc),
       strideC, static_cast<int>(batch), cublasCompute32F, cublasGemmDefault);
   if (status != 0)
     Driver::get().recordError(

@@ -68,3 +68,68 @@ func.func @bf16_weight(%x: memref<?x?x8xf32>, %w: memref<5x8xbf16>, %out: memref
   }
   return
 }
+
+// -----
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// An output zero-filled just before the projection: on the GPU the hook
+// overwrites it (type code + 16: cuBLAS's beta 0) and the fill moves into
+// the loops' branch; on the CPU nothing changes.
+// GPU-LABEL: func.func @zero_filled
+// GPU: %[[TYPE:[^ ]+]] = arith.constant 17 : i64
+// GPU: scf.if
+// GPU:   llvm.call %{{.*}}({{.*}}, %[[TYPE]]) :
+// GPU: } else {
+// GPU:   linalg.fill
+// GPU:   linalg.generic
+// CHECK-LABEL: func.func @zero_filled
+// CHECK: linalg.fill
+// CHECK: scf.if
+func.func @zero_filled(%x: memref<?x?x8xf32>, %w: memref<5x8xbf16>, %out: memref<?x?x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%out : memref<?x?x5xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?x8xf32>, memref<5x8xbf16>) outs(%out : memref<?x?x5xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// A fill of another value, or one the output is read after, stays and the
+// hook accumulates (type code 1).
+// GPU-LABEL: func.func @filled_then_read
+// GPU: linalg.fill
+// GPU: memref.load
+// GPU: arith.constant 1 : i64
+// GPU-NOT: arith.constant 17 : i64
+// GPU: llvm.call
+func.func @filled_then_read(%x: memref<?x?x8xf32>, %w: memref<5x8xbf16>, %out: memref<?x?x5xf32>) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  linalg.fill ins(%zero : f32) outs(%out : memref<?x?x5xf32>)
+  %v = memref.load %out[%c0, %c0, %c0] : memref<?x?x5xf32>
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?x8xf32>, memref<5x8xbf16>) outs(%out : memref<?x?x5xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return %v : f32
+}

@@ -49,3 +49,69 @@ func.func @generic(%in: memref<?x8xf32>) -> memref<?x8xf32> {
   }
   return %out : memref<?x8xf32>
 }
+
+// A parallel loop whose iterations are sums over a row (a norm's sum of
+// squares, as linalg's parallel loops write it) runs one warp per row: 32
+// lanes per row, each lane's terms k = lane, lane + 32, ..., the lanes'
+// partial sums added by xor shuffles, lane 0 adding the total to the element.
+
+// CHECK-LABEL: func.func @row_sums
+// CHECK:       arith.muli %[[ROWS:.*]], %c32 : index
+// CHECK:       gpu.launch async
+// CHECK:         %[[ID:.*]] = arith.addi
+// CHECK:         %[[ROW:.*]] = arith.divui %[[ID]], %c32
+// CHECK:         %[[LANE:.*]] = arith.remui %[[ID]], %c32
+// CHECK:         arith.cmpi ult, %[[ROW]], %[[ROWS]]
+// CHECK:         arith.muli %[[LANE]], %c1
+// CHECK:         %[[STRIDE:.*]] = arith.muli %c1, %c32
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c768 step %[[STRIDE]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32)
+// CHECK:           arith.mulf
+// CHECK:           arith.addf %[[ACC]]
+// CHECK-COUNT-5:   gpu.shuffle xor
+// CHECK:         arith.cmpi eq, %[[LANE]], %c0
+// CHECK:         scf.if
+// CHECK:           memref.load %arg1
+// CHECK:           arith.addf
+// CHECK:           memref.store
+// CHECK-NOT:   scf.parallel
+func.func @row_sums(%x: memref<?x768xf32>, %out: memref<?x1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c768 = arith.constant 768 : index
+  %n = memref.dim %x, %c0 : memref<?x768xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c1) step (%c1, %c1) {
+    scf.for %k = %c0 to %c768 step %c1 {
+      %v = memref.load %x[%i, %k] : memref<?x768xf32>
+      %o = memref.load %out[%i, %j] : memref<?x1xf32>
+      %sq = arith.mulf %v, %v : f32
+      %s = arith.addf %o, %sq : f32
+      memref.store %s, %out[%i, %j] : memref<?x1xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// A loop that also reads the element it sums into elsewhere stays one
+// thread per iteration.
+
+// CHECK-LABEL: func.func @not_a_row_sum
+// CHECK-NOT:     gpu.shuffle
+// CHECK:       return
+func.func @not_a_row_sum(%x: memref<?x768xf32>, %out: memref<?x1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c768 = arith.constant 768 : index
+  %n = memref.dim %x, %c0 : memref<?x768xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c1) step (%c1, %c1) {
+    scf.for %k = %c0 to %c768 step %c1 {
+      %v = memref.load %x[%i, %k] : memref<?x768xf32>
+      %o = memref.load %out[%i, %j] : memref<?x1xf32>
+      %sq = arith.mulf %v, %o : f32
+      %s = arith.addf %o, %sq : f32
+      memref.store %s, %out[%i, %j] : memref<?x1xf32>
+    }
+    scf.reduce
+  }
+  return
+}
