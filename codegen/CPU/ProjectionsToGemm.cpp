@@ -167,10 +167,15 @@ struct ProjectionsToGemmPass
       return m;
     };
     Type wElt = cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType();
-    Value xMem = op.getDpsInputs()[0];
+    Value xMem = op.getDpsInputs()[0], xLow;
     if (gpu && !wElt.isF32()) {
-      // cuBLAS multiplies operands of one type: the activation rounded to
-      // the weight's, in a buffer of its own (one parallel loop).
+      // cuBLAS multiplies operands of one type: the activation as the sum
+      // of two in the weight's type, hi = round(x) and lo = round(x - hi),
+      // in buffers of their own (one parallel loop), and two products
+      // (W x = W hi + W lo, the second accumulated). x rounded once would
+      // move a bf16 model's logits by ~2e-2 from its float64 answer; with
+      // lo, by what float32 accumulation gives (~1e-5), for a second pass
+      // over the weight.
       auto xType = cast<MemRefType>(xMem.getType());
       SmallVector<Value> dyn, ubs;
       for (int64_t d = 0; d < xType.getRank(); ++d) {
@@ -181,6 +186,8 @@ struct ProjectionsToGemmPass
       }
       Value rounded = memref::AllocOp::create(
           b, loc, MemRefType::get(xType.getShape(), wElt), dyn);
+      Value low = memref::AllocOp::create(
+          b, loc, MemRefType::get(xType.getShape(), wElt), dyn);
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
       Value one = arith::ConstantIndexOp::create(b, loc, 1);
       SmallVector<Value> lbs(ubs.size(), zero), steps(ubs.size(), one);
@@ -188,13 +195,19 @@ struct ProjectionsToGemmPass
           b, loc, lbs, ubs, steps,
           [&](OpBuilder &nb, Location l, ValueRange ivs) {
             Value v = memref::LoadOp::create(nb, l, xMem, ivs);
+            Value hi = arith::TruncFOp::create(nb, l, wElt, v);
+            Value rest = arith::SubFOp::create(
+                nb, l, v, arith::ExtFOp::create(nb, l, v.getType(), hi));
+            memref::StoreOp::create(nb, l, hi, rounded, ivs);
             memref::StoreOp::create(
-                nb, l, arith::TruncFOp::create(nb, l, wElt, v), rounded, ivs);
+                nb, l, arith::TruncFOp::create(nb, l, wElt, rest), low, ivs);
           });
       xMem = rounded;
+      xLow = low;
     }
     Meta x = meta(xMem), w = meta(op.getDpsInputs()[1]),
          o = meta(op.getDpsInits()[0]);
+    Value xLowPtr = xLow ? meta(xLow).ptr : Value();
     auto c = [&](int64_t v) -> Value {
       return arith::ConstantIntOp::create(b, loc, i64, v);
     };
@@ -239,6 +252,15 @@ struct ProjectionsToGemmPass
       SmallVector<Value> callArgs{fn};
       callArgs.append(args.begin(), args.end());
       LLVM::CallOp::create(b, loc, fnType, callArgs);
+      if (xLowPtr) {
+        // W lo, accumulated; x's pointer is operand A (channels last) or
+        // B (channels first) of the call.
+        for (Value &a : callArgs)
+          if (a == x.ptr)
+            a = xLowPtr;
+        callArgs.back() = c(type & 15);
+        LLVM::CallOp::create(b, loc, fnType, callArgs);
+      }
     }
     op->moveBefore(ifOp.elseBlock()->getTerminator());
     if (zeroFill)

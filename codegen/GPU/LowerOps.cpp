@@ -93,11 +93,24 @@ struct ChooseTilesPass
                            b.getNamedAttr("segments", b.getI64IntegerAttr(0))}));
           return;
         }
+        // One row of the state per warp where p allows (p / 8 blocks per
+        // head): a step's y is then one warp sum per warp, not p / 8
+        // dependent ones, and few heads still fill the GPU.
+        auto xt = cast<ShapedType>(ssd.getX().getType());
+        int64_t p = xt.isDynamicDim(3) ? 0 : xt.getDimSize(3);
+        int64_t rowBlocks = 1;
+        for (int64_t rb : {8, 4, 2})
+          if (p % rb == 0 && p / rb >= 8) {
+            rowBlocks = rb;
+            break;
+          }
         op->setAttr(ssmc::kGPUTileAttrName,
                     b.getDictionaryAttr(
                         {b.getNamedAttr("form", b.getStringAttr("recurrent")),
                          b.getNamedAttr("time_chunk", b.getI64IntegerAttr(16)),
-                         b.getNamedAttr("warps", b.getI64IntegerAttr(8))}));
+                         b.getNamedAttr("warps", b.getI64IntegerAttr(8)),
+                         b.getNamedAttr("row_blocks",
+                                        b.getI64IntegerAttr(rowBlocks))}));
         return;
       }
       if (!isa<SelectiveScanOp>(op))

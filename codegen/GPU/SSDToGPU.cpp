@@ -1,9 +1,10 @@
 //===- SSDToGPU.cpp - the SSD recurrence as a GPU kernel ------------------===//
 //
 // ssm-gpu-lower-ops for ssm.ssd, in its sequential (recurrent) form on the
-// CUDA cores, with f32 arithmetic: one block of `warps` warps per (batch,
-// head) owns the (p, n) state in registers: warp w holds head channels
-// (rows) w * R ... w * R + R - 1, lane j holds state columns j * V ... j * V +
+// CUDA cores, with f32 arithmetic: `row_blocks` blocks of `warps` warps per
+// (batch, head), each owning p / row_blocks rows of the (p, n) state in
+// registers (more blocks for few heads, and fewer rows, so fewer dependent
+// warp sums, per step): warp w holds the block's rows w * R ... w * R + R - 1, lane j holds state columns j * V ... j * V +
 // V - 1 (V = n / 32), so that B and C of a step are read as V consecutive
 // floats per lane and each row of the state is written back as whole lines.
 // Per chunk of `time_chunk` steps, x, z, B, C, dt (processed: bias,
@@ -54,15 +55,20 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
               "most 256; x has shape "
            << xType << " and B " << bType;
   int64_t p = xType.getDimSize(3), n = bType.getDimSize(3);
-  int64_t warps = 8, lc = 16;
+  int64_t warps = 8, lc = 16, rowBlocks = 1;
   if (auto v = tileAttr.getAs<IntegerAttr>("warps"))
     warps = v.getInt();
   if (auto v = tileAttr.getAs<IntegerAttr>("time_chunk"))
     lc = v.getInt();
-  if (warps < 1 || warps > 32 || lc < 1 || lc > 256)
+  if (auto v = tileAttr.getAs<IntegerAttr>("row_blocks"))
+    rowBlocks = v.getInt();
+  if (warps < 1 || warps > 32 || lc < 1 || lc > 256 || rowBlocks < 1 ||
+      p % rowBlocks != 0)
     return op.emitOpError() << "invalid " << kGPUTileAttrName << " "
-                            << tileAttr;
-  int64_t rows = (p + warps - 1) / warps; // rows per warp
+                            << tileAttr << " for p = " << p;
+  // Each block owns pb rows of the state (row_blocks blocks per head).
+  int64_t pb = p / rowBlocks;
+  int64_t rows = (pb + warps - 1) / warps; // rows per warp
   int64_t perLane = n / kWarp;
 
   Emitter e(rewriter, loc);
@@ -102,15 +108,16 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
   auto tile = [&](int64_t r, int64_t c) {
     return MemRefType::get({r, c}, e.f32, MemRefLayoutAttrInterface(), wg);
   };
-  // x, z, y: [lc][p]; B, C: [lc][n]; dt, decay, keep (0 where the state
-  // resets): [3][lc].
-  SmallVector<Type> attributions{tile(lc, p), tile(lc, n), tile(lc, n),
-                                 tile(lc, p), tile(3, lc)};
+  // x, z, y: [lc][pb] (the block's rows); B, C: [lc][n]; dt, decay, keep
+  // (0 where the state resets): [3][lc].
+  SmallVector<Type> attributions{tile(lc, pb), tile(lc, n), tile(lc, n),
+                                 tile(lc, pb), tile(3, lc)};
   if (z)
-    attributions.push_back(tile(lc, p));
+    attributions.push_back(tile(lc, pb));
   Value threads = e.idx(warps * kWarp);
   auto launch = gpu::LaunchOp::create(
-      rewriter, loc, heads, batch, one, threads, one, one,
+      rewriter, loc, e.imul(heads, e.idx(rowBlocks)), batch, one, threads, one,
+      one,
       /*dynamicSharedMemorySize=*/nullptr, e.tokenType(), ValueRange{e.token},
       attributions);
   e.token = launch.getAsyncToken();
@@ -121,22 +128,26 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
     Value xS = smem[0], bS = smem[1], cS = smem[2], yS = smem[3],
           sS = smem[4];
     Value zS = z ? Value(smem[5]) : Value();
-    Value hh = launch.getBlockIds().x, bi = launch.getBlockIds().y,
-          tid = launch.getThreadIds().x;
+    Value hh = e.idiv(launch.getBlockIds().x, e.idx(rowBlocks)),
+          rowBase = e.imul(e.irem(launch.getBlockIds().x, e.idx(rowBlocks)),
+                           e.idx(pb)),
+          bi = launch.getBlockIds().y, tid = launch.getThreadIds().x;
     Value warp = e.idiv(tid, e.idx(kWarp)), lane = e.irem(tid, e.idx(kWarp));
     Value gi = e.idiv(hh, perGroup);
     Value aH = e.mul(e.loadF32(a, {hh}), e.f(kLog2E));
     Value biasH = bias ? e.loadF32(bias, {hh}) : Value();
     Value dHead = dBuf && !dPerChannel ? e.loadF32(dBuf, {hh}) : Value();
-    Value pV = e.idx(p), lcV = e.idx(lc);
+    Value pV = e.idx(pb), lcV = e.idx(lc);
 
-    // Row r of this warp, clamped to the last row (rows past p compute on
-    // a copy and store nothing).
-    SmallVector<Value> rowIdx, rowOk;
+    // Row r of this warp within the block's rows, clamped to the last one
+    // (rows past them compute on a copy and store nothing); rowAt is the
+    // row of the head.
+    SmallVector<Value> rowIdx, rowOk, rowAt;
     for (int64_t r = 0; r < rows; ++r) {
       Value row = e.iadd(e.imul(warp, e.idx(rows)), e.idx(r));
       rowOk.push_back(e.icmp(arith::CmpIPredicate::ult, row, pV));
-      rowIdx.push_back(e.select(rowOk.back(), row, e.idx(p - 1)));
+      rowIdx.push_back(e.select(rowOk.back(), row, e.idx(pb - 1)));
+      rowAt.push_back(e.iadd(rowBase, rowIdx.back()));
     }
     SmallVector<Value> colIdx;
     for (int64_t v = 0; v < perLane; ++v)
@@ -145,7 +156,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
     SmallVector<Value> init;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < perLane; ++v)
-        init.push_back(h0 ? e.loadF32(h0, {bi, hh, rowIdx[r], colIdx[v]})
+        init.push_back(h0 ? e.loadF32(h0, {bi, hh, rowAt[r], colIdx[v]})
                           : e.f(0.0));
 
     SmallVector<Value> last = e.loop(
@@ -155,7 +166,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
           // contiguous in memory; thread k of the block takes elements k,
           // k + threads, ...
           auto stageRows = [&](Value src, Value dst, int64_t width,
-                               bool perHead) {
+                               bool perHead, Value from) {
             Value count = e.idx(lc * width);
             Value iters =
                 e.idiv(e.iadd(count, e.isub(threads, one)), threads);
@@ -166,18 +177,19 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
                 Value col = e.irem(el, e.idx(width));
                 Value ok = e.icmp(arith::CmpIPredicate::ult, t, tl);
                 Value at = e.iadd(t0, t);
+                Value c = e.iadd(from, col);
                 Value v = perHead
-                              ? e.guardedLoadF32(ok, src, {bi, at, hh, col})
-                              : e.guardedLoadF32(ok, src, {bi, at, gi, col});
+                              ? e.guardedLoadF32(ok, src, {bi, at, hh, c})
+                              : e.guardedLoadF32(ok, src, {bi, at, gi, c});
                 e.store(v, dst, {t, col});
               });
             });
           };
-          stageRows(x, xS, p, true);
+          stageRows(x, xS, pb, true, rowBase);
           if (zS)
-            stageRows(z, zS, p, true);
-          stageRows(bMat, bS, n, false);
-          stageRows(cMat, cS, n, false);
+            stageRows(z, zS, pb, true, rowBase);
+          stageRows(bMat, bS, n, false, zero);
+          stageRows(cMat, cS, n, false, zero);
           // dt, its decay and the reset flag of each step.
           e.ifThen(e.icmp(arith::CmpIPredicate::ult, tid, lcV), [&] {
             Value ok = e.icmp(arith::CmpIPredicate::ult, tid, tl);
@@ -242,7 +254,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
                              Value y = sum;
                              if (dBuf) {
                                Value d = dPerChannel
-                                             ? e.loadF32(dBuf, {hh, rowIdx[r]})
+                                             ? e.loadF32(dBuf, {hh, rowAt[r]})
                                              : dHead;
                                y = e.fma(d, xr, y);
                              }
@@ -254,8 +266,8 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
                 return hn;
               });
           gpu::BarrierOp::create(rewriter, loc);
-          // The chunk's outputs: rows of p.
-          Value count = e.idx(lc * p);
+          // The chunk's outputs: the block's part of each row of p.
+          Value count = e.idx(lc * pb);
           Value iters = e.idiv(e.iadd(count, e.isub(threads, one)), threads);
           e.forEach(iters, [&](Value k) {
             Value el = e.iadd(e.imul(k, threads), tid);
@@ -264,7 +276,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
                             e.icmp(arith::CmpIPredicate::ult, t, tl)),
                      [&] {
                        e.storeAs(e.load(yS, {t, col}), out,
-                                 {bi, e.iadd(t0, t), hh, col},
+                                 {bi, e.iadd(t0, t), hh, e.iadd(rowBase, col)},
                                  outType.getElementType());
                      });
           });
@@ -276,7 +288,7 @@ LogicalResult lowerSSD(SSDOp op, PatternRewriter &rewriter,
         e.ifThen(rowOk[r], [&] {
           for (int64_t v = 0; v < perLane; ++v)
             e.storeAs(last[r * perLane + v], fin,
-                      {bi, hh, rowIdx[r], colIdx[v]},
+                      {bi, hh, rowAt[r], colIdx[v]},
                       finType.getElementType());
         });
     }

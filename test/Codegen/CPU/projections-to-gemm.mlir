@@ -40,20 +40,31 @@ func.func @f32_weight(%x: memref<?x?x8xf32>, %w: memref<5x8xf32>, %out: memref<?
 #w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 #o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 
-// A bf16 weight: on the GPU the activation is first rounded to bf16 in a
-// buffer of its own (both cuBLAS operands bf16, type code 1).
+// A bf16 weight: on the GPU the activation is first split into bf16 parts,
+// hi = round(x) and lo = round(x - hi), in buffers of their own (both
+// cuBLAS operands bf16, type code 1); the product is W hi + W lo, two calls
+// that differ only in the activation's pointer.
 // GPU-LABEL: func.func @bf16_weight
 // GPU-SAME: %[[X:[^:]+]]: memref<?x?x8xf32>
 // GPU: %[[R:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?x8xbf16>
+// GPU: %[[L:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?x8xbf16>
 // GPU: scf.parallel
 // GPU:   %[[V:.*]] = memref.load %[[X]]
 // GPU:   %[[T:.*]] = arith.truncf %[[V]] : f32 to bf16
+// GPU:   %[[W:.*]] = arith.extf %[[T]] : bf16 to f32
+// GPU:   %[[D:.*]] = arith.subf %[[V]], %[[W]] : f32
 // GPU:   memref.store %[[T]], %[[R]]
+// GPU:   %[[LO:.*]] = arith.truncf %[[D]] : f32 to bf16
+// GPU:   memref.store %[[LO]], %[[L]]
 // GPU: memref.extract_aligned_pointer_as_index %[[R]]
+// GPU: memref.extract_aligned_pointer_as_index %[[L]]
+// GPU: %[[LP:.*]] = llvm.inttoptr
 // GPU: arith.constant 1 : i64
 // GPU: %[[TYPE:[^ ]+]] = arith.constant 1 : i64
 // GPU-NEXT: llvm.mlir.addressof @ssmc_gpu_gemm_v1
-// GPU: llvm.call %{{.*}}({{.*}}, %[[TYPE]]) :
+// GPU: llvm.call %{{.*}}(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %[[HP:[^,]+]], {{.*}}, %[[TYPE]]) :
+// GPU-NEXT: %[[TYPE2:.*]] = arith.constant 1 : i64
+// GPU-NEXT: llvm.call %{{.*}}(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %[[LP]], {{.*}}, %[[TYPE2]]) :
 // CHECK-LABEL: func.func @bf16_weight
 // CHECK-NOT: memref.alloc
 func.func @bf16_weight(%x: memref<?x?x8xf32>, %w: memref<5x8xbf16>, %out: memref<?x?x5xf32>) {
@@ -78,10 +89,13 @@ func.func @bf16_weight(%x: memref<?x?x8xf32>, %w: memref<5x8xbf16>, %out: memref
 // An output zero-filled just before the projection: on the GPU the hook
 // overwrites it (type code + 16: cuBLAS's beta 0) and the fill moves into
 // the loops' branch; on the CPU nothing changes.
+// The second call (W lo) accumulates onto the first's result.
 // GPU-LABEL: func.func @zero_filled
 // GPU: %[[TYPE:[^ ]+]] = arith.constant 17 : i64
 // GPU: scf.if
 // GPU:   llvm.call %{{.*}}({{.*}}, %[[TYPE]]) :
+// GPU-NEXT: %[[ACC:.*]] = arith.constant 1 : i64
+// GPU-NEXT: llvm.call %{{.*}}({{.*}}, %[[ACC]]) :
 // GPU: } else {
 // GPU:   linalg.fill
 // GPU:   linalg.generic

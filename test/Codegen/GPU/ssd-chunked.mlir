@@ -10,7 +10,7 @@
 // TILE-LABEL: func.func @ssd_bf16
 // TILE:         ssm.ssd {{.*}} {ssm.gpu_tile = {form = "chunked", segments = 0 : i64}}
 // TILE-LABEL: func.func @ssd_f32
-// TILE:         ssm.ssd {{.*}} {ssm.gpu_tile = {form = "recurrent", time_chunk = 16 : i64, warps = 8 : i64}}
+// TILE:         ssm.ssd {{.*}} {ssm.gpu_tile = {form = "recurrent", row_blocks = 8 : i64, time_chunk = 16 : i64, warps = 8 : i64}}
 // TILE-LABEL: func.func @ssd_p48
 // TILE:         ssm.ssd {{.*}} {ssm.gpu_tile = {form = "recurrent"
 
