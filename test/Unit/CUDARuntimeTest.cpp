@@ -225,6 +225,35 @@ typedef struct {
   size_t dstPitch;
   size_t WidthInBytes, Height;
 } Memcpy2D;
+#ifdef WITH_GRAPHS
+/* Graph capture without a graph: nothing is recorded (these tests capture
+   no kernels), capturing is tracked so that a capture never ends twice. */
+int fake_capturing, fake_graph_launches;
+static int graph, exec;
+CUresult cuStreamBeginCapture_v2(void *s, int mode) {
+  (void)s; (void)mode;
+  if (fake_capturing)
+    return 900;
+  fake_capturing = 1;
+  return 0;
+}
+CUresult cuStreamEndCapture(void *s, void **g) {
+  (void)s;
+  if (!fake_capturing)
+    return 901;
+  fake_capturing = 0;
+  *g = &graph;
+  return 0;
+}
+CUresult cuGraphInstantiateWithFlags(void **e, void *g, unsigned long long f) {
+  (void)g; (void)f;
+  *e = &exec;
+  return 0;
+}
+CUresult cuGraphLaunch(void *e, void *s) { (void)e; (void)s; ++fake_graph_launches; return 0; }
+CUresult cuGraphExecDestroy(void *e) { (void)e; return 0; }
+CUresult cuGraphDestroy(void *g) { (void)g; return 0; }
+#endif
 CUresult cuMemcpy2DAsync_v2(const Memcpy2D *c, void *s) {
   (void)s;
   if (c->srcMemoryType != 2 || c->dstMemoryType != 2 ||
@@ -448,6 +477,7 @@ protected:
     for (const char *cmd :
          {"cc -shared -fPIC -o driver.so driver.c",
           "cc -shared -fPIC -DOMIT_LAUNCH -o driver-old.so driver.c",
+          "cc -shared -fPIC -DWITH_GRAPHS -o driver-graphs.so driver.c",
           "cc -shared -fPIC '-DMAGIC=\"FAKEBIN\"' -o cuda.so cuda.c",
           "cc -shared -fPIC '-DMAGIC=\"BADBIN\"' -o cuda-bad.so cuda.c",
           "cc -shared -fPIC -o cpu.so cpu.c",
@@ -491,6 +521,12 @@ protected:
   /// The address of a counter of the fake driver (already loaded).
   static int *counter(const char *name) {
     void *handle = dlopen(path("driver.so").c_str(), RTLD_NOW | RTLD_NOLOAD);
+    return handle ? static_cast<int *>(dlsym(handle, name)) : nullptr;
+  }
+
+  /// The address of a counter of fake driver \p driver (already loaded).
+  static int *counter2(const char *driver, const char *name) {
+    void *handle = dlopen(path(driver).c_str(), RTLD_NOW | RTLD_NOLOAD);
     return handle ? static_cast<int *>(dlsym(handle, name)) : nullptr;
   }
 
@@ -837,6 +873,88 @@ TEST_F(CUDARuntimeTest, RunsOnTheDevice) {
             std::to_string(*counter("fake_live_allocations")) + " leaked");
     pkg.reset();
     REQUIRE(*counter("fake_modules_unloaded") == 1, "not unloaded");
+    return "";
+  });
+}
+
+TEST_F(CUDARuntimeTest, WritesAndCopiesDeviceTensors) {
+  inChildProcess([]() -> std::string {
+    std::string error;
+    auto pkg = runtime::DevicePackage::load(path("both.ssmpkg"), error,
+                                            cuda("driver.so"));
+    REQUIRE(pkg && pkg->cudaPackage(), error);
+    runtime::CUDAPackage *gpu = pkg->cudaPackage();
+    runtime::DeviceTensor a, b, c;
+    REQUIRE(gpu->upload(f32({3}, {1, 2, 3}), a).empty(), "upload");
+    REQUIRE(gpu->upload(f32({3}, {0, 0, 0}), b).empty(), "upload");
+    REQUIRE(gpu->upload(f32({2}, {0, 0}), c).empty(), "upload");
+    REQUIRE(gpu->write(f32({3}, {4, 5, 6}), a).empty(), "write");
+    REQUIRE(gpu->copy(a, b).empty(), "copy");
+    HostTensor back;
+    REQUIRE(gpu->download(b, back).empty(), "download");
+    REQUIRE(floats(back) == (std::vector<float>{4, 5, 6}), "values");
+    error = gpu->copy(a, c);
+    REQUIRE(error == "copy: 3 f32 elements into a tensor of 2 f32", error);
+    error = gpu->write(f32({2}, {1, 2}), a);
+    REQUIRE(error == "write: 2 f32 elements into a tensor of 3 f32", error);
+    // This driver has no graph functions: decode steps run entry by entry.
+    runtime::CUDAGraph graph;
+    error = runtime::CUDAGraph::supported();
+    REQUIRE(contains(error, "has no graph functions"), error);
+    REQUIRE(graph.begin() == error, "begin without graph functions");
+    REQUIRE(!graph.ready(), "ready");
+    return "";
+  });
+}
+
+TEST_F(CUDARuntimeTest, GraphsKeepTheBlocksTheyAllocate) {
+  inChildProcess([]() -> std::string {
+    std::string error;
+    auto pkg = runtime::DevicePackage::load(path("both.ssmpkg"), error,
+                                            cuda("driver-graphs.so"));
+    REQUIRE(pkg && pkg->cudaPackage(), error);
+    REQUIRE(runtime::CUDAGraph::supported().empty(),
+            runtime::CUDAGraph::supported());
+    void *kept = nullptr;
+    {
+      runtime::CUDAGraph graph;
+      REQUIRE(graph.launch() == "cuGraphLaunch: the graph was not captured",
+              "launch before capture");
+      REQUIRE(graph.begin().empty(), "begin");
+      // A temporary of the captured work, freed before the capture ends:
+      // the graph's replays still write it.
+      kept = mgpuMemAlloc(256, nullptr, false);
+      REQUIRE(kept, runtime::cudaTakeError());
+      mgpuMemFree(kept, nullptr);
+      REQUIRE(graph.end().empty(), "end");
+      REQUIRE(graph.ready(), "not ready");
+      void *other = mgpuMemAlloc(256, nullptr, false);
+      REQUIRE(other && other != kept, "the graph's block was handed out");
+      mgpuMemFree(other, nullptr);
+      REQUIRE(graph.launch().empty(), "launch");
+      REQUIRE(graph.end() == "cuStreamEndCapture: no capture was begun",
+              "end twice");
+    }
+    // With the graph gone its block is the cache's again.
+    std::vector<void *> blocks;
+    bool found = false;
+    for (int i = 0; i < 2; ++i) {
+      blocks.push_back(mgpuMemAlloc(256, nullptr, false));
+      found = found || blocks.back() == kept;
+    }
+    for (void *p : blocks)
+      mgpuMemFree(p, nullptr);
+    REQUIRE(found, "the graph's block did not return to the cache");
+    int *launches = counter2("driver-graphs.so", "fake_graph_launches");
+    REQUIRE(launches && *launches == 1, "launches");
+    // A capture left open is ended by the graph's destructor.
+    {
+      runtime::CUDAGraph open;
+      REQUIRE(open.begin().empty(), "begin");
+    }
+    int *capturing = counter2("driver-graphs.so", "fake_capturing");
+    REQUIRE(capturing && *capturing == 0, "capture left open");
+    REQUIRE(runtime::cudaTakeError().empty(), "sticky error");
     return "";
   });
 }
