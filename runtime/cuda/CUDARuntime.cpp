@@ -465,6 +465,31 @@ std::string CUDAPackage::copy(const DeviceTensor &from,
                       "cuMemcpyDtoDAsync");
 }
 
+std::string CUDAPackage::copySlice(const DeviceTensor &from, int64_t first,
+                                   const DeviceTensor &to) const {
+  if (!from.isContiguous() || !to.isContiguous())
+    return "copySlice: the tensors are not dense";
+  if (from.dtype() != to.dtype())
+    return "copySlice: " + std::string(package::dtypeName(from.dtype())) +
+           " elements into a tensor of " + package::dtypeName(to.dtype());
+  if (first < 0 || first + to.numElements() > from.numElements())
+    return "copySlice: elements " + std::to_string(first) + ".." +
+           std::to_string(first + to.numElements()) + " of a tensor of " +
+           std::to_string(from.numElements());
+  size_t elem = package::dtypeSize(to.dtype());
+  size_t bytes = size_t(to.numElements()) * elem;
+  if (bytes == 0)
+    return "";
+  if (std::string err = readyDriver(); !err.empty())
+    return err;
+  Driver &driver = Driver::get();
+  return driver.check(driver.api().cuMemcpyDtoDAsync_v2(
+                          devicePointer(to.data()),
+                          devicePointer(from.data()) + CUdeviceptr(first * elem),
+                          bytes, driver.stream()),
+                      "cuMemcpyDtoDAsync");
+}
+
 //===----------------------------------------------------------------------===//
 // Graphs
 //===----------------------------------------------------------------------===//

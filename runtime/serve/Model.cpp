@@ -868,16 +868,17 @@ Model::prefillOnDevice(const std::vector<std::vector<int64_t>> &prompts,
       continue;
     HostTensor host;
     if (lastOnly) {
-      // Only the last position goes through the head.
-      HostTensor all;
-      if (std::string err = cuda->download(res, all); !err.empty())
+      // Only the last position goes through the head: its row, copied on
+      // the device.
+      int64_t l = res.shape()[1], dm = res.shape()[2];
+      runtime::DeviceTensor last;
+      if (std::string err = cuda->allocate(res.dtype(), {1, 1, dm}, last);
+          !err.empty())
         return err;
-      int64_t l = all.shape[1], dm = all.shape[2];
-      HostTensor last(all.dtype, {1, 1, dm});
-      size_t row = static_cast<size_t>(dm) * package::dtypeSize(all.dtype);
-      std::memcpy(last.data.data(), all.data.data() + (l - 1) * row, row);
-      if (std::string err = cuda->upload(last, res); !err.empty())
+      if (std::string err = cuda->copySlice(res, (l - 1) * dm, last);
+          !err.empty())
         return err;
+      res = last;
     }
     if (std::string err = callDevice("head", 0, {{"residual", &res}}, out);
         !err.empty())

@@ -895,6 +895,11 @@ TEST_F(CUDARuntimeTest, WritesAndCopiesDeviceTensors) {
     REQUIRE(floats(back) == (std::vector<float>{4, 5, 6}), "values");
     error = gpu->copy(a, c);
     REQUIRE(error == "copy: 3 f32 elements into a tensor of 2 f32", error);
+    REQUIRE(gpu->copySlice(a, 1, c).empty(), "copySlice");
+    REQUIRE(gpu->download(c, back).empty(), "download");
+    REQUIRE(floats(back) == (std::vector<float>{5, 6}), "slice values");
+    error = gpu->copySlice(a, 2, c);
+    REQUIRE(error == "copySlice: elements 2..4 of a tensor of 3", error);
     error = gpu->write(f32({2}, {1, 2}), a);
     REQUIRE(error == "write: 2 f32 elements into a tensor of 3 f32", error);
     // This driver has no graph functions: decode steps run entry by entry.

@@ -244,6 +244,11 @@ public:
   /// Copies the dense tensor \p from into the dense tensor \p to (same
   /// dtype and element count) on the runtime's stream; a graph captures it.
   std::string copy(const DeviceTensor &from, const DeviceTensor &to) const;
+  /// Copies elements [first, first + to.numElements()) of the dense tensor
+  /// \p from (row-major order) into the dense tensor \p to of the same
+  /// dtype, on the runtime's stream: a row of a tensor, without the host.
+  std::string copySlice(const DeviceTensor &from, int64_t first,
+                        const DeviceTensor &to) const;
   /// A host copy of \p tensor (any strides); waits for the stream.
   std::string download(const DeviceTensor &tensor, HostTensor &out) const;
   /// Runs entry \p name on device tensors (dense, checked against the
