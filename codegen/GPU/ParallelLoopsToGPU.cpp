@@ -113,6 +113,23 @@ void mathToIntrinsics(gpu::LaunchOp launch) {
   }
 }
 
+/// A gpu.launch of `count` threads in blocks of kThreads (at least one
+/// block: a launch of zero blocks is an error; threads past `count` must do
+/// nothing), ordered on e's stream.
+gpu::LaunchOp launchThreads(Emitter &e, OpBuilder &b, Location loc,
+                            Value count) {
+  Value threads = e.idx(kThreads);
+  Value blocks = e.imax(
+      e.idiv(e.iadd(count, e.idx(kThreads - 1)), threads), e.idx(1));
+  Value one = e.idx(1);
+  auto launch = gpu::LaunchOp::create(b, loc, blocks, one, one, threads, one,
+                                      one,
+                                      /*dynamicSharedMemorySize=*/nullptr,
+                                      e.tokenType(), ValueRange{e.token});
+  e.token = launch.getAsyncToken();
+  return launch;
+}
+
 /// A parallel loop whose every iteration is one sum (the row reductions of
 /// the norms, as linalg's parallel loops write them):
 ///   scf.parallel (ivs) { scf.for k { ...; o = load out[I]; s = addf o, v;
@@ -200,15 +217,8 @@ gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
                             ArrayRef<Value> extents, Emitter &e, OpBuilder &b) {
   constexpr int64_t warp = 32;
   Value threads = e.idx(kThreads);
-  Value lanes = e.imul(total, e.idx(warp));
-  Value blocks =
-      e.imax(e.idiv(e.iadd(lanes, e.idx(kThreads - 1)), threads), e.idx(1));
-  Value one = e.idx(1);
-  auto launch = gpu::LaunchOp::create(b, par.getLoc(), blocks, one, one,
-                                      threads, one, one,
-                                      /*dynamicSharedMemorySize=*/nullptr,
-                                      e.tokenType(), ValueRange{e.token});
-  e.token = launch.getAsyncToken();
+  gpu::LaunchOp launch =
+      launchThreads(e, b, par.getLoc(), e.imul(total, e.idx(warp)));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Location loc = par.getLoc();
@@ -287,17 +297,8 @@ void launchParallel(scf::ParallelOp par) {
     return;
   }
   Value threads = e.idx(kThreads);
-  Value blocks = e.idiv(e.iadd(total, e.idx(kThreads - 1)), threads);
-  // At least one block (a launch of zero blocks is an error); threads past
-  // the iteration space do nothing.
-  blocks = e.imax(blocks, e.idx(1));
   e.beginStream();
-  Value one = e.idx(1);
-  auto launch = gpu::LaunchOp::create(b, par.getLoc(), blocks, one, one,
-                                      threads, one, one,
-                                      /*dynamicSharedMemorySize=*/nullptr,
-                                      e.tokenType(), ValueRange{e.token});
-  e.token = launch.getAsyncToken();
+  gpu::LaunchOp launch = launchThreads(e, b, par.getLoc(), total);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());

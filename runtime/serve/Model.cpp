@@ -603,6 +603,14 @@ std::string Model::checkTokens(const std::vector<int64_t> &tokens,
   return "";
 }
 
+std::string Model::checkStepTokens(const std::vector<int64_t> &tokens,
+                                   int64_t sequences) const {
+  if (static_cast<int64_t>(tokens.size()) != sequences)
+    return "decode step with " + std::to_string(tokens.size()) +
+           " tokens for " + std::to_string(sequences) + " sequences";
+  return checkTokens(tokens, "decode tokens");
+}
+
 namespace {
 
 /// A zero tensor of the shape an entry argument declares, batch `b`.
@@ -786,10 +794,7 @@ std::string Model::step(const std::vector<int64_t> &tokens,
   if (convCache.empty())
     return "decode step before any prefill";
   int64_t b = convCache.front().shape[0];
-  if (static_cast<int64_t>(tokens.size()) != b)
-    return "decode step with " + std::to_string(tokens.size()) +
-           " tokens for " + std::to_string(b) + " sequences";
-  if (std::string err = checkTokens(tokens, "decode tokens"); !err.empty())
+  if (std::string err = checkStepTokens(tokens, b); !err.empty())
     return err;
   HostTensor ids = tokenTensor(tokens, b);
   std::vector<HostTensor> out;
@@ -981,10 +986,7 @@ std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
   if (convDev.empty())
     return "decode step before any prefill";
   int64_t b = convDev.front().shape()[0];
-  if (static_cast<int64_t>(tokens.size()) != b)
-    return "decode step with " + std::to_string(tokens.size()) +
-           " tokens for " + std::to_string(b) + " sequences";
-  if (std::string err = checkTokens(tokens, "decode tokens"); !err.empty())
+  if (std::string err = checkStepTokens(tokens, b); !err.empty())
     return err;
   HostTensor ids = tokenTensor(tokens, b);
   stepped = true;

@@ -145,6 +145,9 @@ private:
                         const package::TensorSpec &want, bool negExp);
   std::string checkTokens(const std::vector<int64_t> &tokens,
                           const std::string &what) const;
+  /// One token per sequence of the last prefill, each in the vocabulary.
+  std::string checkStepTokens(const std::vector<int64_t> &tokens,
+                              int64_t sequences) const;
   /// The entry of a decode step's layers.
   std::string decodeEntry();
 
