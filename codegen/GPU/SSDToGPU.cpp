@@ -4,9 +4,10 @@
 // CUDA cores, with f32 arithmetic: `row_blocks` blocks of `warps` warps per
 // (batch, head), each owning p / row_blocks rows of the (p, n) state in
 // registers (more blocks for few heads, and fewer rows, so fewer dependent
-// warp sums, per step): warp w holds the block's rows w * R ... w * R + R - 1, lane j holds state columns j * V ... j * V +
-// V - 1 (V = n / 32), so that B and C of a step are read as V consecutive
-// floats per lane and each row of the state is written back as whole lines.
+// warp sums, per step): warp w holds the block's rows w * R ... w * R +
+// R - 1, lane j holds state columns j * V ... j * V + V - 1 (V = n / 32),
+// so that B and C of a step are read as V consecutive floats per lane and
+// each row of the state is written back as whole lines.
 // Per chunk of `time_chunk` steps, x, z, B, C, dt (processed: bias,
 // softplus, clamp) and its decay are staged in shared memory with coalesced
 // loads; per step and row, y_p = sum_n C_n h[p, n] is a warp sum; the D skip

@@ -365,7 +365,7 @@ SSMC_MGPU_EXPORT void mgpuStreamSynchronize(CUstream stream) {
     return;
   if (!ensureReady("mgpuStreamSynchronize"))
     return;
-  report(Driver::get().api().cuStreamSynchronize(stream),
+  report(driver.api().cuStreamSynchronize(stream),
          "mgpuStreamSynchronize", "cuStreamSynchronize");
 }
 

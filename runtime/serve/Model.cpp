@@ -644,8 +644,6 @@ std::string Model::prefill(const std::vector<std::vector<int64_t>> &prompts,
   if (package->findEntry("layer_packed") &&
       !weightViews["layer_packed"].empty())
     return prefillPacked(prompts, logits, lastOnly);
-  // New caches: a captured step used the old ones' addresses.
-  decodeGraph.reset();
   const package::EntrySpec *layerSpec = package->findEntry("layer");
   size_t convArg = layerSpec->arguments.size() - 2,
          ssmArg = layerSpec->arguments.size() - 1;
@@ -771,11 +769,10 @@ std::string Model::projections() const {
 }
 
 std::string Model::decodePath() const {
-  if (!cuda || !stepped)
-    return "";
+  // A step either captured the graph or said why it could not.
   if (decodeGraph)
     return "CUDA graph";
-  return "entry by entry (" + graphOff + ")";
+  return graphOff.empty() ? "" : "entry by entry (" + graphOff + ")";
 }
 
 std::string Model::decodeEntry() {
@@ -989,7 +986,6 @@ std::string Model::stepOnDevice(const std::vector<int64_t> &tokens,
   if (std::string err = checkStepTokens(tokens, b); !err.empty())
     return err;
   HostTensor ids = tokenTensor(tokens, b);
-  stepped = true;
   if (!decodeGraph && graphOff.empty()) {
     // Captured once (nothing runs while capturing), then replayed below.
     // A step that cannot be captured runs entry by entry from then on.

@@ -100,8 +100,8 @@ int usage() {
 /// and N - 1 greedy decode steps, after one untimed warm-up of each; prints
 /// the line `ssmc run` prints. No reference model.
 static int timeGeneration(serve::Model &m,
-                   const std::vector<std::vector<int64_t>> &prompts,
-                   int64_t steps) {
+                          const std::vector<std::vector<int64_t>> &prompts,
+                          int64_t steps) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();

@@ -78,7 +78,8 @@ public:
   /// not cuBLAS)"); "" on the CPU.
   std::string projections() const;
   /// On the GPU, after a decode step: how the steps run ("CUDA graph", or
-  /// "entry by entry (why no graph)"); "" on the CPU or before a step.
+  /// "entry by entry (why no graph)"); "" on the CPU, before the first step
+  /// and after a prefill until the next step captures its graph.
   std::string decodePath() const;
   /// This model's rank among them.
   int tensorParallelRank() const { return comm ? comm->rank() : 0; }
@@ -179,7 +180,6 @@ private:
   struct DecodeGraph;
   std::unique_ptr<DecodeGraph> decodeGraph;
   std::string graphOff;
-  bool stepped = false;
   std::string captureDecode(const runtime::HostTensor &ids);
   std::string stepEntries(const runtime::DeviceTensor &ids,
                           bool copyCachesBack,
