@@ -47,6 +47,7 @@ os.makedirs(out, exist_ok=True)
 work = "/tmp/hf-check-models"
 os.makedirs(work, exist_ok=True)
 torch.set_num_threads(16)
+# HF_KINDS=mamba,mamba2 and HF_DTYPES=f32,bf16 pick the models to check.
 LENGTHS = [int(x) for x in os.environ.get("HF_LENGTHS", "1,7,33,100").split(",")]
 NEW_TOKENS = 16
 
@@ -122,10 +123,10 @@ def transformers_logits(model, dtype):
             return transformers_logits(model, torch.float32)
 
 
-for kind in ["mamba", "mamba2"]:
+for kind in os.environ.get("HF_KINDS", "mamba,mamba2").split(","):
     torch.manual_seed(1 if kind == "mamba" else 2)
     model = build(kind)
-    for dtype in ["f32", "bf16"]:
+    for dtype in os.environ.get("HF_DTYPES", "f32,bf16").split(","):
         d = os.path.join(work, f"{kind}-{dtype}")
         m = model.to(torch.float32 if dtype == "f32" else torch.bfloat16)
         m.save_pretrained(d, safe_serialization=True)
