@@ -68,8 +68,10 @@ namespace {
 /// sequence) stream the weight once as matrix-vector products; a GEMM would
 /// first pack the whole weight.
 constexpr int64_t kGemvRows = 4;
-/// Weight rows per task of the pool.
+/// Weight rows per task of the pool: at least this many, a multiple of it.
 constexpr int64_t kRowsPerTask = 32;
+/// Weight bytes per task of a matrix-vector product, at most about.
+constexpr int64_t kGemvBlockBytes = 4 << 20;
 
 /// The weight's element type (the hook's last argument).
 enum WeightType : int64_t { kF32 = 0, kBF16 = 1, kF16 = 2 };
@@ -93,6 +95,7 @@ struct Gemv {
   const void *w = nullptr;
   int64_t type = kF32;
   int64_t ldw = 0, rows = 0, k = 0, count = 0, incy = 1;
+  int64_t rowsPerTask = kRowsPerTask;
   const float *x[kGemvRows] = {};
   float *y[kGemvRows] = {};
 };
@@ -210,13 +213,24 @@ void gemvRange(const Gemv &g, int64_t lo, int64_t hi) {
 
 void gemvTask(void *ctx, int64_t begin, int64_t end) {
   const Gemv &g = *static_cast<const Gemv *>(ctx);
-  gemvRange(g, begin * kRowsPerTask, std::min(end * kRowsPerTask, g.rows));
+  gemvRange(g, begin * g.rowsPerTask, std::min(end * g.rowsPerTask, g.rows));
 }
 
-/// Runs `g` over its rows on the runtime's pool.
-void runGemv(const Gemv &g) {
-  ssmc::runtime::parallelFor(&gemvTask, const_cast<Gemv *>(&g),
-                             (g.rows + kRowsPerTask - 1) / kRowsPerTask);
+/// Runs `g` over its rows on the runtime's pool in blocks of about
+/// kGemvBlockBytes, the same number for every thread, each block read as one
+/// sequential stream. Blocks of 32 rows taken in turn restarted the hardware
+/// prefetcher at every block: a decode step's 2.4-5 MB weights streamed at
+/// 35-44 GB/s instead of 42-52 on this 2-core machine.
+void runGemv(Gemv &g) {
+  int64_t threads = ssmc::runtime::numThreads();
+  int64_t bytes = g.rows * g.k * (g.type == kF32 ? 4 : 2);
+  int64_t tasks =
+      threads * std::max<int64_t>(1, bytes / (threads * kGemvBlockBytes));
+  int64_t perTask = (g.rows + tasks - 1) / tasks;
+  g.rowsPerTask = std::max<int64_t>(
+      kRowsPerTask, (perTask + kRowsPerTask - 1) / kRowsPerTask * kRowsPerTask);
+  ssmc::runtime::parallelFor(&gemvTask, &g,
+                             (g.rows + g.rowsPerTask - 1) / g.rowsPerTask);
 }
 
 /// One GEMM split over the pool: each task a block of C's columns (transB:

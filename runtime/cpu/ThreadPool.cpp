@@ -38,10 +38,10 @@ public:
       body(ctx, 0, n);
       return;
     }
-    int64_t threads = static_cast<int64_t>(workers.size()) + 1;
+    int64_t all = static_cast<int64_t>(workers.size()) + 1;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      current = {body, ctx, n, std::max<int64_t>(1, n / (threads * 8))};
+      current = {body, ctx, n, std::max<int64_t>(1, n / (all * 8))};
       next.store(0);
       active.store(static_cast<int>(workers.size()));
       generation.fetch_add(1);
@@ -62,10 +62,8 @@ public:
     start(threads > 0 ? threads : defaultThreads());
   }
 
-  int size() {
-    std::lock_guard<std::mutex> job(jobMutex);
-    return static_cast<int>(workers.size()) + 1;
-  }
+  /// Without the job lock: a job's body may ask.
+  int size() const { return threads.load(std::memory_order_relaxed); }
 
 private:
   struct Job {
@@ -84,13 +82,14 @@ private:
     }
   }
 
-  void start(int threads) {
+  void start(int count) {
     stopping = false;
     // No job runs here: a worker must not take the generation of a job
     // posted before it first looks, or it would miss that job.
     uint64_t seen = generation;
-    for (int i = 1; i < threads; ++i)
+    for (int i = 1; i < count; ++i)
       workers.emplace_back([this, seen] { loop(seen); });
+    threads.store(count, std::memory_order_relaxed);
   }
 
   void stopAll() {
@@ -140,6 +139,7 @@ private:
   std::atomic<uint64_t> generation{0};
   std::atomic<int> active{0};
   std::atomic<bool> stopping{false};
+  std::atomic<int> threads{1};
 
   /// Iterations of a spin wait (about 20-50 microseconds).
   static constexpr int kSpin = 20000;
