@@ -267,3 +267,85 @@ TEST(BytesTest, GrowsZeroedCopiesDeeplyAndAdopts) {
   empty = c;
   EXPECT_EQ(empty, c);
 }
+
+//===----------------------------------------------------------------------===//
+// The pool: every iteration exactly once, whatever the threads' speeds
+//===----------------------------------------------------------------------===//
+
+#include "ssmc/runtime/ThreadPool.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Visits {
+  std::vector<std::atomic<int>> count;
+  std::atomic<int64_t> calls{0};
+  bool slowFirstHalf = false;
+  explicit Visits(int64_t n) : count(static_cast<size_t>(n)) {}
+};
+
+void visit(void *ctx, int64_t begin, int64_t end) {
+  auto *v = static_cast<Visits *>(ctx);
+  ++v->calls;
+  for (int64_t i = begin; i < end; ++i) {
+    // Uneven work: the first share's iterations are slow, so the other
+    // thread runs out of its own and takes from the back of this one.
+    if (v->slowFirstHalf && i < static_cast<int64_t>(v->count.size()) / 2)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    ++v->count[static_cast<size_t>(i)];
+  }
+}
+
+struct Ranges {
+  std::atomic<int64_t> total{0}, lowest{INT64_MAX}, highest{0};
+};
+
+void sumRange(void *ctx, int64_t begin, int64_t end) {
+  auto *r = static_cast<Ranges *>(ctx);
+  r->total += end - begin;
+  int64_t lo = r->lowest.load();
+  while (begin < lo && !r->lowest.compare_exchange_weak(lo, begin)) {
+  }
+  int64_t hi = r->highest.load();
+  while (end > hi && !r->highest.compare_exchange_weak(hi, end)) {
+  }
+}
+
+} // namespace
+
+TEST(ThreadPool, EveryIterationOnce) {
+  for (int threads : {1, 2, 3, 4}) {
+    runtime::setNumThreads(threads);
+    EXPECT_EQ(runtime::numThreads(), threads);
+    for (int64_t n : {1, 2, 3, 7, 24, 1000, 4099}) {
+      for (bool slow : {false, true}) {
+        if (slow && n > 1000)
+          continue;
+        Visits v(n);
+        v.slowFirstHalf = slow;
+        runtime::parallelFor(&visit, &v, n);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(v.count[static_cast<size_t>(i)].load(), 1)
+              << "iteration " << i << " of " << n << " on " << threads
+              << " threads" << (slow ? ", uneven" : "");
+      }
+    }
+  }
+  runtime::setNumThreads(0);
+}
+
+TEST(ThreadPool, JobsLargerThanAShare) {
+  // More iterations than a share's 32-bit bounds hold: run in parts.
+  runtime::setNumThreads(2);
+  Ranges r;
+  int64_t n = (int64_t(1) << 32) + 5;
+  runtime::parallelFor(&sumRange, &r, n);
+  EXPECT_EQ(r.total.load(), n);
+  EXPECT_EQ(r.lowest.load(), 0);
+  EXPECT_EQ(r.highest.load(), n);
+  runtime::setNumThreads(0);
+}
