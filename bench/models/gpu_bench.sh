@@ -9,6 +9,7 @@
 # figures and the floor (the weights read once per token at the GPU's
 # memory bandwidth); writes $OUT/models/gpu-bench.json.
 # Usage (there): bash gpu-model-carry/gpu_bench.sh gpu-model-carry [--large]
+#   (GPU_BENCH_MODELS="mamba2-2.7b" for some models only)
 set -uo pipefail
 carry=$(cd "${1:-gpu-model-carry}" && pwd)
 large=${2:-}
@@ -25,6 +26,8 @@ declare -A peer=([mamba-130m]="26.0 0.707" [mamba2-130m]="51.3 0.674"
                  [mamba-2.8b]="48.2 3.79" [mamba2-2.7b]="101 3.49")
 names=(mamba-130m mamba2-130m)
 [ "$large" = --large ] && names+=(mamba-2.8b mamba2-2.7b)
+# GPU_BENCH_MODELS="mamba2-2.7b ..." times those alone.
+[ -n "${GPU_BENCH_MODELS:-}" ] && read -r -a names <<< "$GPU_BENCH_MODELS"
 b64=$(python3 -c "print(','.join(['16'] * 64))")
 json="["; sep=""
 printf '%-12s %12s %9s %12s %9s %10s %14s\n' model "prefill ms" "vs peer" "decode ms" "vs peer" "floor ms" "b64 tokens/s"
