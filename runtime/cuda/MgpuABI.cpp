@@ -120,7 +120,10 @@ struct LaunchProfile {
     double all = 0;
     for (const Launch &l : launches) {
       float ms = 0;
-      if (cu.cuEventElapsedTime(&ms, l.start, l.end) != cudaSuccess)
+      bool timed = cu.cuEventElapsedTime(&ms, l.start, l.end) == cudaSuccess;
+      cu.cuEventDestroy_v2(l.start);
+      cu.cuEventDestroy_v2(l.end);
+      if (!timed)
         continue;
       auto &t = totals[l.kernel];
       ++t.first;
@@ -297,9 +300,14 @@ SSMC_MGPU_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
   LaunchProfile *profile = LaunchProfile::get();
   CUevent start = nullptr, end = nullptr;
   if (profile && !driver.graphCapturing() &&
-      cu.cuEventCreate(&start, eventDefault) == cudaSuccess &&
-      cu.cuEventCreate(&end, eventDefault) == cudaSuccess)
-    cu.cuEventRecord(start, stream);
+      cu.cuEventCreate(&start, eventDefault) == cudaSuccess) {
+    if (cu.cuEventCreate(&end, eventDefault) == cudaSuccess) {
+      cu.cuEventRecord(start, stream);
+    } else {
+      cu.cuEventDestroy_v2(start);
+      start = nullptr;
+    }
+  }
   CUresult result = cu.cuLaunchKernel(
       function, unsigned(gridX), unsigned(gridY), unsigned(gridZ),
       unsigned(blockX), unsigned(blockY), unsigned(blockZ), unsigned(smem),
