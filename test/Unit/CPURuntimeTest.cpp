@@ -356,43 +356,9 @@ TEST(ThreadPool, JobsLargerThanAShare) {
 //===----------------------------------------------------------------------===//
 
 #include "../../runtime/cpu/Gemm.h"
-#include "ssmc/runtime/Npy.h"
 
 #include <cmath>
 #include <random>
-
-namespace {
-
-/// The weight's element `v` in type `type` (0 f32, 1 bf16, 2 f16), stored
-/// at `i` of `bytes`, and the value it holds.
-double storeWeight(std::vector<uint8_t> &bytes, int64_t i, double v,
-                   int64_t type) {
-  if (type == 0) {
-    float f = static_cast<float>(v);
-    std::memcpy(&bytes[i * 4], &f, 4);
-    return f;
-  }
-  uint16_t h;
-  double held;
-  if (type == 2) {
-    h = npy::encodeF16(v);
-    held = npy::decodeF16(h);
-  } else {
-    float f = static_cast<float>(v);
-    uint32_t u;
-    std::memcpy(&u, &f, 4);
-    u += 0x7fff + ((u >> 16) & 1); // round to nearest even
-    h = static_cast<uint16_t>(u >> 16);
-    uint32_t back = static_cast<uint32_t>(h) << 16;
-    float fb;
-    std::memcpy(&fb, &back, 4);
-    held = fb;
-  }
-  std::memcpy(&bytes[i * 2], &h, 2);
-  return held;
-}
-
-} // namespace
 
 TEST(Gemm, MatrixVectorProductsMatchFloat64) {
   std::mt19937 rng(11);
@@ -407,17 +373,23 @@ TEST(Gemm, MatrixVectorProductsMatchFloat64) {
                              {1000, 64},
                              {2100, 1037}}) {
         for (int64_t m : {1, 3}) {
-          int64_t size = type == 0 ? 4 : 2;
-          std::vector<uint8_t> w(static_cast<size_t>(rows * k * size));
+          // The weight in its type (rounded to nearest even) and the
+          // values it holds.
+          HostTensor w(type == 0   ? package::DType::F32
+                       : type == 1 ? package::DType::BF16
+                                   : package::DType::F16,
+                       {rows, k});
           std::vector<double> wv(static_cast<size_t>(rows * k));
-          for (int64_t i = 0; i < rows * k; ++i)
-            wv[i] = storeWeight(w, i, u(rng), type);
+          for (int64_t i = 0; i < rows * k; ++i) {
+            w.set(i, u(rng));
+            wv[i] = w.get(i);
+          }
           std::vector<float> x(static_cast<size_t>(m * k));
           for (float &v : x)
             v = static_cast<float>(u(rng));
           // C += A W^T: one row of C per row of A; C starts at 0.5.
           std::vector<float> c(static_cast<size_t>(m * rows), 0.5f);
-          runtime::gemm(1, m, rows, k, x.data(), k, 0, w.data(), k, 0,
+          runtime::gemm(1, m, rows, k, x.data(), k, 0, w.data.data(), k, 0,
                         /*transB=*/1, c.data(), rows, 0, type);
           double err = 0, norm = 0;
           for (int64_t r = 0; r < m; ++r)
