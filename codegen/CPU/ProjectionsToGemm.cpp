@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ssmc/Codegen/CPU/Passes.h"
 #include "Hook.h"
+#include "ssmc/Codegen/CPU/Projections.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -37,81 +38,6 @@ LLVM::GlobalOp addHook(ModuleOp module, bool gpu) {
              : ssmc::addPointerHook(module, kGemm, kSetGemm);
 }
 
-/// Whether `op` is a projection; sets the contracted channel dimension of x
-/// (1 or 2).
-bool isProjection(linalg::GenericOp op, unsigned &channelDim) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !op.hasPureBufferSemantics())
-    return false;
-  auto xType = dyn_cast<MemRefType>(op.getDpsInputs()[0].getType());
-  auto wType = dyn_cast<MemRefType>(op.getDpsInputs()[1].getType());
-  auto oType = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
-  if (!xType || !wType || !oType || xType.getRank() != 3 ||
-      wType.getRank() != 2 || oType.getRank() != 3)
-    return false;
-  if (!xType.getElementType().isF32() || !oType.getElementType().isF32())
-    return false;
-  Type wElt = wType.getElementType();
-  if (!wElt.isF32() && !wElt.isBF16() && !wElt.isF16())
-    return false;
-  auto iters = op.getIteratorTypesArray();
-  if (iters.size() != 4 || iters[3] != utils::IteratorType::reduction ||
-      iters[0] != utils::IteratorType::parallel ||
-      iters[1] != utils::IteratorType::parallel ||
-      iters[2] != utils::IteratorType::parallel)
-    return false;
-  MLIRContext *ctx = op.getContext();
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-             d2 = getAffineDimExpr(2, ctx), i = getAffineDimExpr(3, ctx);
-  auto maps = op.getIndexingMapsArray();
-  AffineMap out = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
-  if (maps[2] != out)
-    return false;
-  if (maps[0] == AffineMap::get(4, 0, {d0, i, d2}, ctx) &&
-      maps[1] == AffineMap::get(4, 0, {d1, i}, ctx))
-    channelDim = 1;
-  else if (maps[0] == AffineMap::get(4, 0, {d0, d1, i}, ctx) &&
-           maps[1] == AffineMap::get(4, 0, {d2, i}, ctx))
-    channelDim = 2;
-  else
-    return false;
-  // Body: acc + a * b, the weight b widened to f32 first when it is 16-bit.
-  Block &body = op.getRegion().front();
-  bool widened = !wElt.isF32();
-  if (body.getOperations().size() != (widened ? 4u : 3u))
-    return false;
-  Value wArg = body.getArgument(1);
-  Operation *first = &body.front();
-  if (widened) {
-    auto ext = dyn_cast<arith::ExtFOp>(first);
-    if (!ext || ext.getIn() != body.getArgument(1))
-      return false;
-    wArg = ext.getResult();
-    first = first->getNextNode();
-  }
-  auto mul = dyn_cast<arith::MulFOp>(first);
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
-  if (!mul || !add)
-    return false;
-  Value a = body.getArgument(0), w = wArg, acc = body.getArgument(2);
-  bool mulOk = (mul.getLhs() == a && mul.getRhs() == w) ||
-               (mul.getLhs() == w && mul.getRhs() == a);
-  bool addOk = (add.getLhs() == acc && add.getRhs() == mul) ||
-               (add.getLhs() == mul && add.getRhs() == acc);
-  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
-  if (!mulOk || !addOk || !yield || yield.getValues().size() != 1 ||
-      yield.getValues()[0] != add.getResult())
-    return false;
-  // Unit innermost strides, known statically.
-  for (MemRefType t : {xType, wType, oType}) {
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(t.getStridesAndOffset(strides, offset)) || strides.back() != 1)
-      return false;
-  }
-  return true;
-}
-
 struct ProjectionsToGemmPass
     : ssmc::impl::SSMProjectionsToGemmBase<ProjectionsToGemmPass> {
   using Base::Base;
@@ -121,7 +47,7 @@ struct ProjectionsToGemmPass
     SmallVector<std::pair<linalg::GenericOp, unsigned>> found;
     module.walk([&](linalg::GenericOp op) {
       unsigned cd;
-      if (isProjection(op, cd))
+      if (ssmc::isProjection(op, cd))
         found.push_back({op, cd});
     });
     if (found.empty())
@@ -137,7 +63,7 @@ struct ProjectionsToGemmPass
     MLIRContext *ctx = &getContext();
     Location loc = op.getLoc();
     // Found before anything is inserted between the fill and `op`.
-    linalg::FillOp zeroFill = gpu ? zeroFillBefore(op) : nullptr;
+    linalg::FillOp zeroFill = gpu ? ssmc::zeroFillBefore(op) : nullptr;
     OpBuilder b(op);
     auto i64 = b.getI64Type();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
@@ -266,29 +192,100 @@ struct ProjectionsToGemmPass
     if (zeroFill)
       zeroFill->moveBefore(op);
   }
-
-  /// The linalg.fill of zero that initialises `op`'s output just before it
-  /// in its block (nothing between them touches that buffer), or null.
-  static linalg::FillOp zeroFillBefore(linalg::GenericOp op) {
-    Value out = op.getDpsInits()[0];
-    for (Operation *prev = op->getPrevNode(); prev;
-         prev = prev->getPrevNode()) {
-      auto fill = dyn_cast<linalg::FillOp>(prev);
-      if (fill && fill.getDpsInits()[0] == out) {
-        auto cst = fill.getDpsInputs()[0].getDefiningOp<arith::ConstantOp>();
-        auto value = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
-        return value && value.getValue().isPosZero() ? fill : nullptr;
-      }
-      // Anything else that may touch the buffer (or a view of it) ends the
-      // search: ops that use it, or that hold regions.
-      if (prev->getNumRegions() != 0)
-        return nullptr;
-      for (Value operand : prev->getOperands())
-        if (operand == out)
-          return nullptr;
-    }
-    return nullptr;
-  }
 };
 
 } // namespace
+
+bool ssmc::isProjection(linalg::GenericOp op, unsigned &channelDim) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureBufferSemantics())
+    return false;
+  auto xType = dyn_cast<MemRefType>(op.getDpsInputs()[0].getType());
+  auto wType = dyn_cast<MemRefType>(op.getDpsInputs()[1].getType());
+  auto oType = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
+  if (!xType || !wType || !oType || xType.getRank() != 3 ||
+      wType.getRank() != 2 || oType.getRank() != 3)
+    return false;
+  if (!xType.getElementType().isF32() || !oType.getElementType().isF32())
+    return false;
+  Type wElt = wType.getElementType();
+  if (!wElt.isF32() && !wElt.isBF16() && !wElt.isF16())
+    return false;
+  auto iters = op.getIteratorTypesArray();
+  if (iters.size() != 4 || iters[3] != utils::IteratorType::reduction ||
+      iters[0] != utils::IteratorType::parallel ||
+      iters[1] != utils::IteratorType::parallel ||
+      iters[2] != utils::IteratorType::parallel)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx), i = getAffineDimExpr(3, ctx);
+  auto maps = op.getIndexingMapsArray();
+  AffineMap out = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
+  if (maps[2] != out)
+    return false;
+  if (maps[0] == AffineMap::get(4, 0, {d0, i, d2}, ctx) &&
+      maps[1] == AffineMap::get(4, 0, {d1, i}, ctx))
+    channelDim = 1;
+  else if (maps[0] == AffineMap::get(4, 0, {d0, d1, i}, ctx) &&
+           maps[1] == AffineMap::get(4, 0, {d2, i}, ctx))
+    channelDim = 2;
+  else
+    return false;
+  // Body: acc + a * b, the weight b widened to f32 first when it is 16-bit.
+  Block &body = op.getRegion().front();
+  bool widened = !wElt.isF32();
+  if (body.getOperations().size() != (widened ? 4u : 3u))
+    return false;
+  Value wArg = body.getArgument(1);
+  Operation *first = &body.front();
+  if (widened) {
+    auto ext = dyn_cast<arith::ExtFOp>(first);
+    if (!ext || ext.getIn() != body.getArgument(1))
+      return false;
+    wArg = ext.getResult();
+    first = first->getNextNode();
+  }
+  auto mul = dyn_cast<arith::MulFOp>(first);
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  if (!mul || !add)
+    return false;
+  Value a = body.getArgument(0), w = wArg, acc = body.getArgument(2);
+  bool mulOk = (mul.getLhs() == a && mul.getRhs() == w) ||
+               (mul.getLhs() == w && mul.getRhs() == a);
+  bool addOk = (add.getLhs() == acc && add.getRhs() == mul) ||
+               (add.getLhs() == mul && add.getRhs() == acc);
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!mulOk || !addOk || !yield || yield.getValues().size() != 1 ||
+      yield.getValues()[0] != add.getResult())
+    return false;
+  // Unit innermost strides, known statically.
+  for (MemRefType t : {xType, wType, oType}) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(t.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+      return false;
+  }
+  return true;
+}
+
+linalg::FillOp ssmc::zeroFillBefore(linalg::GenericOp op) {
+  Value out = op.getDpsInits()[0];
+  for (Operation *prev = op->getPrevNode(); prev;
+       prev = prev->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(prev);
+    if (fill && fill.getDpsInits()[0] == out) {
+      auto cst = fill.getDpsInputs()[0].getDefiningOp<arith::ConstantOp>();
+      auto value = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
+      return value && value.getValue().isPosZero() ? fill : nullptr;
+    }
+    // Anything else that may touch the buffer (or a view of it) ends the
+    // search: ops that use it, or that hold regions.
+    if (prev->getNumRegions() != 0)
+      return nullptr;
+    for (Value operand : prev->getOperands())
+      if (operand == out)
+        return nullptr;
+  }
+  return nullptr;
+}

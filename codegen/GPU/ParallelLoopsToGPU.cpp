@@ -6,7 +6,8 @@
 // their CPU lowering, one scf.parallel task per independent recurrence).
 // On every host function:
 //   - each host-level memref.alloc becomes a device buffer (gpu.alloc), freed
-//     at the function's end unless the function returns it (or a view of it);
+//     at the function's end unless the function returns it (or a view of it),
+//     or, made inside a branch, at the end of its block;
 //     each host-level memref.copy becomes gpu.memcpy;
 //   - each outermost scf.parallel becomes a gpu.launch of one thread per
 //     iteration (blocks of 128 threads over the flattened iteration space),
@@ -362,8 +363,18 @@ struct ParallelLoopsToGPUPass
         e.endStream();
         a.replaceAllUsesWith(alloc.getMemref());
         a.erase();
-        if (!isReturned(alloc.getMemref()))
+        if (alloc->getParentRegion() != &func.getBody()) {
+          // Inside a branch (a projection's cuBLAS path): freed at the end
+          // of its block, where it goes out of scope.
+          Operation *end = alloc->getBlock()->getTerminator();
+          OpBuilder eb(end);
+          Emitter fe(eb, end->getLoc());
+          fe.beginStream();
+          fe.gpuDealloc(alloc.getMemref());
+          fe.endStream();
+        } else if (!isReturned(alloc.getMemref())) {
           toFree.push_back(alloc.getMemref());
+        }
         ++numAllocs;
       }
       SmallVector<memref::CopyOp> copies;

@@ -129,8 +129,10 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
-  // Projections by weights through cuBLAS (the runtime's hook; the loops
-  // below stay as the fallback).
+  // Projections of a few rows by 16-bit weights (decode) as one
+  // matrix-vector kernel each, chosen at run time; the others through cuBLAS
+  // (the runtime's hook; the loops below stay as the fallback).
+  pm.addPass(createSSMGPUSmallProjections());
   SSMProjectionsToGemmOptions gemm;
   gemm.gpu = true;
   pm.addPass(createSSMProjectionsToGemm(gemm));

@@ -82,6 +82,36 @@ def SSMGPULowerOps : Pass<"ssm-gpu-lower-ops", "::mlir::ModuleOp"> {
   ];
 }
 
+def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
+                                  "::mlir::ModuleOp"> {
+  let summary = "Projections of a few rows by a 16-bit weight as one "
+                "matrix-vector kernel";
+  let description = [{
+    On buffers, before ssm-cpu-projections-to-gemm. A projection by a bf16
+    or f16 weight of static shape (the rows of w a multiple of 8 elements;
+    what ssm-cpu-projections-to-gemm matches, with x contracted along its
+    last dimension, or along dimension 1 when dimension 2 is a static 1)
+    runs, when at run time it has 1 to `max-rows` rows and x and w are
+    16-byte aligned at every row, as one gpu.launch: a warp per two output
+    features, its lanes reading 8 weights each per step (the weight read
+    once, the activation kept f32), warp sums, the zero fill of the output
+    skipped; otherwise the original op runs (and becomes cuBLAS calls).
+  }];
+  let options = [
+    Option<"maxRows", "max-rows", "int64_t", /*default=*/"4",
+           "Most rows (batch x length) that take the matrix-vector kernel">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+  let statistics = [
+    Statistic<"numProjections", "num-projections",
+              "Projections given a matrix-vector kernel">
+  ];
+}
+
 def SSMGPUParallelLoops : Pass<"ssm-gpu-parallel-loops", "::mlir::ModuleOp"> {
   let summary = "Run the host's parallel loops and allocations on the GPU";
   let description = [{

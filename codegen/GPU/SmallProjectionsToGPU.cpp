@@ -1,0 +1,264 @@
+//===- SmallProjectionsToGPU.cpp - ssm-gpu-small-projections -------------===//
+//
+// A projection of a few rows (the decode step: one token per sequence; the
+// lm_head on the last rows of a prefill) by a bf16 or f16 weight is a
+// matrix-vector product bound by reading the weight once. cuBLAS multiplies
+// operands of one type, so ssm-cpu-projections-to-gemm splits the f32
+// activation into two 16-bit parts and reads the weight twice, in three
+// launches. Here such a projection becomes one kernel instead, chosen at run
+// time when the rows are few and the buffers aligned for 16-byte loads:
+//  - a warp owns kFeatures consecutive output features; its lanes run along
+//    the input dimension, each loading 8 weights (16 bytes) of every feature
+//    and the matching 8 activations of every row per step, so that a warp
+//    reads whole 512-byte runs of each weight row; the steps are unrolled
+//    (the input size is static), their loads independent of each other;
+//  - the activation stays f32 (products and sums in f32, the weight widened
+//    exactly), so the result is what the loops compute up to the order of
+//    the sums;
+//  - each (row, feature) sum is a warp reduction; lane 0 writes it (added to
+//    the output unless the output was just zero-filled: the fill then runs
+//    only on the other path).
+// Otherwise (more rows, misaligned views) the original op runs, which the
+// next pass makes cuBLAS calls.
+//
+//===----------------------------------------------------------------------===//
+#include "GPUEmitter.h"
+#include "ssmc/Codegen/CPU/Projections.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace ssmc {
+#define GEN_PASS_DEF_SSMGPUSMALLPROJECTIONS
+#include "ssmc/Codegen/GPU/Passes.h.inc"
+} // namespace ssmc
+
+using namespace mlir;
+using ssmc::gpu_emit::Emitter;
+
+namespace {
+
+constexpr int64_t kWarp = 32;
+/// Warps per block.
+constexpr int64_t kWarps = 4;
+/// Output features per warp.
+constexpr int64_t kFeatures = 2;
+/// Weights a lane loads per feature and step (16 bytes of bf16/f16).
+constexpr int64_t kPerLane = 8;
+/// Input elements a warp covers per step.
+constexpr int64_t kStep = kWarp * kPerLane;
+
+struct SmallProjectionsPass
+    : ssmc::impl::SSMGPUSmallProjectionsBase<SmallProjectionsPass> {
+  using Base::Base;
+
+  void runOnOperation() final {
+    if (maxRows < 1) {
+      getOperation().emitError()
+          << "ssm-gpu-small-projections: max-rows must be at least 1";
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::GenericOp, unsigned>> found;
+    getOperation().walk([&](linalg::GenericOp op) {
+      unsigned cd;
+      if (!op->getParentOfType<gpu::LaunchOp>() &&
+          ssmc::isProjection(op, cd) && applies(op, cd))
+        found.push_back({op, cd});
+    });
+    for (auto [op, cd] : found) {
+      rewrite(op, cd);
+      ++numProjections;
+    }
+  }
+
+  /// A 16-bit weight of static shape with rows of whole 16-byte vectors; x
+  /// contracted along its unit-stride last dimension, or along dimension 1
+  /// when dimension 2 is a static 1 (the channels-first decode step).
+  static bool applies(linalg::GenericOp op, unsigned channelDim) {
+    auto xType = cast<MemRefType>(op.getDpsInputs()[0].getType());
+    auto wType = cast<MemRefType>(op.getDpsInputs()[1].getType());
+    Type wElt = wType.getElementType();
+    if (!wElt.isBF16() && !wElt.isF16())
+      return false;
+    if (!wType.hasStaticShape() || wType.getDimSize(1) % kPerLane != 0 ||
+        wType.getDimSize(0) < 1)
+      return false;
+    if (channelDim == 1) {
+      if (xType.getDimSize(2) != 1)
+        return false;
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (failed(xType.getStridesAndOffset(strides, offset)) ||
+          strides[1] != 1)
+        return false;
+    }
+    return true;
+  }
+
+  void rewrite(linalg::GenericOp op, unsigned channelDim) {
+    Location loc = op.getLoc();
+    linalg::FillOp zeroFill = ssmc::zeroFillBefore(op);
+    OpBuilder b(op);
+    Emitter e(b, loc);
+    Value x = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
+          out = op.getDpsInits()[0];
+    auto wType = cast<MemRefType>(w.getType());
+    int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+    // Rows r of x and out: (r / t, r % t, .) channels last; channels first
+    // with t = 1, the views collapsed to (b, channels).
+    Value rows, t;
+    if (channelDim == 1) {
+      SmallVector<ReassociationIndices> merge{{0}, {1, 2}};
+      x = memref::CollapseShapeOp::create(b, loc, x, merge);
+      out = memref::CollapseShapeOp::create(b, loc, out, merge);
+      rows = e.dim(x, 0);
+    } else {
+      t = e.dim(x, 1);
+      rows = e.imul(e.dim(x, 0), t);
+    }
+    // The run-time choice: 1 <= rows <= maxRows, x and w 16-byte aligned
+    // at every row.
+    Value zero = e.idx(0);
+    auto eq0 = [&](Value v, int64_t m) {
+      return e.icmp(arith::CmpIPredicate::eq, e.irem(v, e.idx(m)), zero);
+    };
+    auto alignedRows = [&](Value mem, int64_t eltBytes, int64_t rowDims) {
+      auto md = memref::ExtractStridedMetadataOp::create(b, loc, mem);
+      Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, mem);
+      Value addr = e.iadd(base, e.imul(md.getOffset(), e.idx(eltBytes)));
+      Value ok = eq0(addr, 16);
+      for (int64_t d = 0; d < rowDims; ++d)
+        ok = e.andi(ok, eq0(md.getStrides()[d], 16 / eltBytes));
+      return ok;
+    };
+    Value fast = e.andi(
+        e.icmp(arith::CmpIPredicate::uge, rows, e.idx(1)),
+        e.icmp(arith::CmpIPredicate::ule, rows, e.idx(maxRows)));
+    fast = e.andi(fast, alignedRows(x, 4, channelDim == 1 ? 1 : 2));
+    fast = e.andi(fast, alignedRows(w, 2, 1));
+    auto ifFast = scf::IfOp::create(b, loc, fast, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifFast.thenBlock()->getTerminator());
+      auto ifOne = scf::IfOp::create(
+          b, loc, e.icmp(arith::CmpIPredicate::eq, rows, e.idx(1)),
+          /*withElse=*/maxRows > 1);
+      b.setInsertionPoint(ifOne.thenBlock()->getTerminator());
+      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill);
+      if (maxRows > 1) {
+        b.setInsertionPoint(ifOne.elseBlock()->getTerminator());
+        launch(e, x, w, out, rows, t, n, k, maxRows, !zeroFill);
+      }
+    }
+    op->moveBefore(ifFast.elseBlock()->getTerminator());
+    if (zeroFill)
+      zeroFill->moveBefore(op);
+  }
+
+  /// One kernel for up to `maxR` rows: out[r, o] (+)= sum_i x[r, i] w[o, i].
+  void launch(Emitter &e, Value x, Value w, Value out, Value rows, Value t,
+              int64_t n, int64_t k, int64_t maxR, bool accumulate) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    Value one = e.idx(1);
+    int64_t perBlock = kWarps * kFeatures;
+    e.beginStream();
+    auto launchOp = gpu::LaunchOp::create(
+        b, loc, e.idx((n + perBlock - 1) / perBlock), one, one,
+        e.idx(kWarps * kWarp), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
+        ValueRange{e.token});
+    e.token = launchOp.getAsyncToken();
+    launchOp->setAttr(ssmc::kSinkConstantsAttrName, b.getUnitAttr());
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&launchOp.getBody().front());
+      Value tid = launchOp.getThreadIds().x, bx = launchOp.getBlockIds().x;
+      Value warp = e.idiv(tid, e.idx(kWarp)),
+            lane = e.irem(tid, e.idx(kWarp));
+      Value o0 = e.imul(e.iadd(e.imul(bx, e.idx(kWarps)), warp),
+                        e.idx(kFeatures));
+      // Features past n and rows past `rows` read feature n - 1 and row 0
+      // (in bounds) and store nothing.
+      SmallVector<Value> features, featureOk;
+      for (int64_t f = 0; f < kFeatures; ++f) {
+        Value o = e.iaddConst(o0, f);
+        Value ok = e.icmp(arith::CmpIPredicate::ult, o, e.idx(n));
+        features.push_back(o);
+        featureOk.push_back(ok);
+      }
+      SmallVector<Value> featureAt;
+      for (int64_t f = 0; f < kFeatures; ++f)
+        featureAt.push_back(e.select(featureOk[f], features[f], e.idx(n - 1)));
+      // Per row: the index of its x and out elements but the last.
+      SmallVector<SmallVector<Value>> rowIdx;
+      SmallVector<Value> rowOk;
+      for (int64_t r = 0; r < maxR; ++r) {
+        Value ok = maxR == 1 ? Value()
+                             : e.icmp(arith::CmpIPredicate::ult, e.idx(r), rows);
+        Value rc = maxR == 1 ? e.idx(0) : e.select(ok, e.idx(r), e.idx(0));
+        rowOk.push_back(ok);
+        if (t)
+          rowIdx.push_back({e.idiv(rc, t), e.irem(rc, t)});
+        else
+          rowIdx.push_back({rc});
+      }
+      auto at = [](ArrayRef<Value> prefix, Value last) {
+        SmallVector<Value> ivs(prefix.begin(), prefix.end());
+        ivs.push_back(last);
+        return ivs;
+      };
+      SmallVector<Value> acc(maxR * kFeatures, e.f(0.0));
+      Value laneOff = e.imul(lane, e.idx(kPerLane));
+      for (int64_t s = 0; s * kStep < k; ++s) {
+        // A last, partial step: lanes past k read element 0 and add 0.
+        bool partial = (s + 1) * kStep > k;
+        Value i = e.iaddConst(laneOff, s * kStep);
+        Value inK;
+        if (partial) {
+          inK = e.icmp(arith::CmpIPredicate::ult, i, e.idx(k));
+          i = e.select(inK, i, e.idx(0));
+        }
+        SmallVector<SmallVector<Value>> wv, xv;
+        for (int64_t f = 0; f < kFeatures; ++f)
+          wv.push_back(e.loadVecF32(w, {featureAt[f], i}, kPerLane));
+        for (int64_t r = 0; r < maxR; ++r) {
+          SmallVector<Value> v = e.loadVecF32(x, at(rowIdx[r], i), 4);
+          SmallVector<Value> hi =
+              e.loadVecF32(x, at(rowIdx[r], e.iaddConst(i, 4)), 4);
+          v.append(hi.begin(), hi.end());
+          xv.push_back(v);
+        }
+        for (int64_t r = 0; r < maxR; ++r)
+          for (int64_t f = 0; f < kFeatures; ++f) {
+            Value &a = acc[r * kFeatures + f];
+            if (!partial) {
+              for (int64_t j = 0; j < kPerLane; ++j)
+                a = e.fma(xv[r][j], wv[f][j], a);
+              continue;
+            }
+            Value dot = e.mul(xv[r][0], wv[f][0]);
+            for (int64_t j = 1; j < kPerLane; ++j)
+              dot = e.fma(xv[r][j], wv[f][j], dot);
+            a = e.add(a, e.select(inK, dot, e.f(0.0)));
+          }
+      }
+      Value lane0 = e.icmp(arith::CmpIPredicate::eq, lane, e.idx(0));
+      for (int64_t r = 0; r < maxR; ++r)
+        for (int64_t f = 0; f < kFeatures; ++f) {
+          Value sum = e.warpSum(acc[r * kFeatures + f], kWarp);
+          Value ok = e.andi(lane0, featureOk[f]);
+          if (rowOk[r])
+            ok = e.andi(ok, rowOk[r]);
+          e.ifThen(ok, [&] {
+            SmallVector<Value> ivs = at(rowIdx[r], features[f]);
+            Value v = accumulate ? e.add(e.load(out, ivs), sum) : sum;
+            e.store(v, out, ivs);
+          });
+        }
+      gpu::TerminatorOp::create(b, loc);
+    }
+    e.endStream();
+  }
+};
+
+} // namespace

@@ -1,0 +1,156 @@
+// RUN: ssmc-opt %s -ssm-gpu-small-projections -split-input-file | FileCheck %s
+// RUN: ssmc-opt %s -ssm-gpu-small-projections -ssm-cpu-projections-to-gemm=gpu=true -split-input-file | FileCheck %s --check-prefix=GEMM
+// RUN: not ssmc-opt %s -split-input-file -ssm-gpu-small-projections=max-rows=0 2>&1 | FileCheck %s --check-prefix=BAD
+
+// A projection by a bf16 weight (out, in) = (5, 264): when x has 1 to 4 rows
+// (b x t) and x and w are 16-byte aligned at every row, one kernel (one
+// specialised for a single row, one for up to four); otherwise the zero fill
+// and the op, which ssm-cpu-projections-to-gemm then makes cuBLAS calls.
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @channels_last
+// CHECK-SAME: %[[X:[^:]+]]: memref<?x?x264xf32>, %[[W:[^:]+]]: memref<5x264xbf16>, %[[O:[^:]+]]: memref<?x?x5xf32>
+// CHECK-DAG: %[[T:.*]] = memref.dim %[[X]], %c1
+// CHECK-DAG: %[[B:.*]] = memref.dim %[[X]], %c0
+// CHECK: %[[ROWS:.*]] = arith.muli %[[B]], %[[T]]
+// CHECK: arith.cmpi ule, %[[ROWS]], %c4
+// CHECK: memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK: scf.if
+// CHECK-NOT: linalg.fill
+// CHECK: arith.cmpi eq, %[[ROWS]], %c1
+// CHECK: scf.if
+// CHECK: gpu.launch async
+// The grid: ceil(5 features / (4 warps x 2)) = 1 block of 128 threads.
+// CHECK-SAME: in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%{{.*}}) in (%{{.*}} = %c128
+// CHECK: vector.load %[[W]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<5x264xbf16>, vector<8xbf16>
+// CHECK: vector.load %[[X]][%{{.*}}, %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x?x264xf32>, vector<4xf32>
+// The last step (elements 256..263) is partial: lanes past the end add 0.
+// CHECK: arith.cmpi ult, %{{.*}}, %c264
+// CHECK: gpu.shuffle xor
+// The output was zero-filled: the sum is stored, not added.
+// CHECK: scf.if
+// CHECK-NOT: memref.load
+// CHECK: memref.store %{{.*}}, %[[O]]
+// CHECK: } {ssm.sink_constants}
+// CHECK: } else {
+// CHECK: gpu.launch async
+// CHECK: } else {
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: linalg.generic
+// GEMM-LABEL: func.func @channels_last
+// GEMM: gpu.launch
+// GEMM: gpu.launch
+// GEMM: } else {
+// GEMM: memref.alloc
+// GEMM: llvm.call
+// GEMM: llvm.call
+func.func @channels_last(%x: memref<?x?x264xf32>, %w: memref<5x264xbf16>, %out: memref<?x?x5xf32>) {
+  %c0 = arith.constant 0.0 : f32
+  linalg.fill ins(%c0 : f32) outs(%out : memref<?x?x5xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?x264xf32>, memref<5x264xbf16>) outs(%out : memref<?x?x5xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#w = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// Channels first with one step (the Mamba-1 decode step's x_proj and
+// dt_proj, x a slice of channels): the views collapsed to (b, channels), the
+// output accumulated (no zero fill before the op).
+// CHECK-LABEL: func.func @channels_first_step
+// CHECK-SAME: %[[X:[^:]+]]: memref<?x48x1xf32, strided<[80, 1, 1]>>
+// CHECK: %[[XC:.*]] = memref.collapse_shape %[[X]] {{\[}}[0], [1, 2]]
+// CHECK: %[[OC:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0], [1, 2]]
+// CHECK: gpu.launch async
+// CHECK: vector.load %[[XC]]
+// CHECK: %[[OLD:.*]] = memref.load %[[OC]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]]
+// CHECK: memref.store %[[NEW]], %[[OC]]
+// CHECK: } else {
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.generic
+func.func @channels_first_step(%x: memref<?x48x1xf32, strided<[80, 1, 1]>>, %w: memref<1536x48xf16>, %out: memref<?x1536x1xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x48x1xf32, strided<[80, 1, 1]>>, memref<1536x48xf16>) outs(%out : memref<?x1536x1xf32>) {
+  ^bb0(%a: f32, %b: f16, %acc: f32):
+    %e = arith.extf %b : f16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#w = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#xl = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#wl = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+
+// Left as they are: channels first over a sequence (prefill), an f32
+// weight (cuBLAS reads it once already), rows of the weight not a multiple
+// of 8 elements, a weight of dynamic shape.
+// CHECK-LABEL: func.func @untouched
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: scf.if
+// CHECK: return
+func.func @untouched(%x: memref<?x48x?xf32>, %w: memref<64x48xbf16>, %out: memref<?x64x?xf32>,
+                     %y: memref<?x?x48xf32>, %wf: memref<64x48xf32>, %wo: memref<64x44xbf16>, %y4: memref<?x?x44xf32>,
+                     %wd: memref<?x48xbf16>, %o2: memref<?x?x64xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x48x?xf32>, memref<64x48xbf16>) outs(%out : memref<?x64x?xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#xl, #wl, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%y, %wf : memref<?x?x48xf32>, memref<64x48xf32>) outs(%o2 : memref<?x?x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#xl, #wl, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%y4, %wo : memref<?x?x44xf32>, memref<64x44xbf16>) outs(%o2 : memref<?x?x64xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#xl, #wl, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%y, %wd : memref<?x?x48xf32>, memref<?x48xbf16>) outs(%o2 : memref<?x?x64xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// BAD: error: ssm-gpu-small-projections: max-rows must be at least 1
