@@ -22,16 +22,21 @@ for name in tiny-mamba tiny-mamba2 mamba-130m mamba2-130m; do
     # shellcheck disable=SC2086
     "$carry/ssmc-make-checkpoint" ${shapes[$name]} --dtype "$dtype" \
       --out "$work/$name-$dtype" >/dev/null
-    start=$(date +%s%N)
-    timeout 120 "$carry/ssmc-model-check" "$carry/$name-$dtype.ssmpkg" \
-      "$work/$name-$dtype" --device cuda --lengths "$lengths" --tol "$tol" \
-      > "$out/$name-$dtype.txt" 2>&1
-    rc=$?
-    end=$(date +%s%N)
-    printf '== %s %s: exit %d, %d ms\n' "$name" "$dtype" "$rc" \
-      $(( (end - start) / 1000000 ))
-    cat "$out/$name-$dtype.txt"
-    [ $rc -eq 0 ] || status=1
+    # A batch of prompts of different lengths, then one prompt alone (the
+    # decode step's single-row projections take kernels of their own).
+    for run in "$lengths" 9; do
+      suffix=""; [ "$run" = 9 ] && suffix=-b1
+      start=$(date +%s%N)
+      timeout 120 "$carry/ssmc-model-check" "$carry/$name-$dtype.ssmpkg" \
+        "$work/$name-$dtype" --device cuda --lengths "$run" --tol "$tol" \
+        > "$out/$name-$dtype$suffix.txt" 2>&1
+      rc=$?
+      end=$(date +%s%N)
+      printf '== %s %s, lengths %s: exit %d, %d ms\n' "$name" "$dtype" "$run" \
+        "$rc" $(( (end - start) / 1000000 ))
+      cat "$out/$name-$dtype$suffix.txt"
+      [ $rc -eq 0 ] || status=1
+    done
     rm -rf "$work/$name-$dtype"
   done
 done

@@ -120,9 +120,9 @@ def SSMGPUParallelLoops : Pass<"ssm-gpu-parallel-loops", "::mlir::ModuleOp"> {
     ssm.recurrence and ssm.linear_attention as the loop nests of their CPU
     lowering; linalg ops with reductions as parallel loops with the
     reduction a loop in each thread): host-level memref.alloc becomes
-    gpu.alloc (freed at the end of the function unless returned),
-    memref.copy becomes gpu.memcpy (a parallel loop when either side is a
-    strided view), each
+    gpu.alloc (freed at the end of the function unless returned; one made
+    inside a branch, at the end of its block), memref.copy becomes
+    gpu.memcpy (a parallel loop when either side is a strided view), each
     outermost scf.parallel becomes a gpu.launch of one thread per iteration
     (128 threads a block over the flattened iteration space), and math ops
     in those kernels become NVVM's approximate intrinsics (no libdevice).
