@@ -210,7 +210,8 @@ SmallVector<Value> iterationIndices(Emitter &e, scf::ParallelOp par,
 }
 
 /// A RowSum loop as one warp per sum: lane j adds the terms j, j + 32, ...
-/// of its row (consecutive lanes read consecutive elements), the warp's
+/// of its row (consecutive lanes read consecutive elements; four terms at a
+/// time into four partial sums, so that their loads overlap), the warp's
 /// shuffles add the lanes' partial sums, lane 0 adds the total to the
 /// element. One thread per row would walk its row alone, with the rows'
 /// loads 4 * row length bytes apart across the warp.
@@ -243,21 +244,56 @@ gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
   Value step = map.lookupOrDefault(loop.getStep());
   Value start = e.iadd(lb, e.imul(lane, step));
   Value stride = e.imul(step, e.idx(warp));
-  auto partial = scf::ForOp::create(
-      b, loc, start, ub, stride, ValueRange{e.f(0.0)},
+  // The term of iteration k (the loop body's ops but the sum's load, add
+  // and store, cloned at `nb`).
+  auto term = [&](OpBuilder &nb, Value k) {
+    IRMapping inner = map;
+    inner.map(loop.getInductionVar(), k);
+    for (Operation &op : loop.getBody()->without_terminator()) {
+      if (&op == m.load.getOperation() || &op == m.add.getOperation() ||
+          &op == m.store.getOperation())
+        continue;
+      nb.clone(op, inner);
+    }
+    return inner.lookupOrDefault(m.term);
+  };
+  // The lane's terms in groups of kUnroll with an accumulator each (their
+  // loads in flight together), then the rest one by one.
+  constexpr int64_t kUnroll = 4;
+  Value count = e.select(
+      e.icmp(arith::CmpIPredicate::ult, start, ub),
+      e.idiv(e.iadd(e.isub(ub, start), e.isub(stride, e.idx(1))), stride),
+      e.idx(0));
+  Value groupStride = e.imul(stride, e.idx(kUnroll));
+  Value mainEnd = e.iadd(
+      start, e.imul(e.idiv(count, e.idx(kUnroll)), groupStride));
+  SmallVector<Value> zeros(kUnroll, e.f(0.0));
+  auto groups = scf::ForOp::create(
+      b, loc, start, mainEnd, groupStride, zeros,
       [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
-        IRMapping inner = map;
-        inner.map(loop.getInductionVar(), k);
-        for (Operation &op : loop.getBody()->without_terminator()) {
-          if (&op == m.load.getOperation() || &op == m.add.getOperation() ||
-              &op == m.store.getOperation())
-            continue;
-          nb.clone(op, inner);
+        SmallVector<Value> next;
+        for (int64_t u = 0; u < kUnroll; ++u) {
+          Value ku = u == 0 ? k
+                            : arith::AddIOp::create(
+                                  nb, l, k,
+                                  arith::MulIOp::create(
+                                      nb, l, stride,
+                                      arith::ConstantIndexOp::create(nb, l, u)))
+                                  .getResult();
+          next.push_back(
+              arith::AddFOp::create(nb, l, acc[u], term(nb, ku)).getResult());
         }
-        Value t = inner.lookupOrDefault(m.term);
-        scf::YieldOp::create(nb, l,
-                             ValueRange{arith::AddFOp::create(nb, l, acc[0], t)
-                                            .getResult()});
+        scf::YieldOp::create(nb, l, next);
+      });
+  Value grouped = e.add(e.add(groups.getResult(0), groups.getResult(1)),
+                        e.add(groups.getResult(2), groups.getResult(3)));
+  auto partial = scf::ForOp::create(
+      b, loc, mainEnd, ub, stride, ValueRange{grouped},
+      [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+        scf::YieldOp::create(
+            nb, l,
+            ValueRange{
+                arith::AddFOp::create(nb, l, acc[0], term(nb, k)).getResult()});
       });
   Value sum = e.warpSum(partial.getResult(0), warp);
   Value first = e.icmp(arith::CmpIPredicate::eq, lane, e.idx(0));

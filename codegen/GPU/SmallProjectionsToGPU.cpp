@@ -17,7 +17,12 @@
 //    the sums;
 //  - each (row, feature) sum is a warp reduction; lane 0 writes it (added to
 //    the output unless the output was just zero-filled: the fill then runs
-//    only on the other path).
+//    only on the other path);
+//  - a weight with few rows (x_proj, a small model's out_proj: fewer than
+//    two blocks per multiprocessor) has its input dimension split over the
+//    block's warps instead, each warp taking every kWarps-th step, the warps'
+//    sums added through shared memory: four times the blocks, a quarter of
+//    the steps each.
 // Otherwise (more rows, misaligned views) the original op runs, which the
 // next pass makes cuBLAS calls.
 //
@@ -46,6 +51,9 @@ constexpr int64_t kFeatures = 2;
 constexpr int64_t kPerLane = 8;
 /// Input elements a warp covers per step.
 constexpr int64_t kStep = kWarp * kPerLane;
+/// Below this many blocks (two per multiprocessor of an H100) the input
+/// dimension is split over the warps of a block.
+constexpr int64_t kMinBlocks = 2 * 132;
 
 struct SmallProjectionsPass
     : ssmc::impl::SSMGPUSmallProjectionsBase<SmallProjectionsPass> {
@@ -160,13 +168,24 @@ struct SmallProjectionsPass
     OpBuilder &b = e.b;
     Location loc = e.loc;
     Value one = e.idx(1);
-    int64_t perBlock = kWarps * kFeatures;
+    int64_t steps = (k + kStep - 1) / kStep;
+    bool split = (n + kWarps * kFeatures - 1) / (kWarps * kFeatures) <
+                     kMinBlocks &&
+                 steps >= kWarps;
+    int64_t perBlock = split ? kFeatures : kWarps * kFeatures;
+    int64_t sums = maxR * kFeatures;
+    SmallVector<Type> attributions;
+    if (split)
+      attributions.push_back(MemRefType::get(
+          {kWarps, sums}, e.f32, MemRefLayoutAttrInterface(),
+          gpu::AddressSpaceAttr::get(b.getContext(),
+                                     gpu::AddressSpace::Workgroup)));
     e.beginStream();
     auto launchOp = gpu::LaunchOp::create(
         b, loc, e.idx((n + perBlock - 1) / perBlock), one, one,
         e.idx(kWarps * kWarp), one, one,
         /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
-        ValueRange{e.token});
+        ValueRange{e.token}, attributions);
     e.token = launchOp.getAsyncToken();
     launchOp->setAttr(ssmc::kSinkConstantsAttrName, b.getUnitAttr());
     {
@@ -175,8 +194,9 @@ struct SmallProjectionsPass
       Value tid = launchOp.getThreadIds().x, bx = launchOp.getBlockIds().x;
       Value warp = e.idiv(tid, e.idx(kWarp)),
             lane = e.irem(tid, e.idx(kWarp));
-      Value o0 = e.imul(e.iadd(e.imul(bx, e.idx(kWarps)), warp),
-                        e.idx(kFeatures));
+      Value o0 = split ? e.imul(bx, e.idx(kFeatures))
+                       : e.imul(e.iadd(e.imul(bx, e.idx(kWarps)), warp),
+                                e.idx(kFeatures));
       // Features past n and rows past `rows` read feature n - 1 and row 0
       // (in bounds) and store nothing.
       SmallVector<Value> features, featureOk;
@@ -209,10 +229,17 @@ struct SmallProjectionsPass
       };
       SmallVector<Value> acc(maxR * kFeatures, e.f(0.0));
       Value laneOff = e.imul(lane, e.idx(kPerLane));
-      for (int64_t s = 0; s * kStep < k; ++s) {
+      // Split: warp w takes steps w, w + kWarps, ...; all of them guarded
+      // (the last is partial, or past the end, for some warps).
+      int64_t rounds = split ? (steps + kWarps - 1) / kWarps : steps;
+      Value warpOff = split ? e.imul(warp, e.idx(kStep)) : Value();
+      for (int64_t s = 0; s < rounds; ++s) {
         // A last, partial step: lanes past k read element 0 and add 0.
-        bool partial = (s + 1) * kStep > k;
-        Value i = e.iaddConst(laneOff, s * kStep);
+        bool partial = split ? (s + 1) * kWarps * kStep > k
+                             : (s + 1) * kStep > k;
+        Value i = split ? e.iaddConst(e.iadd(laneOff, warpOff),
+                                      s * kWarps * kStep)
+                        : e.iaddConst(laneOff, s * kStep);
         Value inK;
         if (partial) {
           inK = e.icmp(arith::CmpIPredicate::ult, i, e.idx(k));
@@ -243,10 +270,42 @@ struct SmallProjectionsPass
           }
       }
       Value lane0 = e.icmp(arith::CmpIPredicate::eq, lane, e.idx(0));
+      SmallVector<Value> total;
+      for (Value a : acc)
+        total.push_back(e.warpSum(a, kWarp));
+      Value writer = lane0;
+      if (split) {
+        // The warps' sums through shared memory; thread 0 adds them.
+        Value partials = launchOp.getWorkgroupAttributions()[0];
+        e.ifThen(lane0, [&] {
+          for (int64_t j = 0; j < sums; ++j)
+            e.store(total[j], partials, {warp, e.idx(j)});
+        });
+        gpu::BarrierOp::create(b, loc);
+        writer = e.icmp(arith::CmpIPredicate::eq, tid, e.idx(0));
+        auto ifWriter = scf::IfOp::create(b, loc, TypeRange(total), writer,
+                                          /*withElse=*/true);
+        {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(ifWriter.thenBlock());
+          SmallVector<Value> added;
+          for (int64_t j = 0; j < sums; ++j) {
+            Value v = e.load(partials, {e.idx(0), e.idx(j)});
+            for (int64_t w = 1; w < kWarps; ++w)
+              v = e.add(v, e.load(partials, {e.idx(w), e.idx(j)}));
+            added.push_back(v);
+          }
+          scf::YieldOp::create(b, loc, added);
+          b.setInsertionPointToStart(ifWriter.elseBlock());
+          scf::YieldOp::create(b, loc, total);
+        }
+        total.assign(ifWriter.getResults().begin(),
+                     ifWriter.getResults().end());
+      }
       for (int64_t r = 0; r < maxR; ++r)
         for (int64_t f = 0; f < kFeatures; ++f) {
-          Value sum = e.warpSum(acc[r * kFeatures + f], kWarp);
-          Value ok = e.andi(lane0, featureOk[f]);
+          Value sum = total[r * kFeatures + f];
+          Value ok = e.andi(writer, featureOk[f]);
           if (rowOk[r])
             ok = e.andi(ok, rowOk[r]);
           e.ifThen(ok, [&] {

@@ -52,8 +52,9 @@ func.func @generic(%in: memref<?x8xf32>) -> memref<?x8xf32> {
 
 // A parallel loop whose iterations are sums over a row (a norm's sum of
 // squares, as linalg's parallel loops write it) runs one warp per row: 32
-// lanes per row, each lane's terms k = lane, lane + 32, ..., the lanes'
-// partial sums added by xor shuffles, lane 0 adding the total to the element.
+// lanes per row, each lane's terms k = lane, lane + 32, ... four at a time
+// into four partial sums (then the rest one by one), the lanes' partial sums
+// added by xor shuffles, lane 0 adding the total to the element.
 
 // CHECK-LABEL: func.func @row_sums
 // CHECK:       arith.muli %[[ROWS:.*]], %c32 : index
@@ -64,7 +65,13 @@ func.func @generic(%in: memref<?x8xf32>) -> memref<?x8xf32> {
 // CHECK:         arith.cmpi ult, %[[ROW]], %[[ROWS]]
 // CHECK:         arith.muli %[[LANE]], %c1
 // CHECK:         %[[STRIDE:.*]] = arith.muli %c1, %c32
-// CHECK:         scf.for %{{.*}} = %{{.*}} to %c768 step %[[STRIDE]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32)
+// CHECK:         %[[GROUP:.*]] = arith.muli %[[STRIDE]], %c4
+// CHECK:         %[[END:.*]] = arith.addi
+// CHECK:         %[[SUMS:.*]]:4 = scf.for %{{.*}} = %{{.*}} to %[[END]] step %[[GROUP]] iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}, %[[A2:.*]] = %{{.*}}, %[[A3:.*]] = %{{.*}}) -> (f32, f32, f32, f32)
+// CHECK-COUNT-4:   memref.load %arg0
+// CHECK:           scf.yield
+// CHECK:         arith.addf %[[SUMS]]#0, %[[SUMS]]#1
+// CHECK:         scf.for %{{.*}} = %[[END]] to %c768 step %[[STRIDE]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32)
 // CHECK:           arith.mulf
 // CHECK:           arith.addf %[[ACC]]
 // CHECK-COUNT-5:   gpu.shuffle xor

@@ -153,4 +153,41 @@ func.func @untouched(%x: memref<?x48x?xf32>, %w: memref<64x48xbf16>, %out: memre
   return
 }
 
+// -----
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// Few features (5) over a long input (1032 = 4 whole steps of 256 and a
+// partial one): the steps split over the block's 4 warps, a block per two
+// features (3 blocks), warp w at steps w and w + 4 (the second guarded), the
+// warps' sums added by thread 0 through shared memory.
+// CHECK-LABEL: func.func @split_steps
+// CHECK: gpu.launch async {{.*}} in (%{{.*}} = %c3{{.*}}, %{{.*}}, %{{.*}}) threads({{.*}} = %c128{{.*}}) workgroup(%[[P:.*]] : memref<4x2xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[WARP:.*]] = arith.divui %{{.*}}, %c32
+// CHECK: arith.muli %[[WARP]], %c256
+// CHECK: arith.addi %{{.*}}, %c1024
+// CHECK: arith.cmpi ult, %{{.*}}, %c1032
+// CHECK: gpu.shuffle xor
+// CHECK: memref.store %{{.*}}, %[[P]][%[[WARP]], %c0{{.*}}]
+// CHECK: gpu.barrier
+// CHECK: scf.if %{{.*}} -> (f32, f32)
+// CHECK-COUNT-8: memref.load %[[P]]
+// CHECK: memref.store
+// CHECK: memref.store
+// CHECK: gpu.terminator
+func.func @split_steps(%x: memref<?x?x1032xf32>, %w: memref<5x1032xbf16>, %out: memref<?x?x5xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?x1032xf32>, memref<5x1032xbf16>) outs(%out : memref<?x?x5xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
 // BAD: error: ssm-gpu-small-projections: max-rows must be at least 1
