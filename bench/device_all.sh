@@ -18,7 +18,7 @@ for part in "${parts[@]}"; do
     gpu-check) OUT=$base/gpu timeout 90 bash bench/gpu/run_device.sh check ;;
     gpu-bench) OUT=$base/gpu timeout 150 bash bench/gpu/run_device.sh bench ;;
     variants-check) OUT=$base/variants timeout 120 bash bench/variants/run_device.sh check ;;
-    variants-bench) OUT=$base/variants timeout 150 bash bench/variants/run_device.sh bench ;;
+    variants-bench) OUT=$base/variants timeout 400 bash bench/variants/run_device.sh bench ;;
     gpu-long) OUT=$base/gpu timeout 90 bash bench/gpu/run_device.sh long ;;
     gpu-sanitize) OUT=$base/gpu timeout 150 bash bench/gpu/run_device.sh sanitize ;;
     *) echo "unknown part $part"; status=2; continue ;;
