@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace ssmc {
@@ -194,6 +195,105 @@ bool matchRowSum(scf::ParallelOp par, RowSum &m) {
   return true;
 }
 
+/// On a row-sum loop whose zero fill was folded: the sums are stored, not
+/// added to the element.
+constexpr llvm::StringLiteral kOverwriteAttr = "ssm.row_sum_overwrites";
+
+/// `v` as (buffer, dimension) when it is the size of a buffer's dimension,
+/// seen through expand/collapse_shape groups of one dimension.
+std::optional<std::pair<Value, int64_t>> sizeOf(Value v) {
+  auto dim = v.getDefiningOp<memref::DimOp>();
+  std::optional<int64_t> d = dim ? dim.getConstantIndex() : std::nullopt;
+  if (!d)
+    return std::nullopt;
+  Value src = dim.getSource();
+  while (true) {
+    if (auto ex = src.getDefiningOp<memref::ExpandShapeOp>()) {
+      auto groups = ex.getReassociationIndices();
+      auto it = llvm::find_if(groups, [&](const ReassociationIndices &g) {
+        return llvm::is_contained(g, *d);
+      });
+      if (it == groups.end() || it->size() != 1)
+        break;
+      d = it - groups.begin();
+      src = ex.getSrc();
+      continue;
+    }
+    if (auto co = src.getDefiningOp<memref::CollapseShapeOp>()) {
+      auto groups = co.getReassociationIndices();
+      if (static_cast<size_t>(*d) >= groups.size() || groups[*d].size() != 1)
+        break;
+      d = groups[*d][0];
+      src = co.getSrc();
+      continue;
+    }
+    break;
+  }
+  return std::make_pair(src, *d);
+}
+
+/// Whether the index values `a` and `b` are known to be equal.
+bool sameExtent(Value a, Value b) {
+  if (a == b)
+    return true;
+  APInt ca, cb;
+  if (matchPattern(a, m_ConstantInt(&ca)) && matchPattern(b, m_ConstantInt(&cb)))
+    return ca == cb;
+  auto sa = sizeOf(a), sb = sizeOf(b);
+  return sa && sb && *sa == *sb;
+}
+
+/// Whether `par` runs from 0 by steps of 1 and stores at exactly its
+/// induction variables into `buf`.
+bool unitBoundsIdentity(scf::ParallelOp par, memref::StoreOp store,
+                        Value buf) {
+  if (store.getMemRef() != buf ||
+      store.getIndices().size() != par.getInductionVars().size())
+    return false;
+  for (auto [i, iv] : llvm::zip(store.getIndices(), par.getInductionVars()))
+    if (i != iv)
+      return false;
+  for (Value lb : par.getLowerBound())
+    if (!matchPattern(lb, m_Zero()))
+      return false;
+  for (Value st : par.getStep())
+    if (!matchPattern(st, m_One()))
+      return false;
+  return true;
+}
+
+/// The scf.parallel (a linalg.fill) that stores +0 into every element of the
+/// row sums' buffer just before `par` (only pure ops in between, none of them
+/// using the buffer), when `par` itself writes every element of it: the row
+/// sums can store their totals and the fill go. Null otherwise.
+scf::ParallelOp redundantZeroFill(scf::ParallelOp par, RowSum &m) {
+  Value buf = m.store.getMemRef();
+  if (!unitBoundsIdentity(par, m.store, buf))
+    return nullptr;
+  Operation *prev = par->getPrevNode();
+  while (prev && !isa<scf::ParallelOp>(prev)) {
+    if (prev->getNumRegions() != 0 || !isPure(prev))
+      return nullptr;
+    if (llvm::is_contained(prev->getOperands(), buf) &&
+        !isa<memref::DimOp>(prev))
+      return nullptr;
+    prev = prev->getPrevNode();
+  }
+  auto fill = dyn_cast_or_null<scf::ParallelOp>(prev);
+  if (!fill || !llvm::hasSingleElement(fill.getBody()->without_terminator()))
+    return nullptr;
+  auto store = dyn_cast<memref::StoreOp>(&fill.getBody()->front());
+  FloatAttr zero;
+  if (!store || !unitBoundsIdentity(fill, store, buf) ||
+      !matchPattern(store.getValue(), m_Constant(&zero)) ||
+      !zero.getValue().isPosZero())
+    return nullptr;
+  for (auto [a, b] : llvm::zip(fill.getUpperBound(), par.getUpperBound()))
+    if (!sameExtent(a, b))
+      return nullptr;
+  return fill;
+}
+
 /// The iteration indices of flattened iteration `id` of `par` (row-major:
 /// the last dimension varies fastest).
 SmallVector<Value> iterationIndices(Emitter &e, scf::ParallelOp par,
@@ -209,7 +309,8 @@ SmallVector<Value> iterationIndices(Emitter &e, scf::ParallelOp par,
   return ivs;
 }
 
-/// A RowSum loop as one warp per sum: lane j adds the terms j, j + 32, ...
+/// A RowSum loop as one warp per sum (its zero fill folded when marked
+/// kOverwriteAttr: the total stored instead): lane j adds the terms j, j + 32, ...
 /// of its row (consecutive lanes read consecutive elements; four terms at a
 /// time into four partial sums, so that their loads overlap), the warp's
 /// shuffles add the lanes' partial sums, lane 0 adds the total to the
@@ -303,9 +404,10 @@ gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
   SmallVector<Value> at;
   for (Value i : m.store.getIndices())
     at.push_back(map.lookupOrDefault(i));
-  Value old = memref::LoadOp::create(b, loc, m.store.getMemRef(), at);
-  memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
-                          m.store.getMemRef(), at);
+  if (!par->hasAttr(kOverwriteAttr))
+    sum = arith::AddFOp::create(
+        b, loc, memref::LoadOp::create(b, loc, m.store.getMemRef(), at), sum);
+  memref::StoreOp::create(b, loc, sum, m.store.getMemRef(), at);
   return launch;
 }
 
@@ -459,7 +561,24 @@ struct ParallelLoopsToGPUPass
             !p->getParentOfType<gpu::LaunchOp>())
           loops.push_back(p);
       });
+      // A norm's zero fill that its row sums overwrite entirely goes (one
+      // launch fewer per norm).
+      llvm::SmallPtrSet<Operation *, 8> folded;
       for (scf::ParallelOp p : loops) {
+        RowSum m;
+        if (!matchRowSum(p, m))
+          continue;
+        if (scf::ParallelOp fill = redundantZeroFill(p, m)) {
+          folded.insert(fill);
+          p->setAttr(kOverwriteAttr, UnitAttr::get(&getContext()));
+        }
+      }
+      for (scf::ParallelOp p : loops) {
+        if (folded.contains(p)) {
+          p.erase();
+          ++numFoldedFills;
+          continue;
+        }
         launchParallel(p);
         ++numLaunches;
       }

@@ -99,6 +99,72 @@ func.func @row_sums(%x: memref<?x768xf32>, %out: memref<?x1xf32>) {
   return
 }
 
+// A norm's zero fill of the sums' buffer just before row sums that write
+// every element of it (same extents: %n and the size of the expand_shape's
+// dimension 0, which is %x's) is dropped: one launch, the total stored.
+// CHECK-LABEL: func.func @row_sums_filled
+// CHECK-COUNT-1: gpu.launch async
+// CHECK-NOT:     gpu.launch async
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK:         %[[T:.*]] = arith.addf %{{.*}}, %shuffleResult
+// CHECK:         scf.if
+// CHECK-NEXT:      memref.store %[[T]], %{{.*}}[
+// CHECK-NOT:     ssm.row_sum_overwrites
+func.func @row_sums_filled(%x: memref<?x1x768xf32>) -> memref<?x1x1xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c768 = arith.constant 768 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x1x768xf32>
+  %e = memref.expand_shape %x [[0], [1], [2, 3]] output_shape [%n, 1, 1, 768] : memref<?x1x768xf32> into memref<?x1x1x768xf32>
+  %out = memref.alloc(%n) : memref<?x1x1xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%n, %c1, %c1) step (%c1, %c1, %c1) {
+    memref.store %zero, %out[%i, %j, %k] : memref<?x1x1xf32>
+    scf.reduce
+  }
+  %m = memref.dim %e, %c0 : memref<?x1x1x768xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%m, %c1, %c1) step (%c1, %c1, %c1) {
+    scf.for %t = %c0 to %c768 step %c1 {
+      %v = memref.load %e[%i, %j, %k, %t] : memref<?x1x1x768xf32>
+      %o = memref.load %out[%i, %j, %k] : memref<?x1x1xf32>
+      %sq = arith.mulf %v, %v : f32
+      %s = arith.addf %o, %sq : f32
+      memref.store %s, %out[%i, %j, %k] : memref<?x1x1xf32>
+    }
+    scf.reduce
+  }
+  return %out : memref<?x1x1xf32>
+}
+
+// A fill of one more row than the sums write stays (its own launch), and
+// the sums are added to it.
+// CHECK-LABEL: func.func @row_sums_fill_larger
+// CHECK-COUNT-2: gpu.launch async
+// CHECK:         memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x1xf32>
+func.func @row_sums_fill_larger(%x: memref<?x768xf32>, %out: memref<?x1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c768 = arith.constant 768 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x768xf32>
+  %n1 = arith.addi %n, %c1 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n1, %c1) step (%c1, %c1) {
+    memref.store %zero, %out[%i, %j] : memref<?x1xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c1) step (%c1, %c1) {
+    scf.for %t = %c0 to %c768 step %c1 {
+      %v = memref.load %x[%i, %t] : memref<?x768xf32>
+      %o = memref.load %out[%i, %j] : memref<?x1xf32>
+      %sq = arith.mulf %v, %v : f32
+      %s = arith.addf %o, %sq : f32
+      memref.store %s, %out[%i, %j] : memref<?x1xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
 // A loop that also reads the element it sums into elsewhere stays one
 // thread per iteration.
 

@@ -136,7 +136,9 @@ def SSMGPUParallelLoops : Pass<"ssm-gpu-parallel-loops", "::mlir::ModuleOp"> {
     Statistic<"numLaunches", "num-launches", "Parallel loops made kernels">,
     Statistic<"numAllocs", "num-allocs", "Host allocations made device buffers">,
     Statistic<"numStridedCopies", "num-strided-copies",
-              "Copies of strided views made parallel loops">
+              "Copies of strided views made parallel loops">,
+    Statistic<"numFoldedFills", "num-folded-fills",
+              "Zero fills dropped because row sums overwrite them">
   ];
 }
 
