@@ -17,7 +17,9 @@
 //    the sums;
 //  - each (row, feature) sum is a warp reduction; lane 0 writes it (added to
 //    the output unless the output was just zero-filled: the fill then runs
-//    only on the other path);
+//    only on the other path), or, when a residual add res = a + out follows
+//    (out used by nothing else), a + the sum written to res: the add's own
+//    kernel runs only on the other path;
 //  - a weight with few rows (x_proj, a small model's out_proj: fewer than
 //    two blocks per multiprocessor) has its input dimension split over the
 //    block's warps instead, each warp taking every kWarps-th step, the warps'
@@ -102,6 +104,63 @@ struct SmallProjectionsPass
     return true;
   }
 
+  /// The residual add after a zero-filled channels-last projection: the
+  /// next op but allocations and sizes, a linalg.generic res = a + out (or
+  /// out + a) on buffers of out's shape, identity maps, out (a fresh
+  /// allocation) used by nothing else. Null otherwise; `between` gets the
+  /// ops before it.
+  static linalg::GenericOp residualAdd(linalg::GenericOp op,
+                                       linalg::FillOp zeroFill,
+                                       SmallVectorImpl<Operation *> &between) {
+    Value out = op.getDpsInits()[0];
+    if (!zeroFill || !out.getDefiningOp<memref::AllocOp>())
+      return nullptr;
+    Operation *next = op->getNextNode();
+    while (next && isa<memref::AllocOp, memref::DimOp, arith::ConstantOp>(next)) {
+      for (Value v : next->getOperands())
+        if (v.getDefiningOp() && v.getDefiningOp()->getBlock() == op->getBlock() &&
+            !v.getDefiningOp()->isBeforeInBlock(op))
+          return nullptr;
+      between.push_back(next);
+      next = next->getNextNode();
+    }
+    auto add = dyn_cast_or_null<linalg::GenericOp>(next);
+    if (!add || add.getNumDpsInputs() != 2 || add.getNumDpsInits() != 1 ||
+        !add.hasPureBufferSemantics() ||
+        !llvm::all_of(add.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }) ||
+        !llvm::all_of(add.getIteratorTypesArray(), [](utils::IteratorType it) {
+          return it == utils::IteratorType::parallel;
+        }))
+      return nullptr;
+    Block &body = add.getRegion().front();
+    auto sum = dyn_cast<arith::AddFOp>(&body.front());
+    auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+    if (!sum || sum->getNextNode() != yield ||
+        yield.getValues().size() != 1 || yield.getValues()[0] != sum ||
+        !((sum.getLhs() == body.getArgument(0) &&
+           sum.getRhs() == body.getArgument(1)) ||
+          (sum.getLhs() == body.getArgument(1) &&
+           sum.getRhs() == body.getArgument(0))))
+      return nullptr;
+    Value a = add.getDpsInputs()[0], c = add.getDpsInputs()[1],
+          res = add.getDpsInits()[0];
+    if (c != out)
+      std::swap(a, c);
+    if (c != out || a == out || res == out)
+      return nullptr;
+    auto shape = cast<MemRefType>(out.getType()).getShape();
+    for (Value v : {a, res}) {
+      auto type = dyn_cast<MemRefType>(v.getType());
+      if (!type || type.getShape() != shape || !type.getElementType().isF32())
+        return nullptr;
+    }
+    for (Operation *user : out.getUsers())
+      if (user != op && user != add && user != zeroFill)
+        return nullptr;
+    return add;
+  }
+
   void rewrite(linalg::GenericOp op, unsigned channelDim) {
     Location loc = op.getLoc();
     linalg::FillOp zeroFill = ssmc::zeroFillBefore(op);
@@ -114,6 +173,18 @@ struct SmallProjectionsPass
     // Rows r of x and out: (r / t, r % t, .) channels last; channels first
     // with t = 1, the views collapsed to (b, channels).
     Value rows, t;
+    // A residual add after the projection joins the kernel's epilogue.
+    SmallVector<Operation *> between;
+    linalg::GenericOp add =
+        channelDim == 2 ? residualAdd(op, zeroFill, between) : nullptr;
+    Residual residual;
+    if (add) {
+      for (Operation *o : between)
+        o->moveBefore(op);
+      residual.addend = add.getDpsInputs()[0] == out ? add.getDpsInputs()[1]
+                                                      : add.getDpsInputs()[0];
+      residual.result = add.getDpsInits()[0];
+    }
     if (channelDim == 1) {
       SmallVector<ReassociationIndices> merge{{0}, {1, 2}};
       x = memref::CollapseShapeOp::create(b, loc, x, merge);
@@ -151,20 +222,37 @@ struct SmallProjectionsPass
           b, loc, e.icmp(arith::CmpIPredicate::eq, rows, e.idx(1)),
           /*withElse=*/maxRows > 1);
       b.setInsertionPoint(ifOne.thenBlock()->getTerminator());
-      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill);
+      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill, residual);
       if (maxRows > 1) {
         b.setInsertionPoint(ifOne.elseBlock()->getTerminator());
-        launch(e, x, w, out, rows, t, n, k, maxRows, !zeroFill);
+        launch(e, x, w, out, rows, t, n, k, maxRows, !zeroFill, residual);
       }
     }
     op->moveBefore(ifFast.elseBlock()->getTerminator());
     if (zeroFill)
       zeroFill->moveBefore(op);
+    if (add) {
+      add->moveAfter(op);
+      // The projection's own buffer is needed only on that path.
+      Operation *alloc = out.getDefiningOp();
+      if (llvm::all_of(alloc->getUsers(), [&](Operation *user) {
+            return ifFast.getElseRegion().isAncestor(user->getParentRegion());
+          }))
+        alloc->moveBefore(&ifFast.elseBlock()->front());
+      ++numResiduals;
+    }
   }
 
-  /// One kernel for up to `maxR` rows: out[r, o] (+)= sum_i x[r, i] w[o, i].
+  /// A residual add in the epilogue: result = addend + the projection.
+  struct Residual {
+    Value addend, result;
+  };
+
+  /// One kernel for up to `maxR` rows: out[r, o] (+)= sum_i x[r, i] w[o, i]
+  /// (with a residual: result[r, o] = addend[r, o] + that sum instead).
   void launch(Emitter &e, Value x, Value w, Value out, Value rows, Value t,
-              int64_t n, int64_t k, int64_t maxR, bool accumulate) {
+              int64_t n, int64_t k, int64_t maxR, bool accumulate,
+              Residual residual) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
     Value one = e.idx(1);
@@ -310,6 +398,11 @@ struct SmallProjectionsPass
             ok = e.andi(ok, rowOk[r]);
           e.ifThen(ok, [&] {
             SmallVector<Value> ivs = at(rowIdx[r], features[f]);
+            if (residual.result) {
+              e.store(e.add(e.load(residual.addend, ivs), sum),
+                      residual.result, ivs);
+              return;
+            }
             Value v = accumulate ? e.add(e.load(out, ivs), sum) : sum;
             e.store(v, out, ivs);
           });

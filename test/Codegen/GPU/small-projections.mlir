@@ -190,4 +190,54 @@ func.func @split_steps(%x: memref<?x?x1032xf32>, %w: memref<5x1032xbf16>, %out: 
   return
 }
 
+// -----
+
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// A residual add right after (the decode step's out_proj and the layer's
+// residual): the kernel writes r + the sum into the add's buffer; the
+// projection's own buffer, its fill and the add only on the other path.
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: %[[R:[^:]+]]: memref<?x1x5xf32>
+// CHECK: %[[RES:.*]] = memref.alloc(%{{.*}}) : memref<?x1x5xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch async
+// CHECK: %[[OLD:.*]] = memref.load %[[R]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]]
+// CHECK: memref.store %[[NEW]], %[[RES]]
+// CHECK: gpu.launch async
+// CHECK: } else {
+// CHECK-NEXT: %[[OUT:.*]] = memref.alloc
+// CHECK-NEXT: linalg.fill {{.*}} outs(%[[OUT]]
+// CHECK-NEXT: linalg.generic
+// CHECK: linalg.generic {{.*}} ins(%[[R]], %[[OUT]] : {{.*}}) outs(%[[RES]]
+// CHECK: return %[[RES]]
+func.func @residual(%x: memref<?x1x264xf32>, %w: memref<5x264xbf16>, %r: memref<?x1x5xf32>) -> memref<?x1x5xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x1x264xf32>
+  %out = memref.alloc(%n) : memref<?x1x5xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<?x1x5xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x1x264xf32>, memref<5x264xbf16>) outs(%out : memref<?x1x5xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  %res = memref.alloc(%n) : memref<?x1x5xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%r, %out : memref<?x1x5xf32>, memref<?x1x5xf32>) outs(%res : memref<?x1x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  }
+  return %res : memref<?x1x5xf32>
+}
+
 // BAD: error: ssm-gpu-small-projections: max-rows must be at least 1

@@ -95,7 +95,9 @@ def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
     16-byte aligned at every row, as one gpu.launch: a warp per two output
     features, its lanes reading 8 weights each per step (the weight read
     once, the activation kept f32), warp sums, the zero fill of the output
-    skipped; otherwise the original op runs (and becomes cuBLAS calls).
+    skipped, a residual add right after the projection (res = a + out, out
+    used by nothing else) done in its epilogue; otherwise the original ops
+    run (and the projection becomes cuBLAS calls).
   }];
   let options = [
     Option<"maxRows", "max-rows", "int64_t", /*default=*/"4",
@@ -108,7 +110,9 @@ def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
   ];
   let statistics = [
     Statistic<"numProjections", "num-projections",
-              "Projections given a matrix-vector kernel">
+              "Projections given a matrix-vector kernel">,
+    Statistic<"numResiduals", "num-residuals",
+              "Residual adds joined to a matrix-vector kernel's epilogue">
   ];
 }
 
