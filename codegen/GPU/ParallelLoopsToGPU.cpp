@@ -195,10 +195,6 @@ bool matchRowSum(scf::ParallelOp par, RowSum &m) {
   return true;
 }
 
-/// On a row-sum loop whose zero fill was folded: the sums are stored, not
-/// added to the element.
-constexpr llvm::StringLiteral kOverwriteAttr = "ssm.row_sum_overwrites";
-
 /// `v` as (buffer, dimension) when it is the size of a buffer's dimension,
 /// seen through expand/collapse_shape groups of one dimension.
 std::optional<std::pair<Value, int64_t>> sizeOf(Value v) {
@@ -309,15 +305,16 @@ SmallVector<Value> iterationIndices(Emitter &e, scf::ParallelOp par,
   return ivs;
 }
 
-/// A RowSum loop as one warp per sum (its zero fill folded when marked
-/// kOverwriteAttr: the total stored instead): lane j adds the terms j, j + 32, ...
+/// A RowSum loop as one warp per sum (with `overwrite`, its zero fill was
+/// dropped: the total is stored instead): lane j adds the terms j, j + 32, ...
 /// of its row (consecutive lanes read consecutive elements; four terms at a
 /// time into four partial sums, so that their loads overlap), the warp's
 /// shuffles add the lanes' partial sums, lane 0 adds the total to the
 /// element. One thread per row would walk its row alone, with the rows'
 /// loads 4 * row length bytes apart across the warp.
 gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
-                            ArrayRef<Value> extents, Emitter &e, OpBuilder &b) {
+                            ArrayRef<Value> extents, bool overwrite, Emitter &e,
+                            OpBuilder &b) {
   constexpr int64_t warp = 32;
   Value threads = e.idx(kThreads);
   gpu::LaunchOp launch =
@@ -404,7 +401,7 @@ gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
   SmallVector<Value> at;
   for (Value i : m.store.getIndices())
     at.push_back(map.lookupOrDefault(i));
-  if (!par->hasAttr(kOverwriteAttr))
+  if (!overwrite)
     sum = arith::AddFOp::create(
         b, loc, memref::LoadOp::create(b, loc, m.store.getMemRef(), at), sum);
   memref::StoreOp::create(b, loc, sum, m.store.getMemRef(), at);
@@ -412,8 +409,8 @@ gpu::LaunchOp launchRowSums(scf::ParallelOp par, RowSum &m, Value total,
 }
 
 /// One outermost scf.parallel as a gpu.launch of one thread per iteration
-/// (one warp per iteration for row sums).
-void launchParallel(scf::ParallelOp par) {
+/// (one warp per iteration for row sums; `overwrite`: see launchRowSums).
+void launchParallel(scf::ParallelOp par, bool overwrite) {
   OpBuilder b(par);
   Emitter e(b, par.getLoc());
   Value total = e.idx(1);
@@ -429,7 +426,7 @@ void launchParallel(scf::ParallelOp par) {
   RowSum rowSum;
   if (matchRowSum(par, rowSum)) {
     e.beginStream();
-    gpu::LaunchOp launch = launchRowSums(par, rowSum, total, extents, e, b);
+    gpu::LaunchOp launch = launchRowSums(par, rowSum, total, extents, overwrite, e, b);
     e.endStream();
     par.erase();
     mathToIntrinsics(launch);
@@ -563,14 +560,14 @@ struct ParallelLoopsToGPUPass
       });
       // A norm's zero fill that its row sums overwrite entirely goes (one
       // launch fewer per norm).
-      llvm::SmallPtrSet<Operation *, 8> folded;
+      llvm::SmallPtrSet<Operation *, 8> folded, overwrite;
       for (scf::ParallelOp p : loops) {
         RowSum m;
         if (!matchRowSum(p, m))
           continue;
         if (scf::ParallelOp fill = redundantZeroFill(p, m)) {
           folded.insert(fill);
-          p->setAttr(kOverwriteAttr, UnitAttr::get(&getContext()));
+          overwrite.insert(p);
         }
       }
       for (scf::ParallelOp p : loops) {
@@ -579,7 +576,7 @@ struct ParallelLoopsToGPUPass
           ++numFoldedFills;
           continue;
         }
-        launchParallel(p);
+        launchParallel(p, overwrite.contains(p));
         ++numLaunches;
       }
       // Intermediates are freed before each return.
