@@ -8,6 +8,10 @@
 // from x (or, before t = 0, from the decode cache conv_state, else zero).
 // The new cache (the last k - 1 inputs) is written by the first threads of
 // each channel's first block.
+// A sequence of at most `steps` steps (the decode step: one) would leave all
+// but one thread of each block idle, one block per channel; it takes a second
+// kernel instead, chosen at run time: a thread per (batch, channel), all steps
+// and its new cache, so that a warp covers 32 channels.
 //
 //===----------------------------------------------------------------------===//
 #include "GPUEmitter.h"
@@ -65,6 +69,105 @@ LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
     cacheType = cast<RankedTensorType>(op.getNewConvState().getType());
     newCache = e.gpuAlloc(cacheType, {batch, channels, e.idx(k - 1)});
   }
+  // The input of (bi, c) at step t0 + off (off may be negative), 0 past
+  // the end.
+  auto input = [&](Value bi, Value c, Value t0v, int64_t off) -> Value {
+    // t = t0 + off as a signed quantity: before 0 it reads the cache.
+    Value t = e.iadd(t0v, e.idx(off));
+    Value ge0 = off >= 0 ? Value()
+                         : e.icmp(arith::CmpIPredicate::uge, t0v, e.idx(-off));
+    Value inX = e.icmp(arith::CmpIPredicate::ult, t, len);
+    if (ge0)
+      inX = e.andi(ge0, inX);
+    Value fromX = e.guardedLoadF32(inX, x, {bi, c, t});
+    if (off >= 0 || !cache)
+      return fromX;
+    // Before t = 0: cache[k - 1 + t0 + off].
+    Value before = e.icmp(arith::CmpIPredicate::eq, ge0,
+                          arith::ConstantIntOp::create(
+                              rewriter, loc, rewriter.getI1Type(), 0));
+    Value slot = e.iadd(t0v, e.idx(k - 1 + off));
+    Value fromCache = e.guardedLoadF32(before, cache, {bi, c, slot});
+    return e.select(before, fromCache, fromX);
+  };
+  auto loadWeights = [&](Value c, SmallVector<Value> &weights) {
+    for (int64_t j = 0; j < k; ++j)
+      weights.push_back(e.loadF32(w, {c, e.idx(j)}));
+    return bias ? e.loadF32(bias, {c}) : e.f(0.0);
+  };
+  auto convolve = [&](ArrayRef<Value> weights, Value b0,
+                      SmallVector<Value> window, ArrayRef<Value> run,
+                      function_ref<void(int64_t, Value)> emit) {
+    for (int64_t s = 0; s < steps; ++s) {
+      window.push_back(run[s]);
+      Value acc = b0;
+      for (int64_t j = 0; j < k; ++j)
+        acc = e.fma(weights[j], window[j], acc);
+      if (silu)
+        acc = e.silu(acc);
+      emit(s, acc);
+      window.erase(window.begin());
+    }
+  };
+  // Slot i of the new cache of (bi, c): the input at step len - (k - 1) + i.
+  auto writeCache = [&](Value bi, Value c, Value i) {
+    Value inX = e.icmp(arith::CmpIPredicate::uge, e.iadd(len, i),
+                       e.idx(k - 1));
+    Value t = e.isub(e.iadd(len, i), e.idx(k - 1));
+    Value fromX = e.guardedLoadF32(inX, x, {bi, c, t});
+    Value v = fromX;
+    if (cache) {
+      Value notX = e.icmp(arith::CmpIPredicate::ult, e.iadd(len, i),
+                          e.idx(k - 1));
+      Value fromCache = e.guardedLoadF32(notX, cache, {bi, c, e.iadd(len, i)});
+      v = e.select(inX, fromX, fromCache);
+    }
+    e.storeAs(v, newCache, {bi, c, i}, cacheType.getElementType());
+  };
+
+  e.endStream();
+  // Each branch issues its kernel on a stream of its own.
+  Value isShort = e.icmp(arith::CmpIPredicate::ule, len, e.idx(steps));
+  auto ifShort = scf::IfOp::create(rewriter, loc, isShort, /*withElse=*/true);
+  {
+    // At most `steps` steps: a thread per (batch, channel).
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(ifShort.thenBlock()->getTerminator());
+    e.beginStream();
+    Value threads = e.idx(threadsPerBlock);
+    auto launch = gpu::LaunchOp::create(
+        rewriter, loc, e.idiv(e.iadd(channels, e.isub(threads, one)), threads),
+        batch, one, threads, one, one,
+        /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
+        ValueRange{e.token});
+    e.token = launch.getAsyncToken();
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    Value c = e.iadd(e.imul(launch.getBlockIds().x, threads),
+                     launch.getThreadIds().x);
+    Value bi = launch.getBlockIds().y;
+    e.ifThen(e.icmp(arith::CmpIPredicate::ult, c, channels), [&] {
+      SmallVector<Value> weights;
+      Value b0 = loadWeights(c, weights);
+      SmallVector<Value> window, run;
+      for (int64_t i = 0; i < k - 1; ++i)
+        window.push_back(input(bi, c, zero, i - (k - 1)));
+      for (int64_t s = 0; s < steps; ++s)
+        run.push_back(input(bi, c, zero, s));
+      convolve(weights, b0, window, run, [&](int64_t s, Value v) {
+        e.ifThen(e.icmp(arith::CmpIPredicate::ult, e.idx(s), len),
+                 [&] { e.storeAs(v, y, {bi, c, e.idx(s)}, yElt); });
+      });
+      if (newCache)
+        for (int64_t i = 0; i < k - 1; ++i)
+          writeCache(bi, c, e.idx(i));
+    });
+    gpu::TerminatorOp::create(rewriter, loc);
+    rewriter.setInsertionPointAfter(launch);
+    e.endStream();
+  }
+  OpBuilder::InsertionGuard elseGuard(rewriter);
+  rewriter.setInsertionPoint(ifShort.elseBlock()->getTerminator());
+  e.beginStream();
   Value perBlock = e.idx(steps * threadsPerBlock);
   // At least one block per channel, so that the new cache gets written.
   Value blocksX = e.imax(
@@ -81,32 +184,8 @@ LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
           bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
     Value t0 = e.imul(e.iadd(e.imul(bx, e.idx(threadsPerBlock)), tid),
                       e.idx(steps));
-    // The input at step t0 + off (off may be negative), 0 past the end.
-    auto input = [&](Value t0v, int64_t off) -> Value {
-      // t = t0 + off as a signed quantity: before 0 it reads the cache.
-      Value t = e.iadd(t0v, e.idx(off));
-      Value ge0 = off >= 0 ? Value()
-                           : e.icmp(arith::CmpIPredicate::uge, t0v,
-                                    e.idx(-off));
-      Value inX = e.icmp(arith::CmpIPredicate::ult, t, len);
-      if (ge0)
-        inX = e.andi(ge0, inX);
-      Value fromX = e.guardedLoadF32(inX, x, {bi, c, t});
-      if (off >= 0 || !cache)
-        return fromX;
-      // Before t = 0: cache[k - 1 + t0 + off].
-      Value before = ge0 ? e.icmp(arith::CmpIPredicate::eq, ge0,
-                                  arith::ConstantIntOp::create(
-                                      rewriter, loc, rewriter.getI1Type(), 0))
-                         : Value();
-      Value slot = e.iadd(t0v, e.idx(k - 1 + off));
-      Value fromCache = e.guardedLoadF32(before, cache, {bi, c, slot});
-      return e.select(before, fromCache, fromX);
-    };
     SmallVector<Value> weights;
-    for (int64_t j = 0; j < k; ++j)
-      weights.push_back(e.loadF32(w, {c, e.idx(j)}));
-    Value b0 = bias ? e.loadF32(bias, {c}) : e.f(0.0);
+    Value b0 = loadWeights(c, weights);
     // A run of `steps` inside the sequence, past the first k - 1 steps, in
     // a row whose length is a multiple of `steps` (so aligned): one vector
     // load and one vector store, no bounds checks. Anything else element by
@@ -116,19 +195,6 @@ LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
                e.icmp(arith::CmpIPredicate::ule, e.iadd(t0, e.idx(steps)),
                       len)),
         e.icmp(arith::CmpIPredicate::eq, e.irem(len, e.idx(steps)), zero));
-    auto convolve = [&](SmallVector<Value> window, ArrayRef<Value> run,
-                        function_ref<void(int64_t, Value)> emit) {
-      for (int64_t s = 0; s < steps; ++s) {
-        window.push_back(run[s]);
-        Value acc = b0;
-        for (int64_t j = 0; j < k; ++j)
-          acc = e.fma(weights[j], window[j], acc);
-        if (silu)
-          acc = e.silu(acc);
-        emit(s, acc);
-        window.erase(window.begin());
-      }
-    };
     auto ifFull = scf::IfOp::create(rewriter, loc, full, /*withElse=*/true);
     {
       OpBuilder::InsertionGuard g(rewriter);
@@ -139,47 +205,32 @@ LogicalResult lowerCausalConv1d(CausalConv1dOp op, PatternRewriter &rewriter,
             e.loadF32(x, {bi, c, e.isub(t0, e.idx(k - 1 - i))}));
       SmallVector<Value> run = e.loadVecF32(x, {bi, c, t0}, steps);
       SmallVector<Value> outs;
-      convolve(window, run, [&](int64_t, Value v) { outs.push_back(v); });
+      convolve(weights, b0, window, run,
+               [&](int64_t, Value v) { outs.push_back(v); });
       e.storeVecAs(outs, y, {bi, c, t0}, yElt);
 
       rewriter.setInsertionPoint(ifFull.elseBlock()->getTerminator());
       // window[i] = x[t - (k - 1) + i] for the current t.
       SmallVector<Value> slow;
       for (int64_t i = 0; i < k - 1; ++i)
-        slow.push_back(input(t0, i - (k - 1)));
+        slow.push_back(input(bi, c, t0, i - (k - 1)));
       SmallVector<Value> slowRun;
       for (int64_t s = 0; s < steps; ++s)
-        slowRun.push_back(input(t0, s));
-      convolve(slow, slowRun, [&](int64_t s, Value v) {
+        slowRun.push_back(input(bi, c, t0, s));
+      convolve(weights, b0, slow, slowRun, [&](int64_t s, Value v) {
         Value t = e.iadd(t0, e.idx(s));
         e.ifThen(e.icmp(arith::CmpIPredicate::ult, t, len),
                  [&] { e.storeAs(v, y, {bi, c, t}, yElt); });
       });
     }
-    if (newCache) {
-      // Slot i holds the input at step len - (k - 1) + i.
+    if (newCache)
       e.ifThen(e.andi(e.icmp(arith::CmpIPredicate::eq, bx, zero),
                       e.icmp(arith::CmpIPredicate::ult, tid, e.idx(k - 1))),
-               [&] {
-                 Value inX = e.icmp(arith::CmpIPredicate::uge,
-                                    e.iadd(len, tid), e.idx(k - 1));
-                 Value t = e.isub(e.iadd(len, tid), e.idx(k - 1));
-                 Value fromX = e.guardedLoadF32(inX, x, {bi, c, t});
-                 Value v = fromX;
-                 if (cache) {
-                   Value notX = e.icmp(arith::CmpIPredicate::ult,
-                                       e.iadd(len, tid), e.idx(k - 1));
-                   Value fromCache = e.guardedLoadF32(
-                       notX, cache, {bi, c, e.iadd(len, tid)});
-                   v = e.select(inX, fromX, fromCache);
-                 }
-                 e.storeAs(v, newCache, {bi, c, tid},
-                           cacheType.getElementType());
-               });
-    }
+               [&] { writeCache(bi, c, tid); });
     gpu::TerminatorOp::create(rewriter, loc);
   }
   e.endStream();
+  rewriter.setInsertionPointAfter(ifShort);
   ++kernels;
 
   auto toTensor = [&](Type type, Value mem) -> Value {

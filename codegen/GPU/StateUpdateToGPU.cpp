@@ -9,8 +9,12 @@
 //    128-byte lines; B and C of the step are loaded once per warp, dt and
 //    its decay once per head; y_p = sum_n C h is a warp reduction
 //    (butterfly shuffles).
-//  - Mamba-1 layout, state (b, d, n): a thread owns one (batch, channel) and
-//    its n states.
+//  - Mamba-1 layout, state (b, d, n): with n a static multiple of 4 (at
+//    most 128), n / 4 consecutive lanes own one (batch, channel), four
+//    states each as one 16-byte vector, so that a warp reads and writes
+//    whole lines of consecutive channels' states; y is a reduction over
+//    those lanes. Otherwise a thread owns one (batch, channel) and its n
+//    states.
 //
 //===----------------------------------------------------------------------===//
 #include "GPUEmitter.h"
@@ -181,6 +185,61 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     });
     gpu::TerminatorOp::create(rewriter, loc);
     }
+  } else if (int64_t nStatic = stateType.getDimSize(2);
+             !stateType.isDynamicDim(2) && nStatic % 4 == 0 &&
+             llvm::isPowerOf2_64(nStatic / 4) && nStatic / 4 <= kWarp) {
+    // `lanes` lanes per (batch, channel), four states each.
+    int64_t lanes = nStatic / 4, threads = warps * kWarp;
+    int64_t perBlock = threads / lanes;
+    Value batch = stateSizes[0], dim = stateSizes[1];
+    Value perGroup = e.idiv(dim, groups);
+    Value blocksX =
+        e.idiv(e.iadd(dim, e.idx(perBlock - 1)), e.idx(perBlock));
+    auto launch = gpu::LaunchOp::create(
+        rewriter, loc, blocksX, batch, one, e.idx(threads), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, e.tokenType(),
+        ValueRange{e.token});
+    e.token = launch.getAsyncToken();
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    Value bx = launch.getBlockIds().x, bi = launch.getBlockIds().y,
+          tid = launch.getThreadIds().x;
+    Value c = e.iadd(e.imul(bx, e.idx(perBlock)), e.idiv(tid, e.idx(lanes)));
+    Value q = e.irem(tid, e.idx(lanes));
+    // Channels past d take part in the reduction (reading channel d - 1)
+    // and store nothing.
+    Value ok = e.icmp(arith::CmpIPredicate::ult, c, dim);
+    Value cc = e.select(ok, c, e.isub(dim, one));
+    Value col = e.imul(q, e.idx(4));
+    Value gi = e.idiv(cc, perGroup);
+    Value dt = e.processDt(e.loadF32(dtIn, {bi, cc}),
+                           bias ? e.loadF32(bias, {cc}) : Value(), softplus,
+                           limit);
+    Value xv = e.loadF32(x, {bi, cc});
+    Value dtx = e.mul(dt, xv);
+    Value dt2 = e.mul(dt, e.f(kLog2E));
+    SmallVector<Value> av = e.loadVecF32(a, {cc, col}, 4);
+    SmallVector<Value> hv = e.loadVecF32(state, {bi, cc, col}, 4);
+    SmallVector<Value> bv = e.loadVecF32(bMat, {bi, gi, col}, 4);
+    SmallVector<Value> cv = e.loadVecF32(cMat, {bi, gi, col}, 4);
+    SmallVector<Value> hn;
+    Value partial = e.f(0.0);
+    for (int64_t j = 0; j < 4; ++j) {
+      hn.push_back(
+          e.fma(e.exp2(e.mul(dt2, av[j])), hv[j], e.mul(dtx, bv[j])));
+      partial = e.fma(cv[j], hn.back(), partial);
+    }
+    e.ifThen(ok, [&] { e.storeVecAs(hn, next, {bi, c, col}, stateElt); });
+    Value acc = e.warpSum(partial, lanes);
+    e.ifThen(e.andi(ok, e.icmp(arith::CmpIPredicate::eq, q, zero)), [&] {
+      Value out = acc;
+      if (dBuf)
+        out = e.fma(e.loadF32(dBuf, {c}), xv, out);
+      if (z)
+        out = e.mul(out, e.silu(e.loadF32(z, {bi, c})));
+      e.storeAs(out, y, {bi, c}, yElt);
+    });
+    gpu::TerminatorOp::create(rewriter, loc);
   } else {
     Value batch = stateSizes[0], dim = stateSizes[1], n = stateSizes[2];
     Value perGroup = e.idiv(dim, groups);

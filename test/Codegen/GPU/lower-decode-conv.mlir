@@ -31,13 +31,21 @@ func.func @step2(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xbf16>, %dt: tensor<?
 
 // -----
 
-// The Mamba-1 decode step: a thread per (batch, channel).
+// The Mamba-1 decode step with a static n = 16: four lanes per (batch,
+// channel), four states each as one 16-byte vector (A, the state, B, C), one
+// ex2 per state; y is a reduction over the four lanes (two shuffles).
 // CHECK-LABEL: func.func @step1
 // CHECK:         gpu.launch async
-// CHECK:           scf.for
-// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
-// CHECK-NOT:     gpu.shuffle
+// CHECK-COUNT-4:   vector.load {{.*}} vector<4xf32>
+// CHECK-COUNT-4:   llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK:           vector.store {{.*}} vector<4xf32>
+// CHECK-COUNT-2:   gpu.shuffle  xor
+// CHECK-NOT:       gpu.shuffle
+// CHECK-NOT:       scf.for
+// CHECK:         gpu.wait
 // PTX-LABEL:     .entry step1_kernel(
+// PTX:           ld.global.v4.b32
+// PTX:           st.global.v4.b32
 // PTX-NOT:       .local
 func.func @step1(%st: tensor<?x?x16xf32>, %x: tensor<?x?xf32>, %dt: tensor<?x?xf32>,
     %A: tensor<?x16xf32>, %B: tensor<?x1x16xf32>, %C: tensor<?x1x16xf32>)
@@ -50,13 +58,44 @@ func.func @step1(%st: tensor<?x?x16xf32>, %x: tensor<?x?xf32>, %dt: tensor<?x?xf
 
 // -----
 
-// The causal conv: 128 threads of 8 consecutive steps each, over (step
-// blocks, channels, batch); the window of k - 1 = 3 earlier inputs from x or,
-// before t = 0, from the cache; silu; the new cache from the first threads.
+// The Mamba-1 decode step with n not a multiple of 4: a thread per (batch,
+// channel) walks its n states.
+// CHECK-LABEL: func.func @step1_odd
+// CHECK:         gpu.launch async
+// CHECK:           scf.for
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK-NOT:     gpu.shuffle
+// PTX-LABEL:     .entry step1_odd_kernel(
+// PTX-NOT:       .local
+func.func @step1_odd(%st: tensor<?x?x6xf32>, %x: tensor<?x?xf32>, %dt: tensor<?x?xf32>,
+    %A: tensor<?x6xf32>, %B: tensor<?x1x6xf32>, %C: tensor<?x1x6xf32>)
+    -> (tensor<?x?xf32>, tensor<?x?x6xf32>) {
+  %y, %n = ssm.state_update %st, %x, %dt, %A, %B, %C
+      : (tensor<?x?x6xf32>, tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x6xf32>,
+         tensor<?x1x6xf32>, tensor<?x1x6xf32>) -> (tensor<?x?xf32>, tensor<?x?x6xf32>)
+  return %y, %n : tensor<?x?xf32>, tensor<?x?x6xf32>
+}
+
+// -----
+
+// The causal conv: a sequence of at most 8 steps (decode) takes a thread per
+// (batch, channel) over (channel blocks, batch); longer ones 128 threads of 8
+// consecutive steps each, over (step blocks, channels, batch); the window of
+// k - 1 = 3 earlier inputs from x or, before t = 0, from the cache; silu; the
+// new cache from the first threads.
 // CHECK-LABEL: func.func @conv
-// CHECK:         gpu.launch async {{.*}} threads({{.*}}) in ({{.*}} = %c128
-// CHECK-COUNT-32:  llvm.intr.fma
-// CHECK:         gpu.wait
+// CHECK:         gpu.alloc async
+// CHECK:         %[[SHORT:.*]] = arith.cmpi ule, %{{.*}}, %c8 : index
+// CHECK:         scf.if %[[SHORT]] {
+// CHECK:           gpu.launch async {{.*}} in ({{.*}} = %{{.*}}, {{.*}} = %dim, {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %c128
+// CHECK-COUNT-32:    llvm.intr.fma
+// CHECK:           gpu.wait [
+// CHECK:         } else {
+// CHECK:           gpu.launch async {{.*}} threads({{.*}}) in ({{.*}} = %c128
+// CHECK-COUNT-32:    llvm.intr.fma
+// CHECK:           gpu.wait [
+// PTX-LABEL:     .entry conv_kernel(
+// PTX-NOT:       .local
 // PTX-LABEL:     .entry conv_kernel(
 // PTX-NOT:       .local
 func.func @conv(%x: tensor<?x?x?xbf16>, %w: tensor<?x4xf32>, %b: tensor<?xf32>,
