@@ -382,6 +382,22 @@ inline mlir::Value toDenseBuffer(mlir::OpBuilder &b, mlir::Location loc,
                                                  tensor, /*read_only=*/true);
 }
 
+/// Reads a tensor operand (or null) as a buffer of any strides and offset:
+/// a slice of a larger tensor is read in place instead of copied out.
+inline mlir::Value toStridedBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Value tensor) {
+  if (!tensor)
+    return mlir::Value();
+  auto type = mlir::cast<mlir::RankedTensorType>(tensor.getType());
+  llvm::SmallVector<int64_t> strides(type.getRank(), mlir::ShapedType::kDynamic);
+  auto layout = mlir::StridedLayoutAttr::get(
+      b.getContext(), mlir::ShapedType::kDynamic, strides);
+  auto memType =
+      mlir::MemRefType::get(type.getShape(), type.getElementType(), layout);
+  return mlir::bufferization::ToBufferOp::create(b, loc, mlir::Type(memType),
+                                                 tensor, /*read_only=*/true);
+}
+
 /// Lowers one tiled ssm.state_update (StateUpdateToGPU.cpp).
 mlir::LogicalResult lowerStateUpdate(ssm::StateUpdateOp op,
                                      mlir::PatternRewriter &rewriter,

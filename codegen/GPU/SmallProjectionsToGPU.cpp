@@ -25,6 +25,11 @@
 //    block's warps instead, each warp taking every kWarps-th step, the warps'
 //    sums added through shared memory: four times the blocks, a quarter of
 //    the steps each.
+//  - when the input is an RMS norm's output y = x * g(sum of x^2) * w that
+//    nothing else reads (the in_proj of every layer), the kernel reads x
+//    and the norm weight instead: each warp sums x^2 along with its dot
+//    products of x * w (the same loads) and scales its sums by g at the
+//    end; the norm's two kernels run only on the other path.
 // Otherwise (more rows, misaligned views) the original op runs, which the
 // next pass makes cuBLAS calls.
 //
@@ -161,6 +166,217 @@ struct SmallProjectionsPass
     return add;
   }
 
+  /// An RMS norm whose output is the projection's input x and read by
+  /// nothing else: x = collapse_shape(y), y written by an elementwise
+  /// linalg.generic (v, s, w) -> v * g(s) * w(w) over v = expand_shape(src)
+  /// (one group: the whole row), s a zero-filled reduction s += v * v over
+  /// the same v; w either the weight or its extf.
+  struct NormPrologue {
+    Value src, weight;
+    linalg::GenericOp apply, reduce;
+    linalg::FillOp fill;
+    memref::CollapseShapeOp collapse;
+    /// The factors of the product that depend on s alone.
+    SmallVector<Value> rowFactors;
+    explicit operator bool() const { return static_cast<bool>(apply); }
+  };
+
+  /// Whether `v` is yield(s += a * a) of a reduction body.
+  static bool isSumOfSquares(linalg::GenericOp op) {
+    Block &body = op.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (yield.getValues().size() != 1)
+      return false;
+    auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+    if (!add)
+      return false;
+    Value acc = body.getArgument(1), in = body.getArgument(0);
+    Value other = add.getLhs() == acc ? add.getRhs()
+                  : add.getRhs() == acc ? add.getLhs()
+                                        : Value();
+    auto sq = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
+    return sq && sq.getLhs() == in && sq.getRhs() == in;
+  }
+
+  /// Which of the body's arguments `v` depends on (bit i: argument i).
+  static unsigned argsUsed(Value v, Block &body) {
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      return arg.getOwner() == &body ? 1u << arg.getArgNumber() : 0u;
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != &body)
+      return 0;
+    unsigned used = 0;
+    for (Value operand : def->getOperands())
+      used |= argsUsed(operand, body);
+    return used;
+  }
+
+  static NormPrologue normPrologue(linalg::GenericOp op) {
+    NormPrologue norm;
+    Value x = op.getDpsInputs()[0];
+    auto collapse = x.getDefiningOp<memref::CollapseShapeOp>();
+    if (!collapse || collapse->getBlock() != op->getBlock() ||
+        collapse.getReassociationIndices() !=
+            SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}})
+      return {};
+    Value y = collapse.getSrc();
+    if (!y.getDefiningOp<memref::AllocOp>())
+      return {};
+    linalg::GenericOp apply;
+    for (Operation *user : y.getUsers()) {
+      if (user == collapse)
+        continue;
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      if (!g || apply || g.getNumDpsInits() != 1 || g.getDpsInits()[0] != y)
+        return {};
+      apply = g;
+    }
+    for (Operation *user : collapse->getUsers())
+      if (user != op && !isa<memref::DimOp>(user))
+        return {};
+    if (!apply || apply.getNumDpsInputs() != 3 ||
+        !apply.hasPureBufferSemantics() ||
+        apply->getBlock() != op->getBlock() ||
+        !llvm::all_of(apply.getIteratorTypesArray(), [](utils::IteratorType it) {
+          return it == utils::IteratorType::parallel;
+        }))
+      return {};
+    MLIRContext *ctx = op.getContext();
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+    auto maps = apply.getIndexingMapsArray();
+    if (!maps[0].isIdentity() || !maps[3].isIdentity() ||
+        maps[1] != AffineMap::get(4, 0, {d0, d1, d2}, ctx) ||
+        maps[2] != AffineMap::get(4, 0, {d2, d3}, ctx))
+      return {};
+    Value v = apply.getDpsInputs()[0], sums = apply.getDpsInputs()[1],
+          w = apply.getDpsInputs()[2];
+    auto expand = v.getDefiningOp<memref::ExpandShapeOp>();
+    auto vType = cast<MemRefType>(v.getType());
+    auto wType = cast<MemRefType>(w.getType());
+    if (!expand ||
+        expand.getReassociationIndices() !=
+            SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}} ||
+        vType.getDimSize(2) != 1 || !vType.getElementType().isF32() ||
+        !wType.hasStaticShape() || wType.getRank() != 2 ||
+        !wType.getLayout().isIdentity() ||
+        !(wType.getElementType().isF32() || wType.getElementType().isBF16() ||
+          wType.getElementType().isF16()))
+      return {};
+    // The sums: a zero fill and the reduction, nothing else but the apply.
+    if (!sums.getDefiningOp<memref::AllocOp>())
+      return {};
+    linalg::GenericOp reduce;
+    linalg::FillOp fill;
+    for (Operation *user : sums.getUsers()) {
+      if (user == apply)
+        continue;
+      if (auto f = dyn_cast<linalg::FillOp>(user)) {
+        auto c = f.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+        auto fa = c ? dyn_cast<FloatAttr>(c.getValue()) : nullptr;
+        if (fill || !fa || !fa.getValue().isPosZero())
+          return {};
+        fill = f;
+        continue;
+      }
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      if (reduce || !g || g.getNumDpsInputs() != 1 ||
+          g.getDpsInputs()[0] != v || g.getDpsInits()[0] != sums ||
+          !g.hasPureBufferSemantics())
+        return {};
+      reduce = g;
+    }
+    if (!fill || !reduce || fill->getBlock() != op->getBlock() ||
+        reduce->getBlock() != op->getBlock() ||
+        !fill->isBeforeInBlock(reduce) || !reduce->isBeforeInBlock(apply) ||
+        !apply->isBeforeInBlock(op))
+      return {};
+    auto rmaps = reduce.getIndexingMapsArray();
+    auto its = reduce.getIteratorTypesArray();
+    if (!rmaps[0].isIdentity() ||
+        rmaps[1] != AffineMap::get(4, 0, {d0, d1, d2}, ctx) ||
+        its[0] != utils::IteratorType::parallel ||
+        its[1] != utils::IteratorType::parallel ||
+        its[2] != utils::IteratorType::parallel ||
+        its[3] != utils::IteratorType::reduction || !isSumOfSquares(reduce))
+      return {};
+    // Between the fill and the projection only views, sizes, allocations
+    // and fills of other buffers: nothing writes the norm's input.
+    Value src = expand.getSrc();
+    for (Operation *o = fill->getNextNode(); o != op; o = o->getNextNode()) {
+      if (o == reduce || o == apply)
+        continue;
+      if (isa<memref::AllocOp, memref::DimOp, arith::ConstantOp,
+              memref::ExpandShapeOp, memref::CollapseShapeOp,
+              memref::SubViewOp>(o))
+        continue;
+      if (auto f = dyn_cast<linalg::FillOp>(o))
+        if (f.getOutputs()[0] != src && f.getOutputs()[0] != v)
+          continue;
+      return {};
+    }
+    // The body: a product with the factor v once, w (or its extf) once,
+    // the others functions of s alone.
+    Block &body = apply.getRegion().front();
+    Value out = cast<linalg::YieldOp>(body.getTerminator()).getValues()[0];
+    SmallVector<Value> leaves, stack{out};
+    while (!stack.empty()) {
+      Value cur = stack.pop_back_val();
+      auto mul = cur.getDefiningOp<arith::MulFOp>();
+      if (mul && mul->getBlock() == &body && argsUsed(cur, body) & 5u) {
+        stack.push_back(mul.getLhs());
+        stack.push_back(mul.getRhs());
+        continue;
+      }
+      leaves.push_back(cur);
+    }
+    int vSeen = 0, wSeen = 0;
+    for (Value leaf : leaves) {
+      unsigned used = argsUsed(leaf, body);
+      if (leaf == body.getArgument(0)) {
+        ++vSeen;
+        continue;
+      }
+      if (leaf == body.getArgument(2) ||
+          (leaf.getDefiningOp<arith::ExtFOp>() &&
+           leaf.getDefiningOp<arith::ExtFOp>().getIn() ==
+               body.getArgument(2) &&
+           leaf.getType().isF32())) {
+        ++wSeen;
+        continue;
+      }
+      if (used & 5u)
+        return {};
+      norm.rowFactors.push_back(leaf);
+    }
+    if (vSeen != 1 || wSeen != 1)
+      return {};
+    norm.src = src;
+    norm.weight = w;
+    norm.apply = apply;
+    norm.reduce = reduce;
+    norm.fill = fill;
+    norm.collapse = collapse;
+    return norm;
+  }
+
+  /// A copy of the body's computation of `v` (a function of its argument 1
+  /// alone) with that argument replaced by `s`.
+  static Value cloneRowFactor(OpBuilder &b, Value v, Block &body, Value s,
+                              IRMapping &map) {
+    if (map.contains(v))
+      return map.lookup(v);
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      return arg.getOwner() == &body ? s : v;
+    Operation *def = v.getDefiningOp();
+    if (def->getBlock() != &body)
+      return v;
+    for (Value operand : def->getOperands())
+      cloneRowFactor(b, operand, body, s, map);
+    Operation *copy = b.clone(*def, map);
+    return copy->getResult(cast<OpResult>(v).getResultNumber());
+  }
+
   void rewrite(linalg::GenericOp op, unsigned channelDim) {
     Location loc = op.getLoc();
     linalg::FillOp zeroFill = ssmc::zeroFillBefore(op);
@@ -177,6 +393,17 @@ struct SmallProjectionsPass
     SmallVector<Operation *> between;
     linalg::GenericOp add =
         channelDim == 2 ? residualAdd(op, zeroFill, between) : nullptr;
+    NormPrologue norm =
+        channelDim == 2 ? normPrologue(op) : NormPrologue();
+    if (norm) {
+      // The sizes of x taken from the norm's input (same shape), so that
+      // the norm's own buffers can move to the other path.
+      for (Operation *user : llvm::make_early_inc_range(
+               norm.collapse->getUsers()))
+        if (auto dim = dyn_cast<memref::DimOp>(user))
+          dim.getSourceMutable().assign(norm.src);
+      x = norm.src;
+    }
     Residual residual;
     if (add) {
       for (Operation *o : between)
@@ -214,6 +441,11 @@ struct SmallProjectionsPass
         e.icmp(arith::CmpIPredicate::ule, rows, e.idx(maxRows)));
     fast = e.andi(fast, alignedRows(x, 4, channelDim == 1 ? 1 : 2));
     fast = e.andi(fast, alignedRows(w, 2, 1));
+    if (norm) {
+      Type nElt = cast<MemRefType>(norm.weight.getType()).getElementType();
+      fast = e.andi(fast, alignedRows(norm.weight,
+                                      nElt.getIntOrFloatBitWidth() / 8, 0));
+    }
     auto ifFast = scf::IfOp::create(b, loc, fast, /*withElse=*/true);
     {
       OpBuilder::InsertionGuard guard(b);
@@ -222,15 +454,31 @@ struct SmallProjectionsPass
           b, loc, e.icmp(arith::CmpIPredicate::eq, rows, e.idx(1)),
           /*withElse=*/maxRows > 1);
       b.setInsertionPoint(ifOne.thenBlock()->getTerminator());
-      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill, residual);
+      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill, residual, norm);
       if (maxRows > 1) {
         b.setInsertionPoint(ifOne.elseBlock()->getTerminator());
-        launch(e, x, w, out, rows, t, n, k, maxRows, !zeroFill, residual);
+        launch(e, x, w, out, rows, t, n, k, maxRows, !zeroFill, residual,
+               norm);
       }
     }
     op->moveBefore(ifFast.elseBlock()->getTerminator());
     if (zeroFill)
       zeroFill->moveBefore(op);
+    if (norm) {
+      // The norm's kernels and buffers only on the other path, in order.
+      Operation *anchor = zeroFill ? zeroFill.getOperation() : op.getOperation();
+      SmallVector<Operation *> moved;
+      for (Value mem : SmallVector<Value>{norm.apply.getDpsInputs()[1],
+                                          norm.collapse.getSrc()})
+        moved.push_back(mem.getDefiningOp());
+      moved.append({norm.fill, norm.reduce, norm.apply, norm.collapse});
+      llvm::sort(moved, [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      });
+      for (Operation *o : moved)
+        o->moveBefore(anchor);
+      ++numNorms;
+    }
     if (add) {
       add->moveAfter(op);
       // The projection's own buffer is needed only on that path.
@@ -252,7 +500,7 @@ struct SmallProjectionsPass
   /// (with a residual: result[r, o] = addend[r, o] + that sum instead).
   void launch(Emitter &e, Value x, Value w, Value out, Value rows, Value t,
               int64_t n, int64_t k, int64_t maxR, bool accumulate,
-              Residual residual) {
+              Residual residual, NormPrologue norm) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
     Value one = e.idx(1);
@@ -261,7 +509,8 @@ struct SmallProjectionsPass
                      kMinBlocks &&
                  steps >= kWarps;
     int64_t perBlock = split ? kFeatures : kWarps * kFeatures;
-    int64_t sums = maxR * kFeatures;
+    // The dot products, then (with a norm) each row's sum of squares.
+    int64_t sums = maxR * kFeatures + (norm ? maxR : 0);
     SmallVector<Type> attributions;
     if (split)
       attributions.push_back(MemRefType::get(
@@ -315,7 +564,7 @@ struct SmallProjectionsPass
         ivs.push_back(last);
         return ivs;
       };
-      SmallVector<Value> acc(maxR * kFeatures, e.f(0.0));
+      SmallVector<Value> acc(sums, e.f(0.0));
       Value laneOff = e.imul(lane, e.idx(kPerLane));
       // Split: warp w takes steps w, w + kWarps, ...; all of them guarded
       // (the last is partial, or past the end, for some warps).
@@ -342,6 +591,28 @@ struct SmallProjectionsPass
               e.loadVecF32(x, at(rowIdx[r], e.iaddConst(i, 4)), 4);
           v.append(hi.begin(), hi.end());
           xv.push_back(v);
+        }
+        if (norm) {
+          // x^2 summed from the same loads; the products then take x * w.
+          Value zero = e.idx(0);
+          SmallVector<Value> nw;
+          if (cast<MemRefType>(norm.weight.getType()).getElementType().isF32()) {
+            nw = e.loadVecF32(norm.weight, {zero, i}, 4);
+            SmallVector<Value> hi =
+                e.loadVecF32(norm.weight, {zero, e.iaddConst(i, 4)}, 4);
+            nw.append(hi.begin(), hi.end());
+          } else {
+            nw = e.loadVecF32(norm.weight, {zero, i}, kPerLane);
+          }
+          for (int64_t r = 0; r < maxR; ++r) {
+            Value sq = e.mul(xv[r][0], xv[r][0]);
+            for (int64_t j = 1; j < kPerLane; ++j)
+              sq = e.fma(xv[r][j], xv[r][j], sq);
+            Value &a = acc[maxR * kFeatures + r];
+            a = e.add(a, partial ? e.select(inK, sq, e.f(0.0)) : sq);
+            for (int64_t j = 0; j < kPerLane; ++j)
+              xv[r][j] = e.mul(xv[r][j], nw[j]);
+          }
         }
         for (int64_t r = 0; r < maxR; ++r)
           for (int64_t f = 0; f < kFeatures; ++f) {
@@ -390,9 +661,26 @@ struct SmallProjectionsPass
         total.assign(ifWriter.getResults().begin(),
                      ifWriter.getResults().end());
       }
+      // With a norm: each row's factor g(sum of squares), the norm's own
+      // arithmetic on the row's total.
+      SmallVector<Value> rowScale(maxR);
+      if (norm) {
+        Block &body = norm.apply.getRegion().front();
+        for (int64_t r = 0; r < maxR; ++r) {
+          IRMapping map;
+          Value ssq = total[maxR * kFeatures + r];
+          map.map(body.getArgument(1), ssq);
+          for (Value factor : norm.rowFactors) {
+            Value v = cloneRowFactor(b, factor, body, ssq, map);
+            rowScale[r] = rowScale[r] ? e.mul(rowScale[r], v) : v;
+          }
+        }
+      }
       for (int64_t r = 0; r < maxR; ++r)
         for (int64_t f = 0; f < kFeatures; ++f) {
           Value sum = total[r * kFeatures + f];
+          if (rowScale[r])
+            sum = e.mul(sum, rowScale[r]);
           Value ok = e.andi(writer, featureOk[f]);
           if (rowOk[r])
             ok = e.andi(ok, rowOk[r]);

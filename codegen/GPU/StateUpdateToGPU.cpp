@@ -13,7 +13,7 @@
 //    most 128), n / 4 consecutive lanes own one (batch, channel), four
 //    states each as one 16-byte vector, so that a warp reads and writes
 //    whole lines of consecutive channels' states; y is a reduction over
-//    those lanes. Otherwise a thread owns one (batch, channel) and its n
+//    those lanes. B and C (slices of x_proj's output) are read in place. Otherwise a thread owns one (batch, channel) and its n
 //    states.
 //
 //===----------------------------------------------------------------------===//
@@ -53,8 +53,12 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
   Value x = toDenseBuffer(rewriter, loc, op.getX());
   Value dtIn = toDenseBuffer(rewriter, loc, op.getDt());
   Value a = toDenseBuffer(rewriter, loc, op.getA());
-  Value bMat = toDenseBuffer(rewriter, loc, op.getB());
-  Value cMat = toDenseBuffer(rewriter, loc, op.getC());
+  // The Mamba-1 kernels load B and C element by element: slices of the
+  // x_proj output are read in place.
+  Value bMat = mamba2 ? toDenseBuffer(rewriter, loc, op.getB())
+                      : toStridedBuffer(rewriter, loc, op.getB());
+  Value cMat = mamba2 ? toDenseBuffer(rewriter, loc, op.getC())
+                      : toStridedBuffer(rewriter, loc, op.getC());
   Value dBuf = toDenseBuffer(rewriter, loc, op.getD());
   Value z = toDenseBuffer(rewriter, loc, op.getZ());
   Value bias = toDenseBuffer(rewriter, loc, op.getDtBias());
@@ -220,8 +224,12 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     Value dt2 = e.mul(dt, e.f(kLog2E));
     SmallVector<Value> av = e.loadVecF32(a, {cc, col}, 4);
     SmallVector<Value> hv = e.loadVecF32(state, {bi, cc, col}, 4);
-    SmallVector<Value> bv = e.loadVecF32(bMat, {bi, gi, col}, 4);
-    SmallVector<Value> cv = e.loadVecF32(cMat, {bi, gi, col}, 4);
+    SmallVector<Value> bv, cv;
+    for (int64_t j = 0; j < 4; ++j) {
+      Value nj = e.iaddConst(col, j);
+      bv.push_back(e.loadF32(bMat, {bi, gi, nj}));
+      cv.push_back(e.loadF32(cMat, {bi, gi, nj}));
+    }
     SmallVector<Value> hn;
     Value partial = e.f(0.0);
     for (int64_t j = 0; j < 4; ++j) {

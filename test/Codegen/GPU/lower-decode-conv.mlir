@@ -32,11 +32,12 @@ func.func @step2(%st: tensor<?x?x?x?xf32>, %x: tensor<?x?x?xbf16>, %dt: tensor<?
 // -----
 
 // The Mamba-1 decode step with a static n = 16: four lanes per (batch,
-// channel), four states each as one 16-byte vector (A, the state, B, C), one
-// ex2 per state; y is a reduction over the four lanes (two shuffles).
+// channel), four states each as one 16-byte vector (A, the state; B and C
+// element by element, read in place), one ex2 per state; y is a reduction
+// over the four lanes (two shuffles).
 // CHECK-LABEL: func.func @step1
 // CHECK:         gpu.launch async
-// CHECK-COUNT-4:   vector.load {{.*}} vector<4xf32>
+// CHECK-COUNT-2:   vector.load {{.*}} vector<4xf32>
 // CHECK-COUNT-4:   llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK:           vector.store {{.*}} vector<4xf32>
 // CHECK-COUNT-2:   gpu.shuffle  xor

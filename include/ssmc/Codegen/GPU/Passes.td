@@ -96,8 +96,11 @@ def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
     features, its lanes reading 8 weights each per step (the weight read
     once, the activation kept f32), warp sums, the zero fill of the output
     skipped, a residual add right after the projection (res = a + out, out
-    used by nothing else) done in its epilogue; otherwise the original ops
-    run (and the projection becomes cuBLAS calls).
+    used by nothing else) done in its epilogue, an RMS norm that only feeds
+    the projection done in its prologue (x^2 summed from the same loads, x
+    scaled by the norm weight, the row factor applied to the sums);
+    otherwise the original ops run (and the projection becomes cuBLAS
+    calls).
   }];
   let options = [
     Option<"maxRows", "max-rows", "int64_t", /*default=*/"4",
@@ -112,7 +115,9 @@ def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
     Statistic<"numProjections", "num-projections",
               "Projections given a matrix-vector kernel">,
     Statistic<"numResiduals", "num-residuals",
-              "Residual adds joined to a matrix-vector kernel's epilogue">
+              "Residual adds joined to a matrix-vector kernel's epilogue">,
+    Statistic<"numNorms", "num-norms",
+              "RMS norms joined to a matrix-vector kernel's prologue">
   ];
 }
 
