@@ -25,6 +25,11 @@
 //    block's warps instead, each warp taking every kWarps-th step, the warps'
 //    sums added through shared memory: four times the blocks, a quarter of
 //    the steps each.
+//  - when the output, one step per sequence, is read as slices of channels,
+//    some of them only transposed to channels first (b, channels, 1) (the
+//    in_proj's x and z of Mamba-1, xBC of Mamba-2), the sums of those
+//    channels are stored straight to their place in the transposed
+//    buffers: the transposes' kernels run only on the other path;
 //  - when the input is an RMS norm's output y = x * g(sum of x^2) * w that
 //    nothing else reads (the in_proj of every layer), the kernel reads x
 //    and the norm weight instead: each warp sums x^2 along with its dot
@@ -251,13 +256,18 @@ struct SmallProjectionsPass
       return {};
     Value v = apply.getDpsInputs()[0], sums = apply.getDpsInputs()[1],
           w = apply.getDpsInputs()[2];
+    // The input row by row: the source of v's expand_shape, or v itself
+    // (a buffer of its own) collapsed.
     auto expand = v.getDefiningOp<memref::ExpandShapeOp>();
     auto vType = cast<MemRefType>(v.getType());
     auto wType = cast<MemRefType>(w.getType());
-    if (!expand ||
-        expand.getReassociationIndices() !=
-            SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}} ||
-        vType.getDimSize(2) != 1 || !vType.getElementType().isF32() ||
+    if (expand && expand.getReassociationIndices() !=
+                      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}})
+      return {};
+    if (!expand && (!v.getDefiningOp<memref::AllocOp>() ||
+                    v.getDefiningOp()->getBlock() != op->getBlock()))
+      return {};
+    if (vType.getDimSize(2) != 1 || !vType.getElementType().isF32() ||
         !wType.hasStaticShape() || wType.getRank() != 2 ||
         !wType.getLayout().isIdentity() ||
         !(wType.getElementType().isF32() || wType.getElementType().isBF16() ||
@@ -302,7 +312,7 @@ struct SmallProjectionsPass
       return {};
     // Between the fill and the projection only views, sizes, allocations
     // and fills of other buffers: nothing writes the norm's input.
-    Value src = expand.getSrc();
+    Value src = expand ? expand.getSrc() : v;
     for (Operation *o = fill->getNextNode(); o != op; o = o->getNextNode()) {
       if (o == reduce || o == apply)
         continue;
@@ -351,6 +361,13 @@ struct SmallProjectionsPass
     }
     if (vSeen != 1 || wSeen != 1)
       return {};
+    if (!expand) {
+      // v collapsed right after its allocation.
+      OpBuilder b(v.getContext());
+      b.setInsertionPointAfter(v.getDefiningOp());
+      src = memref::CollapseShapeOp::create(
+          b, v.getLoc(), v, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    }
     norm.src = src;
     norm.weight = w;
     norm.apply = apply;
@@ -375,6 +392,108 @@ struct SmallProjectionsPass
       cloneRowFactor(b, operand, body, s, map);
     Operation *copy = b.clone(*def, map);
     return copy->getResult(cast<OpResult>(v).getResultNumber());
+  }
+
+  /// The output read only as channel slices transposed to channels first:
+  /// slice j, channels [offset_j, offset_j + size_j), goes to dest_j.
+  struct Scatter {
+    SmallVector<int64_t> offsets, sizes;
+    SmallVector<Value> dests;
+    /// The subviews and transposes, in order.
+    SmallVector<Operation *> ops;
+    explicit operator bool() const { return !dests.empty(); }
+  };
+
+  /// The transposed slices after a zero-filled channels-last projection
+  /// with one step (out (b, 1, n)): out read only through slices
+  /// out[0, 0, c] [b, 1, s]; those read only by a linalg.transpose (0, 2, 1)
+  /// into a fresh (b, s, 1) buffer are transposed slices, the others must
+  /// not overlap them; only allocations, sizes, slices and those transposes
+  /// between the projection and the last of them (their buffers' sizes
+  /// known before it). Empty otherwise.
+  static Scatter scatterEpilogue(linalg::GenericOp op, linalg::FillOp zeroFill) {
+    Value out = op.getDpsInits()[0];
+    auto outType = cast<MemRefType>(out.getType());
+    auto alloc = out.getDefiningOp<memref::AllocOp>();
+    if (!zeroFill || !alloc || outType.getDimSize(1) != 1 ||
+        outType.isDynamicDim(2))
+      return {};
+    Scatter sc;
+    Operation *last = op;
+    SmallVector<std::pair<int64_t, std::pair<int64_t, Value>>> slices;
+    SmallVector<std::pair<int64_t, int64_t>> direct;
+    for (Operation *user : out.getUsers()) {
+      if (user == op || user == zeroFill)
+        continue;
+      auto sub = dyn_cast<memref::SubViewOp>(user);
+      if (!sub || sub->getBlock() != op->getBlock() ||
+          !op->isBeforeInBlock(sub) || !sub->hasOneUse())
+        return {};
+      auto offs = sub.getStaticOffsets(), sizes = sub.getStaticSizes(),
+           strides = sub.getStaticStrides();
+      if (offs.size() != 3 || offs[0] != 0 || offs[1] != 0 ||
+          ShapedType::isDynamic(offs[2]) || sizes[1] != 1 ||
+          ShapedType::isDynamic(sizes[2]) ||
+          llvm::any_of(strides, [](int64_t st) { return st != 1; }))
+        return {};
+      // The whole batch: the allocation's own size.
+      if (ShapedType::isDynamic(sizes[0])) {
+        if (alloc.getDynamicSizes().size() != 1 || sub.getSizes().size() != 1 ||
+            sub.getSizes()[0] != alloc.getDynamicSizes()[0])
+          return {};
+      } else if (sizes[0] != outType.getDimSize(0)) {
+        return {};
+      }
+      auto tr = dyn_cast<linalg::TransposeOp>(*sub->getUsers().begin());
+      Value dest = tr ? tr.getInit() : Value();
+      auto destType = dest ? dyn_cast<MemRefType>(dest.getType()) : nullptr;
+      auto destAlloc = dest ? dest.getDefiningOp<memref::AllocOp>() : nullptr;
+      if (!tr || tr.getInput() != sub.getResult() ||
+          tr.getPermutation() != ArrayRef<int64_t>{0, 2, 1} ||
+          tr->getBlock() != op->getBlock() || !destType || !destAlloc ||
+          !destType.getLayout().isIdentity() ||
+          !destType.getElementType().isF32() ||
+          destType.getDimSize(1) != sizes[2] || destType.getDimSize(2) != 1) {
+        // Read otherwise: the kernel keeps writing these channels to out.
+        direct.push_back({offs[2], offs[2] + sizes[2]});
+        continue;
+      }
+      // The buffer's sizes are known before the projection.
+      for (Value v : destAlloc->getOperands())
+        if (Operation *def = v.getDefiningOp())
+          if (def->getBlock() == op->getBlock() && !def->isBeforeInBlock(op))
+            return {};
+      slices.push_back({offs[2], {sizes[2], dest}});
+      sc.ops.push_back(sub);
+      sc.ops.push_back(tr);
+      if (last->isBeforeInBlock(tr))
+        last = tr;
+    }
+    if (slices.empty())
+      return {};
+    llvm::sort(slices, [](auto &a, auto &b) { return a.first < b.first; });
+    int64_t end = 0;
+    for (auto &[off, rest] : slices) {
+      if (off < end)
+        return {};
+      end = off + rest.first;
+      for (auto [lo, hi] : direct)
+        if (lo < end && off < hi)
+          return {};
+      sc.offsets.push_back(off);
+      sc.sizes.push_back(rest.first);
+      sc.dests.push_back(rest.second);
+    }
+    // Nothing else in between.
+    llvm::SmallPtrSet<Operation *, 8> mine(sc.ops.begin(), sc.ops.end());
+    for (Operation *o = op->getNextNode(); o != last; o = o->getNextNode())
+      if (!mine.contains(o) && !isa<memref::AllocOp, memref::DimOp,
+                                    arith::ConstantOp, memref::SubViewOp>(o))
+        return {};
+    llvm::sort(sc.ops, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    return sc;
   }
 
   void rewrite(linalg::GenericOp op, unsigned channelDim) {
@@ -404,6 +523,12 @@ struct SmallProjectionsPass
           dim.getSourceMutable().assign(norm.src);
       x = norm.src;
     }
+    Scatter scatter;
+    if (channelDim == 2 && !add)
+      scatter = scatterEpilogue(op, zeroFill);
+    if (scatter)
+      for (Value dest : scatter.dests)
+        dest.getDefiningOp()->moveBefore(op);
     Residual residual;
     if (add) {
       for (Operation *o : between)
@@ -454,11 +579,12 @@ struct SmallProjectionsPass
           b, loc, e.icmp(arith::CmpIPredicate::eq, rows, e.idx(1)),
           /*withElse=*/maxRows > 1);
       b.setInsertionPoint(ifOne.thenBlock()->getTerminator());
-      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill, residual, norm);
+      launch(e, x, w, out, rows, t, n, k, 1, !zeroFill, residual, norm,
+             scatter);
       if (maxRows > 1) {
         b.setInsertionPoint(ifOne.elseBlock()->getTerminator());
         launch(e, x, w, out, rows, t, n, k, maxRows, !zeroFill, residual,
-               norm);
+               norm, scatter);
       }
     }
     op->moveBefore(ifFast.elseBlock()->getTerminator());
@@ -479,15 +605,26 @@ struct SmallProjectionsPass
         o->moveBefore(anchor);
       ++numNorms;
     }
+    if (scatter) {
+      // The slices and transposes after the projection, on that path only.
+      Operation *after = op;
+      for (Operation *o : scatter.ops) {
+        o->moveAfter(after);
+        after = o;
+      }
+      ++numScatters;
+    }
     if (add) {
       add->moveAfter(op);
+      ++numResiduals;
+    }
+    if (add || scatter) {
       // The projection's own buffer is needed only on that path.
       Operation *alloc = out.getDefiningOp();
       if (llvm::all_of(alloc->getUsers(), [&](Operation *user) {
             return ifFast.getElseRegion().isAncestor(user->getParentRegion());
           }))
         alloc->moveBefore(&ifFast.elseBlock()->front());
-      ++numResiduals;
     }
   }
 
@@ -500,7 +637,7 @@ struct SmallProjectionsPass
   /// (with a residual: result[r, o] = addend[r, o] + that sum instead).
   void launch(Emitter &e, Value x, Value w, Value out, Value rows, Value t,
               int64_t n, int64_t k, int64_t maxR, bool accumulate,
-              Residual residual, NormPrologue norm) {
+              Residual residual, NormPrologue norm, const Scatter &scatter) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
     Value one = e.idx(1);
@@ -689,6 +826,31 @@ struct SmallProjectionsPass
             if (residual.result) {
               e.store(e.add(e.load(residual.addend, ivs), sum),
                       residual.result, ivs);
+              return;
+            }
+            // One step per row: row r is batch r, its slice's channel
+            // o - offset; the other channels to out.
+            Value inAny;
+            for (auto [off, size, dest] : llvm::zip(
+                     scatter.offsets, scatter.sizes, scatter.dests)) {
+              Value o = features[f];
+              Value in = e.andi(
+                  e.icmp(arith::CmpIPredicate::uge, o, e.idx(off)),
+                  e.icmp(arith::CmpIPredicate::ult, o, e.idx(off + size)));
+              inAny = inAny ? e.ori(inAny, in) : in;
+              e.ifThen(in, [&] {
+                e.store(sum, dest,
+                        {rowIdx[r][0], e.isub(o, e.idx(off)), e.idx(0)});
+              });
+            }
+            if (inAny) {
+              Value outside = e.icmp(arith::CmpIPredicate::eq, inAny,
+                                     arith::ConstantIntOp::create(
+                                         b, loc, b.getI1Type(), 0));
+              e.ifThen(outside, [&] {
+                Value v = accumulate ? e.add(e.load(out, ivs), sum) : sum;
+                e.store(v, out, ivs);
+              });
               return;
             }
             Value v = accumulate ? e.add(e.load(out, ivs), sum) : sum;

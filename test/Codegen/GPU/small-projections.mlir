@@ -241,3 +241,259 @@ func.func @residual(%x: memref<?x1x264xf32>, %w: memref<5x264xbf16>, %r: memref<
 }
 
 // BAD: error: ssm-gpu-small-projections: max-rows must be at least 1
+
+// -----
+
+// An RMS norm that only feeds the projection (the in_proj of a layer): the
+// kernel reads the norm's input x and its weight, sums x^2 from the same
+// loads (a third value through the warp reduction of the one-row kernel,
+// after the two features' sums), multiplies x by the
+// weight, and scales the sums by the norm's own rsqrt(s / 256 + eps); the
+// sizes come from x; the norm's fill, sum and scaling run on the other path
+// only, before the projection.
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#col = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @norm_prologue
+// CHECK-SAME: %[[H:[^:]+]]: memref<?x1x256xf32>, %[[NW:[^:]+]]: memref<256xbf16>
+// CHECK: %[[NW2:.*]] = memref.expand_shape %[[NW]]
+// CHECK-NOT: linalg.generic
+// CHECK: memref.dim %[[H]], %c0
+// CHECK: memref.alloc
+// CHECK-NOT: linalg
+// CHECK: memref.extract_aligned_pointer_as_index %[[H]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[NW2]]
+// CHECK: scf.if
+// CHECK: gpu.launch async
+// CHECK: vector.load %[[H]]
+// CHECK: vector.load %[[NW2]]{{.*}} vector<8xbf16>
+// CHECK-COUNT-3: gpu.shuffle xor %{{.*}}, %c16_i32
+// CHECK-NOT: gpu.shuffle xor %{{.*}}, %c16_i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32
+// CHECK: math.rsqrt
+// CHECK: } else {
+// CHECK: gpu.launch async
+// CHECK: math.rsqrt
+// CHECK: } else {
+// CHECK-NEXT: memref.alloc
+// CHECK-NEXT: linalg.fill
+// CHECK: linalg.generic {{.*}}"reduction"
+// CHECK: memref.alloc
+// CHECK: linalg.generic
+// CHECK: math.rsqrt
+// CHECK: memref.collapse_shape
+// CHECK: linalg.fill
+// CHECK: linalg.generic
+// CHECK: linalg.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+func.func @norm_prologue(%h: memref<?x1x256xf32>, %nw: memref<256xbf16>, %win: memref<6x256xbf16>) -> memref<?x1x6xf32> {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %inv = arith.constant 3.906250e-03 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %b = memref.dim %h, %c0 : memref<?x1x256xf32>
+  %v = memref.expand_shape %h [[0], [1], [2, 3]] output_shape [%b, 1, 1, 256] : memref<?x1x256xf32> into memref<?x1x1x256xf32>
+  %sums = memref.alloc(%b) : memref<?x1x1xf32>
+  linalg.fill ins(%z : f32) outs(%sums : memref<?x1x1xf32>)
+  linalg.generic {indexing_maps = [#id4, #row], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%v : memref<?x1x1x256xf32>) outs(%sums : memref<?x1x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  %w2 = memref.expand_shape %nw [[0, 1]] output_shape [1, 256] : memref<256xbf16> into memref<1x256xbf16>
+  %y = memref.alloc(%b) : memref<?x1x1x256xf32>
+  linalg.generic {indexing_maps = [#id4, #row, #col, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%v, %sums, %w2 : memref<?x1x1x256xf32>, memref<?x1x1xf32>, memref<1x256xbf16>) outs(%y : memref<?x1x1x256xf32>) {
+  ^bb0(%a: f32, %s: f32, %g: bf16, %o: f32):
+    %mean = arith.mulf %s, %inv : f32
+    %t = arith.addf %mean, %eps : f32
+    %r = math.rsqrt %t : f32
+    %n = arith.mulf %a, %r : f32
+    %gw = arith.extf %g : bf16 to f32
+    %m = arith.mulf %n, %gw : f32
+    linalg.yield %m : f32
+  }
+  %x = memref.collapse_shape %y [[0], [1], [2, 3]] : memref<?x1x1x256xf32> into memref<?x1x256xf32>
+  %rows = memref.dim %x, %c0 : memref<?x1x256xf32>
+  %out = memref.alloc(%rows) : memref<?x1x6xf32>
+  linalg.fill ins(%z : f32) outs(%out : memref<?x1x6xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %win : memref<?x1x256xf32>, memref<6x256xbf16>) outs(%out : memref<?x1x6xf32>) {
+  ^bb0(%a: f32, %b2: bf16, %acc: f32):
+    %e = arith.extf %b2 : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return %out : memref<?x1x6xf32>
+}
+
+// -----
+
+// The norm's output also read elsewhere: the norm stays where it is and the
+// kernel reads its output.
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#col = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @norm_read_twice
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}"reduction"
+// CHECK: linalg.generic
+// CHECK: %[[X:.*]] = memref.collapse_shape
+// CHECK: scf.if
+// CHECK: gpu.launch async
+// CHECK: vector.load %[[X]]
+// CHECK-NOT: math.rsqrt
+// CHECK: } else {
+func.func @norm_read_twice(%h: memref<?x1x256xf32>, %nw: memref<256xf32>, %win: memref<6x256xbf16>) -> (memref<?x1x6xf32>, memref<?x1x256xf32>) {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %inv = arith.constant 3.906250e-03 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %b = memref.dim %h, %c0 : memref<?x1x256xf32>
+  %v = memref.expand_shape %h [[0], [1], [2, 3]] output_shape [%b, 1, 1, 256] : memref<?x1x256xf32> into memref<?x1x1x256xf32>
+  %sums = memref.alloc(%b) : memref<?x1x1xf32>
+  linalg.fill ins(%z : f32) outs(%sums : memref<?x1x1xf32>)
+  linalg.generic {indexing_maps = [#id4, #row], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%v : memref<?x1x1x256xf32>) outs(%sums : memref<?x1x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  %w2 = memref.expand_shape %nw [[0, 1]] output_shape [1, 256] : memref<256xf32> into memref<1x256xf32>
+  %y = memref.alloc(%b) : memref<?x1x1x256xf32>
+  linalg.generic {indexing_maps = [#id4, #row, #col, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%v, %sums, %w2 : memref<?x1x1x256xf32>, memref<?x1x1xf32>, memref<1x256xf32>) outs(%y : memref<?x1x1x256xf32>) {
+  ^bb0(%a: f32, %s: f32, %g: f32, %o: f32):
+    %mean = arith.mulf %s, %inv : f32
+    %t = arith.addf %mean, %eps : f32
+    %r = math.rsqrt %t : f32
+    %n = arith.mulf %a, %r : f32
+    %m = arith.mulf %n, %g : f32
+    linalg.yield %m : f32
+  }
+  %x = memref.collapse_shape %y [[0], [1], [2, 3]] : memref<?x1x1x256xf32> into memref<?x1x256xf32>
+  %out = memref.alloc(%b) : memref<?x1x6xf32>
+  linalg.fill ins(%z : f32) outs(%out : memref<?x1x6xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %win : memref<?x1x256xf32>, memref<6x256xbf16>) outs(%out : memref<?x1x6xf32>) {
+  ^bb0(%a: f32, %b2: bf16, %acc: f32):
+    %e = arith.extf %b2 : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return %out, %x : memref<?x1x6xf32>, memref<?x1x256xf32>
+}
+
+// -----
+
+// One step per sequence, the output read as channel slices: [0, 8) and
+// [8, 16) each only transposed to (b, 8, 1) (Mamba-1's x and z), [16, 20)
+// read in place. The kernel stores the first two slices' sums straight
+// into the transposed buffers (allocated before it) and only the rest to
+// out; the transposes run on the other path only, after the projection.
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @scatter
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x1x20xf32>
+// CHECK: %[[XT:.*]] = memref.alloc(%{{.*}}) : memref<?x8x1xf32>
+// CHECK: %[[ZT:.*]] = memref.alloc(%{{.*}}) : memref<?x8x1xf32>
+// CHECK: scf.if
+// CHECK: gpu.launch async
+// CHECK: arith.cmpi ult, %{{.*}}, %c8
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[XT]]
+// CHECK: arith.cmpi ult, %{{.*}}, %c16
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[ZT]]
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[OUT]]
+// CHECK: } else {
+// CHECK: } else {
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: linalg.generic
+// CHECK: memref.subview %[[OUT]][0, 0, 0]
+// CHECK-NEXT: linalg.transpose {{.*}} outs(%[[XT]]
+// CHECK-NEXT: memref.subview %[[OUT]][0, 0, 8]
+// CHECK-NEXT: linalg.transpose {{.*}} outs(%[[ZT]]
+// CHECK-NEXT: }
+// CHECK: memref.subview %[[OUT]][0, 0, 16]
+func.func @scatter(%x: memref<?x1x64xf32>, %w: memref<20x64xbf16>) -> (memref<?x8x1xf32>, memref<?x8x1xf32>, memref<?x1x4xf32, strided<[20, 20, 1], offset: 16>>) {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %b = memref.dim %x, %c0 : memref<?x1x64xf32>
+  %out = memref.alloc(%b) : memref<?x1x20xf32>
+  linalg.fill ins(%z : f32) outs(%out : memref<?x1x20xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x1x64xf32>, memref<20x64xbf16>) outs(%out : memref<?x1x20xf32>) {
+  ^bb0(%a: f32, %b2: bf16, %acc: f32):
+    %e = arith.extf %b2 : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  %s0 = memref.subview %out[0, 0, 0] [%b, 1, 8] [1, 1, 1] : memref<?x1x20xf32> to memref<?x1x8xf32, strided<[20, 20, 1]>>
+  %xt = memref.alloc(%b) : memref<?x8x1xf32>
+  linalg.transpose ins(%s0 : memref<?x1x8xf32, strided<[20, 20, 1]>>) outs(%xt : memref<?x8x1xf32>) permutation = [0, 2, 1]
+  %s1 = memref.subview %out[0, 0, 8] [%b, 1, 8] [1, 1, 1] : memref<?x1x20xf32> to memref<?x1x8xf32, strided<[20, 20, 1], offset: 8>>
+  %zt = memref.alloc(%b) : memref<?x8x1xf32>
+  linalg.transpose ins(%s1 : memref<?x1x8xf32, strided<[20, 20, 1], offset: 8>>) outs(%zt : memref<?x8x1xf32>) permutation = [0, 2, 1]
+  %s2 = memref.subview %out[0, 0, 16] [%b, 1, 4] [1, 1, 1] : memref<?x1x20xf32> to memref<?x1x4xf32, strided<[20, 20, 1], offset: 16>>
+  return %xt, %zt, %s2 : memref<?x8x1xf32>, memref<?x8x1xf32>, memref<?x1x4xf32, strided<[20, 20, 1], offset: 16>>
+}
+
+// -----
+
+// A transposed slice that overlaps a slice read in place: left alone.
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @scatter_overlap
+// CHECK: gpu.launch async
+// CHECK-NOT: memref.store %{{.*}} : memref<?x8x1xf32>
+// CHECK: } else {
+// CHECK: } else {
+// CHECK: linalg.generic
+// CHECK: linalg.transpose
+// CHECK: return
+func.func @scatter_overlap(%x: memref<?x1x64xf32>, %w: memref<20x64xbf16>) -> (memref<?x8x1xf32>, memref<?x1x4xf32, strided<[20, 20, 1], offset: 6>>) {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %b = memref.dim %x, %c0 : memref<?x1x64xf32>
+  %out = memref.alloc(%b) : memref<?x1x20xf32>
+  linalg.fill ins(%z : f32) outs(%out : memref<?x1x20xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x1x64xf32>, memref<20x64xbf16>) outs(%out : memref<?x1x20xf32>) {
+  ^bb0(%a: f32, %b2: bf16, %acc: f32):
+    %e = arith.extf %b2 : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  %s0 = memref.subview %out[0, 0, 0] [%b, 1, 8] [1, 1, 1] : memref<?x1x20xf32> to memref<?x1x8xf32, strided<[20, 20, 1]>>
+  %xt = memref.alloc(%b) : memref<?x8x1xf32>
+  linalg.transpose ins(%s0 : memref<?x1x8xf32, strided<[20, 20, 1]>>) outs(%xt : memref<?x8x1xf32>) permutation = [0, 2, 1]
+  %s2 = memref.subview %out[0, 0, 6] [%b, 1, 4] [1, 1, 1] : memref<?x1x20xf32> to memref<?x1x4xf32, strided<[20, 20, 1], offset: 6>>
+  return %xt, %s2 : memref<?x8x1xf32>, memref<?x1x4xf32, strided<[20, 20, 1], offset: 6>>
+}

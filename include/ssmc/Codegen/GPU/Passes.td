@@ -96,7 +96,9 @@ def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
     features, its lanes reading 8 weights each per step (the weight read
     once, the activation kept f32), warp sums, the zero fill of the output
     skipped, a residual add right after the projection (res = a + out, out
-    used by nothing else) done in its epilogue, an RMS norm that only feeds
+    used by nothing else) done in its epilogue, an output read only as
+    channel slices transposed to channels first stored straight into those
+    buffers (one step per row), an RMS norm that only feeds
     the projection done in its prologue (x^2 summed from the same loads, x
     scaled by the norm weight, the row factor applied to the sums);
     otherwise the original ops run (and the projection becomes cuBLAS
@@ -117,7 +119,9 @@ def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
     Statistic<"numResiduals", "num-residuals",
               "Residual adds joined to a matrix-vector kernel's epilogue">,
     Statistic<"numNorms", "num-norms",
-              "RMS norms joined to a matrix-vector kernel's prologue">
+              "RMS norms joined to a matrix-vector kernel's prologue">,
+    Statistic<"numScatters", "num-scatters",
+              "Outputs stored straight into their channels-first slices">
   ];
 }
 
