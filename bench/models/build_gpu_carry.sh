@@ -7,7 +7,8 @@
 #       generic x86-64-v3 CPU), the checkpoints' shapes as gpu_check.sh and
 #       gpu_bench.sh draw them there (ssmc-make-checkpoint, same seeds);
 #   ssmc-model-check, ssmc-make-checkpoint: runtime only (no MLIR).
-# Usage: bench/models/build_gpu_carry.sh [sm_90]   (BUILD_DIR, default build)
+# Usage: bench/models/build_gpu_carry.sh [sm_90]   (BUILD_DIR, default build;
+#   CKPT_CACHE, a directory that keeps the checkpoints between builds)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -25,10 +26,15 @@ for name in "${!shapes[@]}"; do
   # The large shapes are timed (gpu_bench.sh) in bf16 only.
   [[ $name == *-2.?b ]] && dtypes=bf16
   for dtype in $dtypes; do
-    # shellcheck disable=SC2086
-    "$build/bin/ssmc-make-checkpoint" ${shapes[$name]} --dtype "$dtype" \
-      --out "$work/$name-$dtype" >/dev/null
-    "$build/bin/ssmc" compile "$work/$name-$dtype" --target "cuda:$chip" \
+    # CKPT_CACHE=DIR keeps the checkpoints (only their shapes matter here;
+    # the 2.7B/2.8B ones take minutes to write) for the next build.
+    ckpt="${CKPT_CACHE:-$work}/$name-$dtype"
+    if [ ! -f "$ckpt/config.json" ]; then
+      # shellcheck disable=SC2086
+      "$build/bin/ssmc-make-checkpoint" ${shapes[$name]} --dtype "$dtype" \
+        --out "$ckpt" >/dev/null
+    fi
+    "$build/bin/ssmc" compile "$ckpt" --target "cuda:$chip" \
       --cpu=x86-64-v3 -o "$carry/$name-$dtype.ssmpkg" 2>/dev/null
   done
 done

@@ -133,6 +133,8 @@ void ssmc::buildGPULoweringPipeline(OpPassManager &pm,
   // matrix-vector kernel each, chosen at run time; the others through cuBLAS
   // (the runtime's hook; the loops below stay as the fallback).
   pm.addPass(createSSMGPUSmallProjections());
+  // The decode step's layout changes between dense buffers as views.
+  pm.addPass(createSSMGPUUnitTransposes());
   SSMProjectionsToGemmOptions gemm;
   gemm.gpu = true;
   pm.addPass(createSSMProjectionsToGemm(gemm));

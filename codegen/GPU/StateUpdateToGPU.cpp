@@ -8,13 +8,14 @@
 //    j + 32, ...), so each row of the state is read and written as whole
 //    128-byte lines; B and C of the step are loaded once per warp, dt and
 //    its decay once per head; y_p = sum_n C h is a warp reduction
-//    (butterfly shuffles).
+//    (butterfly shuffles). B and C are read in place (slices of the conv's
+//    output), element by element.
 //  - Mamba-1 layout, state (b, d, n): with n a static multiple of 4 (at
 //    most 128), n / 4 consecutive lanes own one (batch, channel), four
 //    states each as one 16-byte vector, so that a warp reads and writes
 //    whole lines of consecutive channels' states; y is a reduction over
-//    those lanes. B and C (slices of x_proj's output) are read in place. Otherwise a thread owns one (batch, channel) and its n
-//    states.
+//    those lanes. B and C (slices of x_proj's output) are read in place.
+//    Otherwise a thread owns one (batch, channel) and its n states.
 //
 //===----------------------------------------------------------------------===//
 #include "GPUEmitter.h"
@@ -53,12 +54,11 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
   Value x = toDenseBuffer(rewriter, loc, op.getX());
   Value dtIn = toDenseBuffer(rewriter, loc, op.getDt());
   Value a = toDenseBuffer(rewriter, loc, op.getA());
-  // The Mamba-1 kernels load B and C element by element: slices of the
-  // x_proj output are read in place.
-  Value bMat = mamba2 ? toDenseBuffer(rewriter, loc, op.getB())
-                      : toStridedBuffer(rewriter, loc, op.getB());
-  Value cMat = mamba2 ? toDenseBuffer(rewriter, loc, op.getC())
-                      : toStridedBuffer(rewriter, loc, op.getC());
+  // B and C are loaded element by element (every warp of a group reads the
+  // same few values): slices of a projection's or the conv's output are
+  // read in place.
+  Value bMat = toStridedBuffer(rewriter, loc, op.getB());
+  Value cMat = toStridedBuffer(rewriter, loc, op.getC());
   Value dBuf = toDenseBuffer(rewriter, loc, op.getD());
   Value z = toDenseBuffer(rewriter, loc, op.getZ());
   Value bias = toDenseBuffer(rewriter, loc, op.getDtBias());
@@ -126,8 +126,12 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
       // perLane: rows of the state move as one vector per lane (whole lines
       // per warp), all rows' loads issued before their arithmetic.
       Value col = e.imul(lane, e.idx(perLane));
-      SmallVector<Value> bv = e.loadVecF32(bMat, {bi, gi, col}, perLane);
-      SmallVector<Value> cv = e.loadVecF32(cMat, {bi, gi, col}, perLane);
+      SmallVector<Value> bv, cv;
+      for (int64_t v = 0; v < perLane; ++v) {
+        Value nv = e.iaddConst(col, v);
+        bv.push_back(e.loadF32(bMat, {bi, gi, nv}));
+        cv.push_back(e.loadF32(cMat, {bi, gi, nv}));
+      }
       SmallVector<Value> pis, oks, xs;
       SmallVector<SmallVector<Value>> hs;
       for (int64_t r = 0; r < rows; ++r) {

@@ -82,6 +82,25 @@ def SSMGPULowerOps : Pass<"ssm-gpu-lower-ops", "::mlir::ModuleOp"> {
   ];
 }
 
+def SSMGPUUnitTransposes : Pass<"ssm-gpu-unit-transposes",
+                                "::mlir::ModuleOp"> {
+  let summary = "A transpose that only moves dimensions of size 1 as a view";
+  let description = [{
+    On buffers. A linalg.transpose whose permutation keeps the order of the
+    dimensions that are not a static 1 (the decode step's (b, c, 1) <->
+    (b, 1, c)) moves no element: between dense row-major buffers it is a
+    reshape. When the destination is a fresh allocation that is only read
+    afterwards (loads, views, linalg inputs, copy sources) and the source is
+    not written after the transpose, the destination's readers read a view
+    of the source instead and the copy (a kernel) is gone.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numTransposes", "num-transposes",
+              "Transposes replaced by views">
+  ];
+}
+
 def SSMGPUSmallProjections : Pass<"ssm-gpu-small-projections",
                                   "::mlir::ModuleOp"> {
   let summary = "Projections of a few rows by a 16-bit weight as one "
