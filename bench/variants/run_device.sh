@@ -10,7 +10,8 @@
 #          (ssmc-exec --time), beside flash-linear-attention's figures; and
 #          Mamba-1 / Mamba-2 from the DSL at the scan and SSD shapes.
 # Results and logs under $OUT (check.log, bench.log, variants.json).
-# Usage: bash bench/variants/run_device.sh [check|bench|all] (default all)
+# Usage: bash bench/variants/run_device.sh [check|bench|all] (default all;
+#   VARIANTS="retnet simple_gla" times only those)
 set -uo pipefail
 what="${1:-all}"
 carry="variants-carry"
@@ -77,6 +78,8 @@ json="["
 sep=""
 bench() {
   local name=$1 pkg=$2 entry=$3 v=$4 dims=$5 peer=$6 runs=${7:-20} d="$work/bench"
+  # VARIANTS="a b": time only those (a short device call).
+  [ -n "${VARIANTS:-}" ] && [[ " $VARIANTS " != *" $name "* ]] && return
   rm -rf "$d"
   "$ref" "$v" --dims "$dims" --seed 3 --bf16 --no-expected --dir "$d" >/dev/null
   local args=() n

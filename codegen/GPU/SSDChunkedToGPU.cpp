@@ -44,10 +44,10 @@ namespace ssmc::gpu_emit {
 namespace {
 
 constexpr int64_t kWarp = 32;
-/// Blocks of the chunked kernel resident per multiprocessor (at p = 64, n =
-/// 128) times the multiprocessors of an H100: the segment split aims at one
-/// full wave.
-constexpr int64_t kChunkedSlots = 3 * 132;
+/// Multiprocessors of an H100: the segment split aims at one full wave of
+/// the output kernel's resident blocks (three at p = 64, n = 128; one at
+/// p = 128, where its shared tiles take most of a multiprocessor).
+constexpr int64_t kMultiprocessors = 132;
 /// Shared memory per multiprocessor of sm_80 / sm_90 (bytes).
 constexpr int64_t kSharedPerSM = 228 * 1024;
 
@@ -235,6 +235,36 @@ Value fromLastLane(Emitter &e, Value v) {
       .getShuffleResult();
 }
 
+/// Blocks of `bytes` of shared memory each that a multiprocessor holds (at
+/// most three: 168 registers a thread at 4 warps).
+int64_t residentBlocks(int64_t bytes) {
+  return std::max<int64_t>(
+      1, std::min<int64_t>(3, kSharedPerSM / (bytes + 1024)));
+}
+
+/// The shared memory of the output kernel: the tiles emitChunkKernel
+/// carves for ChunkPhase::Outputs (it checks that the two agree).
+int64_t outputsSharedBytes(const ChunkPlan &pl) {
+  int64_t bytes = 0;
+  auto add = [&](int64_t r, int64_t c, int64_t bits) {
+    bytes += (r * c * bits / 8 + 15) / 16 * 16;
+  };
+  auto padded = [&](Type t) { return pl.p + 128 / t.getIntOrFloatBitWidth(); };
+  add(pl.q, pl.ldX, 16);
+  add(pl.q, pl.ldBC, 16);
+  add(pl.q, pl.ldBC, 16);
+  add(pl.p, pl.ldS, 16);
+  if (pl.hasZ)
+    add(pl.q, padded(pl.zElt), pl.zElt.getIntOrFloatBitWidth());
+  if (!(pl.hasZ && pl.zElt == pl.outElt))
+    add(pl.q, padded(pl.outElt), pl.outElt.getIntOrFloatBitWidth());
+  add(4, pl.q, 32);
+  add(1, pl.q, 32);
+  add(1, 4, 32);
+  add(1, 4, 32);
+  return bytes;
+}
+
 /// Emits one chunked SSD kernel at the builder's point (grid: heads x batch x
 /// `gridSegments`). `segChunks` is the chunks per segment; `ends` (f32, in
 /// fragment order) and `decays` (f32) the segment scratch.
@@ -310,7 +340,10 @@ void emitChunkKernel(Emitter &e, const ChunkOperands &o, const ChunkPlan &pl,
   // Registers for as many resident blocks as shared memory allows (at most
   // three: 168 registers a thread at 4 warps), so that one block's staging
   // waits are covered by the others' products.
-  int64_t perSM = std::min<int64_t>(3, kSharedPerSM / (bytes + 1024));
+  if (outputs && bytes != outputsSharedBytes(pl))
+    llvm::report_fatal_error("ssm-gpu-lower-ops: the chunked SSD's shared "
+                             "tiles and outputsSharedBytes disagree");
+  int64_t perSM = residentBlocks(bytes);
   if (outputs && perSM >= 2)
     dynOp->setAttr(kMinBlocksAttrName, b.getI64IntegerAttr(perSM));
   // The tiles are views of it at `shift` + their offset. Inside the chunk
@@ -847,7 +880,8 @@ LogicalResult lowerSSDChunked(SSDOp op, PatternRewriter &rewriter,
     wanted = e.idx(segmentsFixed);
   } else {
     Value blocks = e.imul(o.batch, o.heads);
-    wanted = e.imax(one, e.idiv(e.idx(kChunkedSlots), e.imax(blocks, one)));
+    int64_t slots = residentBlocks(outputsSharedBytes(pl)) * kMultiprocessors;
+    wanted = e.imax(one, e.idiv(e.idx(slots), e.imax(blocks, one)));
   }
   Value maxSeg = e.imax(one, e.idiv(chunks, e.idx(4)));
   if (segmentsFixed > 0)
