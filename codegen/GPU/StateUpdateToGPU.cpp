@@ -80,6 +80,26 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
   Value next = e.gpuAlloc(newType, stateSizes);
 
   Value groups = e.dim(bMat, 1);
+  // Mamba-1 layout: the per-channel inputs of (bi, c), and its output
+  // y = sum + D x, gated by silu(z).
+  struct Channel {
+    Value gi, xv, dtx, dt2;
+  };
+  auto channelInputs = [&](Value bi, Value c, Value perGroup) {
+    Value dt = e.processDt(e.loadF32(dtIn, {bi, c}),
+                           bias ? e.loadF32(bias, {c}) : Value(), softplus,
+                           limit);
+    Value xv = e.loadF32(x, {bi, c});
+    return Channel{e.idiv(c, perGroup), xv, e.mul(dt, xv),
+                   e.mul(dt, e.f(kLog2E))};
+  };
+  auto storeChannel = [&](Value sum, Value xv, Value bi, Value c) {
+    if (dBuf)
+      sum = e.fma(e.loadF32(dBuf, {c}), xv, sum);
+    if (z)
+      sum = e.mul(sum, e.silu(e.loadF32(z, {bi, c})));
+    e.storeAs(sum, y, {bi, c}, yElt);
+  };
   if (mamba2) {
     Value batch = stateSizes[0], heads = stateSizes[1], p = stateSizes[2],
           n = stateSizes[3];
@@ -219,13 +239,8 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     Value ok = e.icmp(arith::CmpIPredicate::ult, c, dim);
     Value cc = e.select(ok, c, e.isub(dim, one));
     Value col = e.imul(q, e.idx(4));
-    Value gi = e.idiv(cc, perGroup);
-    Value dt = e.processDt(e.loadF32(dtIn, {bi, cc}),
-                           bias ? e.loadF32(bias, {cc}) : Value(), softplus,
-                           limit);
-    Value xv = e.loadF32(x, {bi, cc});
-    Value dtx = e.mul(dt, xv);
-    Value dt2 = e.mul(dt, e.f(kLog2E));
+    Channel ch = channelInputs(bi, cc, perGroup);
+    Value gi = ch.gi, xv = ch.xv, dtx = ch.dtx, dt2 = ch.dt2;
     SmallVector<Value> av = e.loadVecF32(a, {cc, col}, 4);
     SmallVector<Value> hv = e.loadVecF32(state, {bi, cc, col}, 4);
     SmallVector<Value> bv, cv;
@@ -243,14 +258,8 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
     }
     e.ifThen(ok, [&] { e.storeVecAs(hn, next, {bi, c, col}, stateElt); });
     Value acc = e.warpSum(partial, lanes);
-    e.ifThen(e.andi(ok, e.icmp(arith::CmpIPredicate::eq, q, zero)), [&] {
-      Value out = acc;
-      if (dBuf)
-        out = e.fma(e.loadF32(dBuf, {c}), xv, out);
-      if (z)
-        out = e.mul(out, e.silu(e.loadF32(z, {bi, c})));
-      e.storeAs(out, y, {bi, c}, yElt);
-    });
+    e.ifThen(e.andi(ok, e.icmp(arith::CmpIPredicate::eq, q, zero)),
+             [&] { storeChannel(acc, xv, bi, c); });
     gpu::TerminatorOp::create(rewriter, loc);
   } else {
     Value batch = stateSizes[0], dim = stateSizes[1], n = stateSizes[2];
@@ -268,13 +277,8 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
           tid = launch.getThreadIds().x;
     Value c = e.iadd(e.imul(bx, threads), tid);
     e.ifThen(e.icmp(arith::CmpIPredicate::ult, c, dim), [&] {
-      Value gi = e.idiv(c, perGroup);
-      Value dt = e.processDt(e.loadF32(dtIn, {bi, c}),
-                           bias ? e.loadF32(bias, {c}) : Value(), softplus,
-                           limit);
-      Value xv = e.loadF32(x, {bi, c});
-      Value dtx = e.mul(dt, xv);
-      Value dt2 = e.mul(dt, e.f(kLog2E));
+      Channel ch = channelInputs(bi, c, perGroup);
+      Value gi = ch.gi, xv = ch.xv, dtx = ch.dtx, dt2 = ch.dt2;
       Value acc = e.loop(zero, n, one, ValueRange{e.f(0.0)},
                          [&](Value j, ValueRange s) {
                            Value decay =
@@ -286,11 +290,7 @@ LogicalResult lowerStateUpdate(StateUpdateOp op, PatternRewriter &rewriter,
                            return SmallVector<Value>{e.fma(
                                e.loadF32(cMat, {bi, gi, j}), hn, s[0])};
                          })[0];
-      if (dBuf)
-        acc = e.fma(e.loadF32(dBuf, {c}), xv, acc);
-      if (z)
-        acc = e.mul(acc, e.silu(e.loadF32(z, {bi, c})));
-      e.storeAs(acc, y, {bi, c}, yElt);
+      storeChannel(acc, xv, bi, c);
     });
     gpu::TerminatorOp::create(rewriter, loc);
   }
