@@ -398,6 +398,10 @@ inline mlir::Value toStridedBuffer(mlir::OpBuilder &b, mlir::Location loc,
                                                  tensor, /*read_only=*/true);
 }
 
+/// The f32 math ops of a kernel body on NVVM intrinsics (no libdevice):
+/// exp, log, sin, cos, tanh, sqrt, rsqrt, ... (ParallelLoopsToGPU.cpp).
+void mathToIntrinsics(mlir::gpu::LaunchOp launch);
+
 /// Lowers one tiled ssm.state_update (StateUpdateToGPU.cpp).
 mlir::LogicalResult lowerStateUpdate(ssm::StateUpdateOp op,
                                      mlir::PatternRewriter &rewriter,

@@ -36,7 +36,6 @@ using ssmc::gpu_emit::Emitter;
 namespace {
 
 constexpr int64_t kThreads = 128;
-constexpr double kLn2 = 0.6931471805599453;
 
 bool inKernel(Operation *op) {
   return op->getParentOfType<scf::ParallelOp>() ||
@@ -57,62 +56,6 @@ bool isReturned(Value v) {
     }
   }
   return false;
-}
-
-/// Math ops of a kernel body on NVVM intrinsics.
-void mathToIntrinsics(gpu::LaunchOp launch) {
-  SmallVector<Operation *> ops;
-  launch.getBody().walk([&](Operation *op) {
-    if (isa<math::MathDialect>(op->getDialect()) &&
-        op->getResult(0).getType().isF32())
-      ops.push_back(op);
-  });
-  for (Operation *op : ops) {
-    OpBuilder b(op);
-    Emitter e(b, op->getLoc());
-    Value x = op->getOperand(0), r;
-    if (isa<math::ExpOp>(op))
-      r = e.exp2(e.mul(x, e.f(ssmc::gpu_emit::kLog2E)));
-    else if (isa<math::Exp2Op>(op))
-      r = e.exp2(x);
-    else if (isa<math::LogOp>(op))
-      r = e.mul(e.intrinsic("llvm.nvvm.lg2.approx.ftz.f", x), e.f(kLn2));
-    else if (isa<math::Log1pOp>(op))
-      r = e.mul(e.intrinsic("llvm.nvvm.lg2.approx.ftz.f", e.add(x, e.f(1.0))),
-                e.f(kLn2));
-    else if (isa<math::SinOp>(op))
-      r = e.intrinsic("llvm.nvvm.sin.approx.ftz.f", x);
-    else if (isa<math::CosOp>(op))
-      r = e.intrinsic("llvm.nvvm.cos.approx.ftz.f", x);
-    else if (isa<math::TanhOp>(op)) {
-      // 1 - 2 / (exp(2x) + 1), and its odd series near 0 where that
-      // subtraction would cancel.
-      Value big = e.exp2(e.mul(x, e.f(2.0 * ssmc::gpu_emit::kLog2E)));
-      Value t = arith::SubFOp::create(
-          b, op->getLoc(), e.f(1.0),
-          arith::DivFOp::create(b, op->getLoc(), e.f(2.0),
-                                e.add(big, e.f(1.0))));
-      Value x2 = e.mul(x, x);
-      Value series = e.mul(
-          x, e.fma(x2, e.fma(x2, e.f(2.0 / 15.0), e.f(-1.0 / 3.0)), e.f(1.0)));
-      Value small = arith::CmpFOp::create(
-          b, op->getLoc(), arith::CmpFPredicate::OLT,
-          e.intrinsic("llvm.fabs.f32", x), e.f(0.0625));
-      r = e.select(small, series, t);
-    }
-    else if (isa<math::SqrtOp>(op))
-      r = e.intrinsic("llvm.nvvm.sqrt.rn.f", x);
-    else if (isa<math::RsqrtOp>(op))
-      r = e.intrinsic("llvm.nvvm.rsqrt.approx.ftz.f", x);
-    else if (isa<math::AbsFOp>(op))
-      r = e.intrinsic("llvm.fabs.f32", x);
-    else if (isa<math::FmaOp>(op))
-      r = e.fma(x, op->getOperand(1), op->getOperand(2));
-    else
-      continue;
-    op->getResult(0).replaceAllUsesWith(r);
-    op->erase();
-  }
 }
 
 /// A gpu.launch of `count` threads in blocks of kThreads (at least one
@@ -429,7 +372,7 @@ void launchParallel(scf::ParallelOp par, bool overwrite) {
     gpu::LaunchOp launch = launchRowSums(par, rowSum, total, extents, overwrite, e, b);
     e.endStream();
     par.erase();
-    mathToIntrinsics(launch);
+    ssmc::gpu_emit::mathToIntrinsics(launch);
     return;
   }
   Value threads = e.idx(kThreads);
@@ -469,7 +412,7 @@ void launchParallel(scf::ParallelOp par, bool overwrite) {
                                               inner.getOperations());
     scope.erase();
   }
-  mathToIntrinsics(launch);
+  ssmc::gpu_emit::mathToIntrinsics(launch);
 }
 
 struct ParallelLoopsToGPUPass
@@ -595,3 +538,61 @@ struct ParallelLoopsToGPUPass
 };
 
 } // namespace
+
+/// The f32 math ops of a kernel body on NVVM intrinsics (declared in
+/// GPUEmitter.h).
+void ssmc::gpu_emit::mathToIntrinsics(gpu::LaunchOp launch) {
+  constexpr double kLn2 = 0.6931471805599453;
+  SmallVector<Operation *> ops;
+  launch.getBody().walk([&](Operation *op) {
+    if (isa<math::MathDialect>(op->getDialect()) &&
+        op->getResult(0).getType().isF32())
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Emitter e(b, op->getLoc());
+    Value x = op->getOperand(0), r;
+    if (isa<math::ExpOp>(op))
+      r = e.exp2(e.mul(x, e.f(ssmc::gpu_emit::kLog2E)));
+    else if (isa<math::Exp2Op>(op))
+      r = e.exp2(x);
+    else if (isa<math::LogOp>(op))
+      r = e.mul(e.intrinsic("llvm.nvvm.lg2.approx.ftz.f", x), e.f(kLn2));
+    else if (isa<math::Log1pOp>(op))
+      r = e.mul(e.intrinsic("llvm.nvvm.lg2.approx.ftz.f", e.add(x, e.f(1.0))),
+                e.f(kLn2));
+    else if (isa<math::SinOp>(op))
+      r = e.intrinsic("llvm.nvvm.sin.approx.ftz.f", x);
+    else if (isa<math::CosOp>(op))
+      r = e.intrinsic("llvm.nvvm.cos.approx.ftz.f", x);
+    else if (isa<math::TanhOp>(op)) {
+      // 1 - 2 / (exp(2x) + 1), and its odd series near 0 where that
+      // subtraction would cancel.
+      Value big = e.exp2(e.mul(x, e.f(2.0 * ssmc::gpu_emit::kLog2E)));
+      Value t = arith::SubFOp::create(
+          b, op->getLoc(), e.f(1.0),
+          arith::DivFOp::create(b, op->getLoc(), e.f(2.0),
+                                e.add(big, e.f(1.0))));
+      Value x2 = e.mul(x, x);
+      Value series = e.mul(
+          x, e.fma(x2, e.fma(x2, e.f(2.0 / 15.0), e.f(-1.0 / 3.0)), e.f(1.0)));
+      Value small = arith::CmpFOp::create(
+          b, op->getLoc(), arith::CmpFPredicate::OLT,
+          e.intrinsic("llvm.fabs.f32", x), e.f(0.0625));
+      r = e.select(small, series, t);
+    }
+    else if (isa<math::SqrtOp>(op))
+      r = e.intrinsic("llvm.nvvm.sqrt.rn.f", x);
+    else if (isa<math::RsqrtOp>(op))
+      r = e.intrinsic("llvm.nvvm.rsqrt.approx.ftz.f", x);
+    else if (isa<math::AbsFOp>(op))
+      r = e.intrinsic("llvm.fabs.f32", x);
+    else if (isa<math::FmaOp>(op))
+      r = e.fma(x, op->getOperand(1), op->getOperand(2));
+    else
+      continue;
+    op->getResult(0).replaceAllUsesWith(r);
+    op->erase();
+  }
+}

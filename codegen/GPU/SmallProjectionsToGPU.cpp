@@ -181,6 +181,10 @@ struct SmallProjectionsPass
     linalg::GenericOp apply, reduce;
     linalg::FillOp fill;
     memref::CollapseShapeOp collapse;
+    /// When v is a buffer of its own written by an elementwise linalg.generic
+    /// that feeds only the norm (Mamba-2's gate y * silu(z)): that op, whose
+    /// inputs the kernel loads and whose body it computes instead.
+    linalg::GenericOp producer;
     /// The factors of the product that depend on s alone.
     SmallVector<Value> rowFactors;
     explicit operator bool() const { return static_cast<bool>(apply); }
@@ -361,6 +365,8 @@ struct SmallProjectionsPass
     }
     if (vSeen != 1 || wSeen != 1)
       return {};
+    if (!expand)
+      norm.producer = elementwiseProducer(v, reduce, apply, fill, op);
     if (!expand) {
       // v collapsed right after its allocation.
       OpBuilder b(v.getContext());
@@ -375,6 +381,59 @@ struct SmallProjectionsPass
     norm.fill = fill;
     norm.collapse = collapse;
     return norm;
+  }
+
+  /// The elementwise linalg.generic that writes `v` before the norm's fill,
+  /// when nothing else uses v: identity maps, f32 inputs of v's rank with a
+  /// static unit innermost stride, a body that reads no output, and only
+  /// views, sizes, allocations and fills of other buffers between it and
+  /// the fill. Null otherwise.
+  static linalg::GenericOp elementwiseProducer(Value v, linalg::GenericOp reduce,
+                                               linalg::GenericOp apply,
+                                               linalg::FillOp fill,
+                                               linalg::GenericOp op) {
+    linalg::GenericOp producer;
+    for (Operation *user : v.getUsers()) {
+      if (user == reduce || user == apply)
+        continue;
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      if (!g || producer)
+        return nullptr;
+      producer = g;
+    }
+    if (!producer || producer->getBlock() != op->getBlock() ||
+        !producer->isBeforeInBlock(fill) || producer.getNumDpsInits() != 1 ||
+        producer.getDpsInits()[0] != v || !producer.hasPureBufferSemantics() ||
+        !llvm::all_of(producer.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }) ||
+        !llvm::all_of(producer.getIteratorTypesArray(),
+                      [](utils::IteratorType it) {
+                        return it == utils::IteratorType::parallel;
+                      }))
+      return nullptr;
+    Block &body = producer.getRegion().front();
+    if (!body.getArguments().back().use_empty())
+      return nullptr;
+    for (Value in : producer.getDpsInputs()) {
+      auto type = dyn_cast<MemRefType>(in.getType());
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (!type || type.getRank() != 4 || !type.getElementType().isF32() ||
+          failed(type.getStridesAndOffset(strides, offset)) || strides[3] != 1)
+        return nullptr;
+    }
+    for (Operation *o = producer->getNextNode(); o != fill;
+         o = o->getNextNode()) {
+      if (isa<memref::AllocOp, memref::DimOp, arith::ConstantOp,
+              memref::ExpandShapeOp, memref::CollapseShapeOp,
+              memref::SubViewOp>(o))
+        continue;
+      if (auto f = dyn_cast<linalg::FillOp>(o))
+        if (!llvm::is_contained(producer.getDpsInputs(), f.getOutputs()[0]))
+          continue;
+      return nullptr;
+    }
+    return producer;
   }
 
   /// A copy of the body's computation of `v` (a function of its argument 1
@@ -566,6 +625,9 @@ struct SmallProjectionsPass
         e.icmp(arith::CmpIPredicate::ule, rows, e.idx(maxRows)));
     fast = e.andi(fast, alignedRows(x, 4, channelDim == 1 ? 1 : 2));
     fast = e.andi(fast, alignedRows(w, 2, 1));
+    if (norm.producer)
+      for (Value in : norm.producer.getDpsInputs())
+        fast = e.andi(fast, alignedRows(in, 4, 2));
     if (norm) {
       Type nElt = cast<MemRefType>(norm.weight.getType()).getElementType();
       fast = e.andi(fast, alignedRows(norm.weight,
@@ -598,6 +660,8 @@ struct SmallProjectionsPass
                                           norm.collapse.getSrc()})
         moved.push_back(mem.getDefiningOp());
       moved.append({norm.fill, norm.reduce, norm.apply, norm.collapse});
+      if (norm.producer)
+        moved.push_back(norm.producer);
       llvm::sort(moved, [](Operation *a, Operation *b) {
         return a->isBeforeInBlock(b);
       });
@@ -722,11 +786,36 @@ struct SmallProjectionsPass
         SmallVector<SmallVector<Value>> wv, xv;
         for (int64_t f = 0; f < kFeatures; ++f)
           wv.push_back(e.loadVecF32(w, {featureAt[f], i}, kPerLane));
-        for (int64_t r = 0; r < maxR; ++r) {
-          SmallVector<Value> v = e.loadVecF32(x, at(rowIdx[r], i), 4);
+        // Eight consecutive f32 of a row of `mem` (its last index i).
+        auto loadRow = [&](Value mem, ArrayRef<Value> prefix) {
+          SmallVector<Value> v = e.loadVecF32(mem, at(prefix, i), 4);
           SmallVector<Value> hi =
-              e.loadVecF32(x, at(rowIdx[r], e.iaddConst(i, 4)), 4);
+              e.loadVecF32(mem, at(prefix, e.iaddConst(i, 4)), 4);
           v.append(hi.begin(), hi.end());
+          return v;
+        };
+        for (int64_t r = 0; r < maxR; ++r) {
+          if (!norm.producer) {
+            xv.push_back(loadRow(x, rowIdx[r]));
+            continue;
+          }
+          // x computed from the producer's inputs, element by element.
+          SmallVector<Value> prefix(rowIdx[r]);
+          prefix.push_back(e.idx(0));
+          SmallVector<SmallVector<Value>> ins;
+          for (Value in : norm.producer.getDpsInputs())
+            ins.push_back(loadRow(in, prefix));
+          Block &body = norm.producer.getRegion().front();
+          SmallVector<Value> v;
+          for (int64_t j = 0; j < kPerLane; ++j) {
+            IRMapping map;
+            for (auto [k2, in] : llvm::enumerate(ins))
+              map.map(body.getArgument(k2), in[j]);
+            for (Operation &bodyOp : body.without_terminator())
+              b.clone(bodyOp, map);
+            v.push_back(map.lookupOrDefault(
+                cast<linalg::YieldOp>(body.getTerminator()).getValues()[0]));
+          }
           xv.push_back(v);
         }
         if (norm) {
@@ -859,6 +948,8 @@ struct SmallProjectionsPass
         }
       gpu::TerminatorOp::create(b, loc);
     }
+    // The norm's and the producer's math (rsqrt, exp) as NVVM intrinsics.
+    ssmc::gpu_emit::mathToIntrinsics(launchOp);
     e.endStream();
   }
 };

@@ -248,7 +248,8 @@ func.func @residual(%x: memref<?x1x264xf32>, %w: memref<5x264xbf16>, %r: memref<
 // kernel reads the norm's input x and its weight, sums x^2 from the same
 // loads (a third value through the warp reduction of the one-row kernel,
 // after the two features' sums), multiplies x by the
-// weight, and scales the sums by the norm's own rsqrt(s / 256 + eps); the
+// weight, and scales the sums by the norm's own rsqrt(s / 256 + eps) (an
+// NVVM intrinsic, as every math op of the kernel); the
 // sizes come from x; the norm's fill, sum and scaling run on the other path
 // only, before the projection.
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
@@ -274,10 +275,10 @@ func.func @residual(%x: memref<?x1x264xf32>, %w: memref<5x264xbf16>, %r: memref<
 // CHECK-COUNT-3: gpu.shuffle xor %{{.*}}, %c16_i32
 // CHECK-NOT: gpu.shuffle xor %{{.*}}, %c16_i32
 // CHECK: gpu.shuffle xor %{{.*}}, %c1_i32
-// CHECK: math.rsqrt
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.ftz.f"
 // CHECK: } else {
 // CHECK: gpu.launch async
-// CHECK: math.rsqrt
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.ftz.f"
 // CHECK: } else {
 // CHECK-NEXT: memref.alloc
 // CHECK-NEXT: linalg.fill
@@ -356,7 +357,7 @@ func.func @norm_prologue(%h: memref<?x1x256xf32>, %nw: memref<256xbf16>, %win: m
 // CHECK: scf.if
 // CHECK: gpu.launch async
 // CHECK: vector.load %[[X]]
-// CHECK-NOT: math.rsqrt
+// CHECK-NOT: rsqrt
 // CHECK: } else {
 func.func @norm_read_twice(%h: memref<?x1x256xf32>, %nw: memref<256xf32>, %win: memref<6x256xbf16>) -> (memref<?x1x6xf32>, memref<?x1x256xf32>) {
   %c0 = arith.constant 0 : index
@@ -496,4 +497,89 @@ func.func @scatter_overlap(%x: memref<?x1x64xf32>, %w: memref<20x64xbf16>) -> (m
   linalg.transpose ins(%s0 : memref<?x1x8xf32, strided<[20, 20, 1]>>) outs(%xt : memref<?x8x1xf32>) permutation = [0, 2, 1]
   %s2 = memref.subview %out[0, 0, 6] [%b, 1, 4] [1, 1, 1] : memref<?x1x20xf32> to memref<?x1x4xf32, strided<[20, 20, 1], offset: 6>>
   return %xt, %s2 : memref<?x8x1xf32>, memref<?x1x4xf32, strided<[20, 20, 1], offset: 6>>
+}
+
+// -----
+
+// Mamba-2's out_proj: the gated norm over a buffer of its own, written by
+// the gate v = y * silu(z) that feeds only the norm. The kernel loads y and
+// z (z a slice of a wider row), computes the gate on the loads (exp as ex2),
+// and its sum of squares; the gate's and the norm's kernels run on the
+// other path only.
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#col = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @gated_norm_prologue
+// CHECK-SAME: %[[Y:[^:]+]]: memref<?x1x1x256xf32>, %[[Z:[^:]+]]: memref<?x1x1x256xf32, strided<[600, 600, 256, 1]>>
+// CHECK: memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[Z]]
+// CHECK: scf.if
+// CHECK: gpu.launch async
+// CHECK: vector.load %[[Y]]
+// CHECK: vector.load %[[Z]]
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK-NOT: math.exp
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rsqrt.approx.ftz.f"
+// CHECK: } else {
+// CHECK: } else {
+// CHECK-NEXT: linalg.generic
+// CHECK: math.exp
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}"reduction"
+func.func @gated_norm_prologue(%y: memref<?x1x1x256xf32>, %z: memref<?x1x1x256xf32, strided<[600, 600, 256, 1]>>, %nw: memref<256xf32>, %wout: memref<6x256xbf16>) -> memref<?x1x6xf32> {
+  %c0 = arith.constant 0 : index
+  %z0 = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %inv = arith.constant 3.906250e-03 : f32
+  %eps = arith.constant 1.0e-05 : f32
+  %b = memref.dim %y, %c0 : memref<?x1x1x256xf32>
+  %v = memref.alloc(%b) : memref<?x1x1x256xf32>
+  linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %z : memref<?x1x1x256xf32>, memref<?x1x1x256xf32, strided<[600, 600, 256, 1]>>) outs(%v : memref<?x1x1x256xf32>) {
+  ^bb0(%a: f32, %g: f32, %o: f32):
+    %ng = arith.negf %g : f32
+    %e = math.exp %ng : f32
+    %d = arith.addf %one, %e : f32
+    %s = arith.divf %g, %d : f32
+    %m = arith.mulf %a, %s : f32
+    linalg.yield %m : f32
+  }
+  %sums = memref.alloc(%b) : memref<?x1x1xf32>
+  linalg.fill ins(%z0 : f32) outs(%sums : memref<?x1x1xf32>)
+  linalg.generic {indexing_maps = [#id4, #row], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%v : memref<?x1x1x256xf32>) outs(%sums : memref<?x1x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  %w2 = memref.expand_shape %nw [[0, 1]] output_shape [1, 256] : memref<256xf32> into memref<1x256xf32>
+  %n = memref.alloc(%b) : memref<?x1x1x256xf32>
+  linalg.generic {indexing_maps = [#id4, #row, #col, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%v, %sums, %w2 : memref<?x1x1x256xf32>, memref<?x1x1xf32>, memref<1x256xf32>) outs(%n : memref<?x1x1x256xf32>) {
+  ^bb0(%a: f32, %s: f32, %g: f32, %o: f32):
+    %mean = arith.mulf %s, %inv : f32
+    %t = arith.addf %mean, %eps : f32
+    %r = math.rsqrt %t : f32
+    %nn = arith.mulf %a, %r : f32
+    %m = arith.mulf %nn, %g : f32
+    linalg.yield %m : f32
+  }
+  %x = memref.collapse_shape %n [[0], [1], [2, 3]] : memref<?x1x1x256xf32> into memref<?x1x256xf32>
+  %out = memref.alloc(%b) : memref<?x1x6xf32>
+  linalg.fill ins(%z0 : f32) outs(%out : memref<?x1x6xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %wout : memref<?x1x256xf32>, memref<6x256xbf16>) outs(%out : memref<?x1x6xf32>) {
+  ^bb0(%a: f32, %b2: bf16, %acc: f32):
+    %e = arith.extf %b2 : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return %out : memref<?x1x6xf32>
 }
