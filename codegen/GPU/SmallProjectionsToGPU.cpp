@@ -177,6 +177,8 @@ struct SmallProjectionsPass
   /// (one group: the whole row), s a zero-filled reduction s += v * v over
   /// the same v; w either the weight or its extf.
   struct NormPrologue {
+    /// src: x row by row (null until rewrite() collapses v when v is a
+    /// buffer of its own); weight: the norm weight (1, k).
     Value src, weight;
     linalg::GenericOp apply, reduce;
     linalg::FillOp fill;
@@ -367,14 +369,9 @@ struct SmallProjectionsPass
       return {};
     if (!expand)
       norm.producer = elementwiseProducer(v, reduce, apply, fill, op);
-    if (!expand) {
-      // v collapsed right after its allocation.
-      OpBuilder b(v.getContext());
-      b.setInsertionPointAfter(v.getDefiningOp());
-      src = memref::CollapseShapeOp::create(
-          b, v.getLoc(), v, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-    }
-    norm.src = src;
+    // Without an expand_shape, rewrite() collapses v (the match changes
+    // no IR).
+    norm.src = expand ? src : Value();
     norm.weight = w;
     norm.apply = apply;
     norm.reduce = reduce;
@@ -573,6 +570,15 @@ struct SmallProjectionsPass
         channelDim == 2 ? residualAdd(op, zeroFill, between) : nullptr;
     NormPrologue norm =
         channelDim == 2 ? normPrologue(op) : NormPrologue();
+    if (norm && !norm.src) {
+      // v, a buffer of its own, collapsed right after its allocation.
+      Value v = norm.apply.getDpsInputs()[0];
+      OpBuilder vb(v.getContext());
+      vb.setInsertionPointAfter(v.getDefiningOp());
+      norm.src = memref::CollapseShapeOp::create(
+          vb, v.getLoc(), v,
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    }
     if (norm) {
       // The sizes of x taken from the norm's input (same shape), so that
       // the norm's own buffers can move to the other path.
